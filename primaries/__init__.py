@@ -1,0 +1,85 @@
+"""primaries: runoff-election tallying for party primaries.
+
+``create_app`` is the application factory (the Flask tutorial's pattern): defaults in code,
+overrides from ``instance/config.py`` and the environment, or from ``test_config`` in tests.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    from . import access, models  # noqa: F401  (models registers the tables)
+    from .config import configure
+    from .database import install_engine_hooks
+    from .extensions import csrf, db, login_manager, migrate
+
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance") if test_config is None else None,
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    configure(app, test_config)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    with app.app_context():
+        install_engine_hooks(db.engine)
+
+    from .auth import init_auth
+
+    init_auth(app)
+
+    from .api.views import bp as api_bp
+    from .results.views import bp as results_bp
+    from .staff.views import bp as staff_bp
+
+    app.register_blueprint(results_bp)
+    app.register_blueprint(staff_bp)
+    app.register_blueprint(api_bp)
+    csrf.exempt(api_bp)
+    _register_error_pages(app)
+
+    from .cli import register_commands
+
+    register_commands(app)
+
+    @app.get("/healthz")
+    @access.public
+    def healthz() -> tuple[dict[str, str], int]:
+        from sqlalchemy import text
+
+        try:
+            db.session.execute(text("SELECT 1"))
+        except Exception:  # pragma: no cover - the database is down
+            return {"status": "database unavailable"}, 503
+        return {"status": "ok"}, 200
+
+    app.view_functions["static"] = access.public(app.view_functions["static"])
+    access.check_every_route_declares_access(app)
+    return app
+
+
+def _register_error_pages(app: Flask) -> None:
+    """JSON errors under /api/, plain pages elsewhere; never a traceback."""
+    from flask import jsonify, render_template, request
+    from werkzeug.exceptions import HTTPException
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Any:
+        if request.path.startswith("/api/"):
+            response = jsonify({"error": exc.description or exc.name})
+            response.status_code = exc.code or 500
+            return response
+        page = render_template("error.html", title=exc.name, message=exc.description)
+        return page, exc.code or 500

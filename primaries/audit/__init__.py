@@ -1,0 +1,1 @@
+"""The tamper-evident audit chain: each change appends an event hashing the one before."""

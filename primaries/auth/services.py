@@ -1,0 +1,111 @@
+"""Account services: create, authenticate, disable, reset. Each change is audited."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..audit.chain import record
+from ..database import begin_change
+from ..errors import Refused
+from ..extensions import db
+from ..models import ROLES, User
+
+USERNAME_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+MIN_PASSWORD_LENGTH = 10
+# A hash to check against when the account does not exist, so timing does not reveal names.
+_DUMMY_HASH = generate_password_hash("not a real password")
+
+
+def hash_password(password: str) -> str:
+    """scrypt (werkzeug's default), salted."""
+    return generate_password_hash(password)
+
+
+def check_password_rules(password: str) -> list[str]:
+    problems = []
+    if len(password) < MIN_PASSWORD_LENGTH:
+        problems.append(f"password: must be at least {MIN_PASSWORD_LENGTH} characters long")
+    return problems
+
+
+def create_user(username: str, role: str, password: str, *, actor: str) -> User:
+    begin_change()
+    problems = []
+    if not USERNAME_RE.match(username):
+        problems.append(
+            f"username: 1-64 characters of letters, digits, '.', '_' or '-' (got {username!r})"
+        )
+    if role not in ROLES:
+        problems.append(f"role: must be one of {', '.join(ROLES)} (got {role!r})")
+    problems += check_password_rules(password)
+    if not problems and db.session.scalar(
+        select(User.id).where(func.lower(User.username) == username.lower())
+    ):
+        problems.append(f"username: an account named {username!r} already exists")
+    if problems:
+        raise Refused(problems)
+    user = User(username=username, role=role, password_hash=hash_password(password), active=True)
+    db.session.add(user)
+    db.session.flush()
+    record(
+        "user.create",
+        actor=actor,
+        object_type="user",
+        object_id=username,
+        after={"username": username, "role": role, "active": True},
+    )
+    return user
+
+
+def generate_password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def bootstrap_admin(*, actor: str) -> str | None:
+    """On a database without accounts, create ``admin`` with a random password and return it."""
+    if db.session.scalar(select(func.count(User.id))):
+        return None
+    password = generate_password()
+    create_user("admin", "admin", password, actor=actor)
+    return password
+
+
+def authenticate(username: str, password: str) -> User | None:
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not check_password_hash(user.password_hash, password) or not user.active:
+        return None
+    return user
+
+
+def set_active(user: User, active: bool, *, actor: str) -> None:
+    begin_change()
+    user = db.session.get(User, user.id)
+    before = user.active
+    user.active = active
+    user.session_epoch += 1
+    record(
+        "user.enable" if active else "user.disable",
+        actor=actor,
+        object_type="user",
+        object_id=user.username,
+        before={"active": before},
+        after={"active": active},
+    )
+
+
+def reset_password(user: User, password: str, *, actor: str) -> None:
+    problems = check_password_rules(password)
+    if problems:
+        raise Refused(problems)
+    begin_change()
+    user = db.session.get(User, user.id)
+    user.password_hash = hash_password(password)
+    user.session_epoch += 1
+    record("user.reset_password", actor=actor, object_type="user", object_id=user.username)

@@ -1,0 +1,1 @@
+"""The pure counting core: rules, order, thresholds, ties, percentages (no Flask, no database)."""

@@ -1,0 +1,65 @@
+"""How changes reach the database: one serialised write transaction per change.
+
+Every change (a load, an entry, an annulment...) starts with :func:`begin_change`. It ends
+whatever read-only transaction the session had and begins a write transaction that holds the
+database's write lock from its first statement: ``BEGIN IMMEDIATE`` on SQLite, a transaction-level
+advisory lock on PostgreSQL. Changes are therefore applied one at a time, which is what keeps the
+audit chain a chain (no two events after the same one) even with several app servers, and lets a
+change read the current state without racing another change. Readers are never blocked.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+
+from .extensions import db
+
+WRITE_OPTION = "primaries_write"
+# An arbitrary constant naming "the write lock of this database" for pg_advisory_xact_lock.
+_PG_LOCK_SQL = "SELECT pg_advisory_xact_lock(7020202605)"
+
+
+def install_engine_hooks(engine: Engine) -> None:
+    """Per-dialect set-up: on SQLite, foreign keys, WAL, a busy timeout and our own BEGIN."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event below emit BEGIN, so a change can ask for IMMEDIATE.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "memory":
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        immediate = connection.get_execution_options().get(WRITE_OPTION)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def begin_change() -> Connection:
+    """Begin (or continue) the write transaction of a change; see the module docstring."""
+    session = db.session()
+    if session.in_transaction():
+        connection = session.connection()
+        if connection.get_execution_options().get(WRITE_OPTION):
+            return connection
+        if session.new or session.dirty or session.deleted:
+            raise RuntimeError("begin_change() after unsaved changes: call it first")
+        session.rollback()
+    connection = session.connection(execution_options={WRITE_OPTION: True})
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(_PG_LOCK_SQL)
+    return connection
+
+
+def dialect_name() -> str:
+    return db.session.get_bind().dialect.name

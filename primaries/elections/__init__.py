@@ -1,0 +1,1 @@
+"""Elections: package and CSV formats, loading, exporting and the changes the committee makes."""

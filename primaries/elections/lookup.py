@@ -1,0 +1,82 @@
+"""Finding elections, rounds and branches by their public names, and the rules of change."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select, update
+
+from ..errors import NotFound, Refused
+from ..extensions import db
+from ..models import Branch, Election, Round
+
+
+def get_election(slug: str) -> Election:
+    election = db.session.scalar(select(Election).where(Election.slug == slug))
+    if election is None:
+        raise NotFound(f"no election {slug!r}")
+    return election
+
+
+def get_round(election: Election, number: int | None = None) -> Round:
+    """Round ``number`` of the election, or its latest round when ``number`` is None."""
+    stmt = select(Round).where(Round.election_id == election.id)
+    if number is None:
+        round_ = db.session.scalar(stmt.order_by(Round.number.desc()).limit(1))
+        if round_ is None:
+            raise NotFound(f"election {election.slug!r} has no rounds")
+        return round_
+    round_ = db.session.scalar(stmt.where(Round.number == number))
+    if round_ is None:
+        raise NotFound(f"election {election.slug!r} has no round {number}")
+    return round_
+
+
+def get_branch(election: Election, code: str) -> Branch:
+    branch = db.session.scalar(
+        select(Branch).where(Branch.election_id == election.id, Branch.code == code)
+    )
+    if branch is None:
+        raise NotFound(f"election {election.slug!r} has no branch {code!r}")
+    return branch
+
+
+def has_later_round(round_: Round) -> bool:
+    return bool(
+        db.session.scalar(
+            select(func.count(Round.id)).where(
+                Round.election_id == round_.election_id, Round.number > round_.number
+            )
+        )
+    )
+
+
+def lock_reason(round_: Round) -> str | None:
+    """Why this round accepts no changes to its count, or None when it does."""
+    if round_.status == "certified":
+        return f"round {round_.number} is certified: an admin must decertify it first"
+    if has_later_round(round_):
+        return f"round {round_.number} is final: round {round_.number + 1} has been opened after it"
+    return None
+
+
+def ensure_changeable(round_: Round, *, entry: bool = False) -> None:
+    """Refuse a change of the round's count (and, for ``entry``, typing into a closed round)."""
+    reason = lock_reason(round_)
+    if reason:
+        raise Refused(reason)
+    if entry and round_.status == "closed":
+        raise Refused(f"round {round_.number} is closed: entry has stopped")
+
+
+def bump_version(round_: Round) -> None:
+    """Mark the round's result as changed (caches and ETags key on ``data_version``)."""
+    db.session.execute(
+        update(Round).where(Round.id == round_.id).values(data_version=Round.data_version + 1)
+    )
+
+
+def bump_election_versions(election: Election) -> None:
+    db.session.execute(
+        update(Round)
+        .where(Round.election_id == election.id)
+        .values(data_version=Round.data_version + 1)
+    )

@@ -1,0 +1,176 @@
+"""The life of a round: open -> closed (entry stops) -> certified; and back, with reasons."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from ..audit.chain import head, record
+from ..database import begin_change
+from ..errors import Refused
+from ..extensions import db
+from ..models import Round, RoundEvent, Sheet, User
+from ..tally import decision_of, round_result, sums_of
+from .lookup import bump_version, has_later_round
+from .services import result_digest
+
+
+def _event(
+    round_: Round,
+    action: str,
+    *,
+    actor: str,
+    user: User | None,
+    reason: str | None = None,
+    before: object = None,
+    after: object = None,
+    **extra: str | None,
+) -> RoundEvent:
+    event = RoundEvent(
+        round_id=round_.id, action=action, reason=reason, user_id=user.id if user else None, **extra
+    )
+    db.session.add(event)
+    db.session.flush()
+    record(
+        f"round.{action}",
+        actor=actor,
+        object_type="round",
+        object_id=f"{round_.election.slug}/{round_.number}",
+        election=round_.election.slug,
+        round_number=round_.number,
+        before=before,
+        after=after,
+    )
+    return event
+
+
+def _fresh(round_: Round) -> Round:
+    begin_change()
+    return db.session.get(Round, round_.id)  # type: ignore[return-value]
+
+
+def close_round(round_: Round, *, actor: str, user: User | None = None) -> None:
+    round_ = _fresh(round_)
+    if round_.status != "open":
+        raise Refused(f"round {round_.number} is {round_.status}, not open")
+    round_.status = "closed"
+    bump_version(round_)
+    _event(
+        round_,
+        "close",
+        actor=actor,
+        user=user,
+        before={"status": "open"},
+        after={"status": "closed"},
+    )
+
+
+def reopen_round(round_: Round, reason: str, *, actor: str, user: User | None = None) -> None:
+    round_ = _fresh(round_)
+    reason = (reason or "").strip()
+    if not reason:
+        raise Refused("reason: reopening a round needs a reason")
+    if round_.status != "closed":
+        raise Refused(f"round {round_.number} is {round_.status}, not closed")
+    if has_later_round(round_):
+        raise Refused(f"round {round_.number} is final: a later round has been opened")
+    round_.status = "open"
+    bump_version(round_)
+    _event(
+        round_,
+        "reopen",
+        actor=actor,
+        user=user,
+        reason=reason,
+        before={"status": "closed"},
+        after={"status": "open", "reason": reason},
+    )
+
+
+def certification_blockers(round_: Round) -> list[str]:
+    """What stands between this round and its certification (empty when it can be certified)."""
+    blockers = []
+    sums = sums_of(round_)
+    if sums.pending:
+        unsettled = db.session.scalar(
+            select(func.count(Sheet.id)).where(
+                Sheet.round_id == round_.id,
+                Sheet.annulled.is_(False),
+                Sheet.state.in_(("awaiting_second", "mismatch")),
+            )
+        )
+        blockers.append(
+            f"{sums.pending} of {sums.branches_total} branches are neither counted nor annulled"
+            + (f" ({unsettled} awaiting a second entry or in mismatch)" if unsettled else "")
+        )
+    outcome = decision_of(round_, sums).outcome
+    if outcome.status == "lot_required":
+        blockers.append(
+            "the outcome needs a lot between "
+            + ", ".join(outcome.tied)
+            + f" for {outcome.places} place(s)"
+        )
+    return blockers
+
+
+def certify_round(round_: Round, *, actor: str, user: User | None = None) -> RoundEvent:
+    round_ = _fresh(round_)
+    if round_.status == "certified":
+        raise Refused(f"round {round_.number} is already certified")
+    if round_.status != "closed":
+        raise Refused(f"round {round_.number} must be closed before it is certified")
+    blockers = certification_blockers(round_)
+    if blockers:
+        raise Refused([f"cannot certify round {round_.number}: {b}" for b in blockers])
+    result = round_result(round_)
+    digest = result_digest(result)
+    _, audit_head = head()
+    round_.status = "certified"
+    bump_version(round_)
+    return _event(
+        round_,
+        "certify",
+        actor=actor,
+        user=user,
+        before={"status": "closed"},
+        after={
+            "status": "certified",
+            "result_sha256": digest,
+            "audit_head": audit_head,
+            "outcome": result["outcome"],
+        },
+        result_sha256=digest,
+        audit_head=audit_head,
+    )
+
+
+def decertify_round(round_: Round, reason: str, *, actor: str, user: User | None = None) -> None:
+    round_ = _fresh(round_)
+    reason = (reason or "").strip()
+    if not reason:
+        raise Refused("reason: decertifying a round needs a reason")
+    if round_.status != "certified":
+        raise Refused(f"round {round_.number} is not certified")
+    if has_later_round(round_):
+        raise Refused(f"round {round_.number} is final: a later round has been opened")
+    round_.status = "closed"
+    bump_version(round_)
+    _event(
+        round_,
+        "decertify",
+        actor=actor,
+        user=user,
+        reason=reason,
+        before={"status": "certified"},
+        after={"status": "closed", "reason": reason},
+    )
+
+
+def current_certificate(round_: Round) -> RoundEvent | None:
+    if round_.status != "certified":
+        return None
+    return db.session.scalar(
+        select(RoundEvent)
+        .where(RoundEvent.round_id == round_.id, RoundEvent.action == "certify")
+        .order_by(RoundEvent.id.desc())
+        .limit(1)
+    )

@@ -1,0 +1,1 @@
+"""The members' results: pages for people and the queries behind them and the API."""

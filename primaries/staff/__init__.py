@@ -1,0 +1,1 @@
+"""The staff workspace: entry of count sheets, supervision, certification, accounts."""
