@@ -39,3 +39,6 @@ format: $(VENV)/.installed-test
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python -m bench

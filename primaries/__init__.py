@@ -37,7 +37,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         install_engine_hooks(db.engine)
 
     from .auth import init_auth
+    from .i18n import init_i18n
+    from .security import init_security
 
+    init_security(app)
+    init_i18n(app)
     init_auth(app)
 
     from .api.views import bp as api_bp
