@@ -29,6 +29,29 @@ def _actor() -> str:
         return "cli"
 
 
+def ensure_schema() -> None:
+    """Initialise an empty database; refuse one whose schema is behind the code."""
+    from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from flask import current_app
+    from flask_migrate import upgrade
+    from sqlalchemy import inspect
+
+    with db.engine.connect() as connection:
+        empty = not inspect(connection).get_table_names()
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    if empty:
+        upgrade()
+        return
+    config = current_app.extensions["migrate"].migrate.get_config()
+    heads = set(ScriptDirectory.from_config(config).get_heads())
+    if current != heads:
+        raise Refused(
+            f"the database schema is at {', '.join(sorted(current)) or 'no revision'} but this "
+            f"version of primaries needs {', '.join(sorted(heads))}: run `primaries db upgrade`"
+        )
+
+
 def refusals(func: Callable[..., Any]) -> Callable[..., Any]:
     """Turn refused input into exit 1 with one line per problem; roll back whatever was begun."""
 
@@ -37,6 +60,7 @@ def refusals(func: Callable[..., Any]) -> Callable[..., Any]:
         from .elections.formats import FormatError
 
         try:
+            ensure_schema()
             result = func(*args, **kwargs)
         except (Refused, FormatError) as exc:
             db.session.rollback()
@@ -241,6 +265,7 @@ def audit_group() -> None:
 
 @audit_group.command("verify")
 @with_appcontext
+@refusals
 def audit_verify_command() -> None:
     """Recompute the whole audit chain; name the first event that does not verify."""
     from .audit.chain import verify

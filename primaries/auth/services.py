@@ -15,7 +15,7 @@ from ..extensions import db
 from ..models import ROLES, User
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-MIN_PASSWORD_LENGTH = 10
+MIN_PASSWORD_LENGTH = 8  # NIST SP 800-63B minimum
 # A hash to check against when the account does not exist, so timing does not reveal names.
 _DUMMY_HASH = generate_password_hash("not a real password")
 
