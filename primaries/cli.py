@@ -12,6 +12,7 @@ import getpass
 import json
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import IO, Any
 
 import click
@@ -332,6 +333,19 @@ def demo_command(complete: bool) -> None:
     click.echo(message)
 
 
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+@refusals
+def backup_command(file: Path) -> None:
+    """Copy the database to FILE while the service runs (SQLite file, or pg_dump archive)."""
+    from .backup import backup_database
+
+    summary = backup_database(file)
+    events = f", {summary.audit_events} audit events" if summary.audit_events is not None else ""
+    click.echo(f"backup written: {summary.path} ({summary.kind}, {summary.size:,} bytes{events})")
+
+
 COMMANDS = (
     load_command,
     export_command,
@@ -344,6 +358,7 @@ COMMANDS = (
     audit_group,
     users_group,
     demo_command,
+    backup_command,
 )
 
 
@@ -354,8 +369,12 @@ def register_commands(app: Flask) -> None:
 
 def _create_app() -> Flask:
     from . import create_app
+    from .config import ConfigError
 
-    return create_app()
+    try:
+        return create_app()
+    except ConfigError as exc:  # a message for the operator, not a traceback
+        raise click.ClickException(str(exc)) from None
 
 
 main = FlaskGroup(create_app=_create_app, help="primaries: runoff-election tallying.")

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session, SessionTransaction
 
 from .extensions import db
 
@@ -45,6 +46,20 @@ def install_engine_hooks(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+_WROTE = "primaries_wrote"
+
+
+@event.listens_for(Session, "after_flush")
+def _remember_write(session: Session, _context: Any) -> None:
+    session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_write(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_WROTE, None)
+
+
 def begin_change() -> Connection:
     """Begin (or continue) the write transaction of a change; see the module docstring."""
     session = db.session()
@@ -52,8 +67,8 @@ def begin_change() -> Connection:
         connection = session.connection()
         if connection.get_execution_options().get(WRITE_OPTION):
             return connection
-        if session.new or session.dirty or session.deleted:
-            raise RuntimeError("begin_change() after unsaved changes: call it first")
+        if session.new or session.dirty or session.deleted or session.info.get(_WROTE):
+            raise RuntimeError("begin_change() after unsaved changes: commit them or call it first")
         session.rollback()
     connection = session.connection(execution_options={WRITE_OPTION: True})
     if connection.dialect.name == "postgresql":

@@ -1,8 +1,11 @@
-"""The tally: the database sums the sheets that count, the pure core decides.
+"""The tally: the database keeps the sums of the sheets that count, the pure core decides.
 
-:func:`round_result` returns the contract's result JSON (section 4) for one round. It runs a
-fixed number of aggregate queries whatever the number of branches (GROUP BY over the counted
-sheets), then hands the sums to :func:`primaries.core.rules.decide`.
+:func:`round_result` returns the contract's result JSON (section 4) for one round. It reads the
+round's running totals (``round_totals`` and ``candidate_totals``, kept by database triggers in
+the same transaction as every change of a sheet: migration 0002), so it runs three small queries
+whatever the number of branches, then hands the sums to :func:`primaries.core.rules.decide`.
+:func:`recount_of` sums the same numbers from the sheets themselves (GROUP BY over the counted
+sheets): the full recount that the running totals must always agree with.
 """
 
 from __future__ import annotations
@@ -11,18 +14,21 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, event, func, select
+from sqlalchemy.orm import Session
 
 from .core.rules import Decision, Rules, decide, percent
 from .extensions import db
 from .models import (
     Branch,
     Candidate,
+    CandidateTotal,
     Election,
     EntryVote,
     Lot,
     Round,
     RoundCandidate,
+    RoundTotal,
     Sheet,
     SheetEntry,
 )
@@ -62,17 +68,97 @@ class Sums:
         return self.branches_total - self.counted - self.annulled
 
 
+_BALLOTS = "primaries.tally.ballots"
+
+
 def ballot_of(round_: Round) -> list[tuple[int, str, str]]:
+    """The round's ballot, (candidate id, code, name) in ballot order.
+
+    A round's ballot is written once, with the round, and never changes; so it is remembered
+    for the rest of the session (one request or command; forgotten on rollback), which saves
+    the pages that ask for it several times per request a query each time.
+    """
+    memo: dict[int, tuple[tuple[int, str, str], ...]] = db.session.info.setdefault(_BALLOTS, {})
+    known = memo.get(round_.id)
+    if known is not None:
+        return list(known)
     rows = db.session.execute(
         select(Candidate.id, Candidate.code, Candidate.name)
         .join(RoundCandidate, RoundCandidate.candidate_id == Candidate.id)
         .where(RoundCandidate.round_id == round_.id)
         .order_by(RoundCandidate.position)
     ).all()
-    return [(row[0], row[1], row[2]) for row in rows]
+    ballot = [(row[0], row[1], row[2]) for row in rows]
+    if ballot:  # an empty ballot is a round still being written: ask again next time
+        memo[round_.id] = tuple(ballot)
+    return ballot
+
+
+@event.listens_for(Session, "after_rollback")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_ballots(session: Session, *_: Any) -> None:
+    # A rolled-back round may give its id to another round with another ballot.
+    session.info.pop(_BALLOTS, None)
+
+
+def _lots_of(round_: Round) -> list[list[str]]:
+    return [
+        list(codes)
+        for codes in db.session.scalars(
+            select(Lot.codes).where(Lot.round_id == round_.id).order_by(Lot.id)
+        )
+    ]
 
 
 def sums_of(round_: Round) -> Sums:
+    """The round's sums from its running totals: three queries whatever the number of branches."""
+    rows = db.session.execute(
+        select(Candidate.id, Candidate.code, Candidate.name, CandidateTotal.votes)
+        .join(RoundCandidate, RoundCandidate.candidate_id == Candidate.id)
+        .outerjoin(
+            CandidateTotal,
+            and_(
+                CandidateTotal.round_id == RoundCandidate.round_id,
+                CandidateTotal.candidate_id == Candidate.id,
+            ),
+        )
+        .where(RoundCandidate.round_id == round_.id)
+        .order_by(RoundCandidate.position)
+    ).all()
+    branches_total = (
+        select(func.count(Branch.id))
+        .where(Branch.election_id == round_.election_id)
+        .scalar_subquery()
+    )
+    totals = db.session.execute(
+        select(
+            branches_total,
+            RoundTotal.counted,
+            RoundTotal.annulled,
+            RoundTotal.eligible,
+            RoundTotal.ballots_cast,
+            RoundTotal.invalid,
+        )
+        .select_from(Round)
+        .outerjoin(RoundTotal, RoundTotal.round_id == Round.id)
+        .where(Round.id == round_.id)
+    ).one()
+    total, counted, annulled, eligible, ballots_cast, invalid = (int(x or 0) for x in totals)
+    return Sums(
+        ballot=[(row[0], row[1], row[2]) for row in rows],
+        votes={row[1]: int(row[3] or 0) for row in rows},
+        branches_total=total,
+        counted=counted,
+        annulled=annulled,
+        eligible=eligible,
+        ballots_cast=ballots_cast,
+        invalid=invalid,
+        lots=_lots_of(round_),
+    )
+
+
+def recount_of(round_: Round) -> Sums:
+    """The round's sums recounted from the sheets that count (the running totals' check)."""
     ballot = ballot_of(round_)
     code_of = {candidate_id: code for candidate_id, code, _ in ballot}
     votes = {code: 0 for _, code, _ in ballot}
@@ -102,12 +188,6 @@ def sums_of(round_: Round) -> Sums:
     branches_total = db.session.scalar(
         select(func.count(Branch.id)).where(Branch.election_id == round_.election_id)
     )
-    lots = [
-        list(codes)
-        for codes in db.session.scalars(
-            select(Lot.codes).where(Lot.round_id == round_.id).order_by(Lot.id)
-        )
-    ]
     return Sums(
         ballot=ballot,
         votes=votes,
@@ -117,7 +197,7 @@ def sums_of(round_: Round) -> Sums:
         eligible=int(eligible),
         ballots_cast=int(ballots_cast),
         invalid=int(invalid),
-        lots=lots,
+        lots=_lots_of(round_),
     )
 
 
@@ -132,9 +212,9 @@ def decision_of(round_: Round, sums: Sums) -> Decision:
     )
 
 
-def round_result(round_: Round) -> dict[str, Any]:
-    """The contract's result JSON for a round, as it stands now."""
-    sums = sums_of(round_)
+def round_result(round_: Round, sums: Sums | None = None) -> dict[str, Any]:
+    """The contract's result JSON for a round, as it stands now (from ``sums`` when given)."""
+    sums = sums if sums is not None else sums_of(round_)
     decision = decision_of(round_, sums)
     names = {code: name for _, code, name in sums.ballot}
     return {

@@ -16,7 +16,7 @@ PRIMARIES = str(Path(sys.executable).with_name("primaries"))
 
 def run(url: str, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "console-test"}
-    return subprocess.run(  # noqa: S603 - our own console script
+    return subprocess.run(
         [PRIMARIES, *args],
         input=stdin,
         capture_output=True,

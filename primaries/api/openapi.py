@@ -19,11 +19,49 @@ _ERROR = {
 }
 
 
+_HEADERS = {
+    "ETag": {
+        "description": "derived from the data versions the answer depends on",
+        "schema": {"type": "string"},
+    },
+    "Cache-Control": {
+        "description": "public, max-age=10 while counting; max-age=3600 once final",
+        "schema": {"type": "string"},
+    },
+}
+_NOT_MODIFIED = {
+    "description": "not modified: the If-None-Match ETag is still current",
+    "headers": _HEADERS,
+}
+_UNAUTHORIZED = {
+    "description": "results are not public here (RESULTS_PUBLIC is off): sign in first",
+    "content": _ERROR["content"],
+}
+
+
 def _json(schema_ref: str, description: str) -> dict[str, Any]:
     return {
         "description": description,
+        "headers": _HEADERS,
         "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema_ref}"}}},
     }
+
+
+def _if_none_match() -> dict[str, Any]:
+    return {
+        "name": "If-None-Match",
+        "in": "header",
+        "required": False,
+        "description": "an ETag from an earlier answer: 304 if it is still current",
+        "schema": {"type": "string"},
+    }
+
+
+def _get(operation: dict[str, Any]) -> dict[str, Any]:
+    """Every operation is a conditional GET: If-None-Match in, 304 / 401 out."""
+    operation["parameters"] = [*operation.get("parameters", []), _if_none_match()]
+    operation["responses"] = {**operation["responses"], "304": _NOT_MODIFIED, "401": _UNAUTHORIZED}
+    return {"get": operation}
 
 
 def _slug() -> dict[str, Any]:
@@ -32,6 +70,7 @@ def _slug() -> dict[str, Any]:
         "in": "path",
         "required": True,
         "schema": {"type": "string", "pattern": "^[a-z0-9-]{1,64}$"},
+        "example": "labor-2011",
     }
 
 
@@ -41,6 +80,7 @@ def _number() -> dict[str, Any]:
         "in": "path",
         "required": True,
         "schema": {"type": "integer", "minimum": 1},
+        "example": 1,
     }
 
 
@@ -65,49 +105,50 @@ def openapi_document() -> dict[str, Any]:
             "(the primaries contract, version 1, section 7).",
         },
         "paths": {
-            "/api/v1/elections": {
-                "get": {
+            "/api/v1/elections": _get(
+                {
                     "operationId": "listElections",
                     "summary": "Every election with its rounds",
                     "responses": {"200": _json("ElectionList", "the elections")},
                 }
-            },
-            "/api/v1/elections/{slug}": {
-                "get": {
+            ),
+            "/api/v1/elections/{slug}": _get(
+                {
                     "operationId": "getElection",
                     "summary": "One election: rules, candidates, rounds",
                     "parameters": [_slug()],
                     "responses": {"200": _json("Election", "the election"), "404": _ERROR},
                 }
-            },
-            "/api/v1/elections/{slug}/rounds/{number}": {
-                "get": {
+            ),
+            "/api/v1/elections/{slug}/rounds/{number}": _get(
+                {
                     "operationId": "getRoundResult",
                     "summary": "A round's result as it stands (contract section 4)",
                     "parameters": [_slug(), _number()],
                     "responses": {"200": _json("RoundResult", "the result"), "404": _ERROR},
                 }
-            },
-            "/api/v1/elections/{slug}/rounds/{number}/branches": {
-                "get": {
+            ),
+            "/api/v1/elections/{slug}/rounds/{number}/branches": _get(
+                {
                     "operationId": "getRoundBranches",
                     "summary": "Every branch's status and counted numbers in a round",
                     "parameters": [_slug(), _number()],
                     "responses": {"200": _json("RoundBranches", "the branches"), "404": _ERROR},
                 }
-            },
-            "/api/v1/openapi.json": {
-                "get": {
+            ),
+            "/api/v1/openapi.json": _get(
+                {
                     "operationId": "getOpenAPI",
                     "summary": "This document",
                     "responses": {
                         "200": {
                             "description": "the OpenAPI document",
+                            "headers": _HEADERS,
                             "content": {"application/json": {"schema": {"type": "object"}}},
                         }
                     },
                 }
-            },
+            ),
         },
         "components": {
             "schemas": {

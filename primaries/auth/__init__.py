@@ -1,8 +1,12 @@
-"""Accounts and sign-in: Flask-Login wiring, password hashing, account services."""
+"""Accounts and sign-in: Flask-Login wiring, rate limits of failed sign-ins, the idle time-out,
+and the account services and pages."""
 
 from __future__ import annotations
 
-from flask import Flask
+import time
+
+from flask import Flask, flash, request, session
+from flask_login import current_user, logout_user
 
 from ..extensions import db, login_manager
 from ..models import User
@@ -10,6 +14,7 @@ from ..models import User
 
 def init_auth(app: Flask) -> None:
     login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = "Please sign in to see this page."
     login_manager.session_protection = "strong"
 
     @login_manager.user_loader
@@ -25,6 +30,45 @@ def init_auth(app: Flask) -> None:
             return None
         return user
 
+    from . import accounts  # noqa: F401  (registers the account pages on the blueprint)
+    from .limits import init_limits
     from .views import bp
 
     app.register_blueprint(bp)
+    init_limits(app)
+    _init_idle_timeout(app)
+
+
+def idle_timeout_seconds(app: Flask) -> int:
+    """``IDLE_TIMEOUT`` (seconds) if set, else the session lifetime (30 minutes by default)."""
+    configured = app.config.get("IDLE_TIMEOUT")
+    if configured:
+        return int(configured)
+    return int(app.permanent_session_lifetime.total_seconds())
+
+
+def _init_idle_timeout(app: Flask) -> None:
+    """A staff session that nobody used for the idle time-out ends (and says so).
+
+    The session cookie expires after the same time too (a permanent session, refreshed by
+    every request); this check also ends a session whose cookie is replayed later.
+    """
+
+    @app.before_request
+    def end_idle_sessions() -> None:
+        if request.endpoint in (None, "static") or not current_user.is_authenticated:
+            return
+        now = int(time.time())
+        last_seen = session.get("last_seen")
+        limit = idle_timeout_seconds(app)
+        if isinstance(last_seen, int) and now - last_seen > limit:
+            from .services import record_sign_out
+
+            record_sign_out(current_user.username, idle_seconds=now - last_seen)
+            db.session.commit()
+            logout_user()
+            session.clear()
+            idle = f"{limit // 60} minutes" if limit >= 120 else f"{limit} seconds"
+            flash(f"You were signed out after {idle} without activity.")
+            return
+        session["last_seen"] = now

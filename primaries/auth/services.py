@@ -10,11 +10,11 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..audit.chain import record
 from ..database import begin_change
-from ..errors import Refused
+from ..errors import NotFound, Refused
 from ..extensions import db
 from ..models import ROLES, User
 
-USERNAME_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+USERNAME_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}\Z")
 MIN_PASSWORD_LENGTH = 8  # NIST SP 800-63B minimum
 # A hash to check against when the account does not exist, so timing does not reveal names.
 _DUMMY_HASH = generate_password_hash("not a real password")
@@ -84,9 +84,19 @@ def authenticate(username: str, password: str) -> User | None:
     return user
 
 
-def set_active(user: User, active: bool, *, actor: str) -> None:
+def set_active(user: User, active: bool, *, actor: str, by: User | None = None) -> User:
+    """Enable or disable an account; disabling ends its sessions at once.
+
+    Refused: no change, disabling one's own account, disabling the last active admin.
+    """
     begin_change()
-    user = db.session.get(User, user.id)
+    user = db.session.get(User, user.id)  # type: ignore[assignment]
+    if user.active == active:
+        raise Refused(f"account {user.username} is already {'active' if active else 'disabled'}")
+    if not active and by is not None and by.id == user.id:
+        raise Refused("you cannot disable your own account: ask another admin")
+    if not active and user.role == "admin" and _active_admins() <= 1:
+        raise Refused(f"account {user.username} is the last active admin: it cannot be disabled")
     before = user.active
     user.active = active
     user.session_epoch += 1
@@ -98,14 +108,78 @@ def set_active(user: User, active: bool, *, actor: str) -> None:
         before={"active": before},
         after={"active": active},
     )
+    return user
 
 
-def reset_password(user: User, password: str, *, actor: str) -> None:
+def _active_admins() -> int:
+    return int(
+        db.session.scalar(
+            select(func.count(User.id)).where(User.role == "admin", User.active.is_(True))
+        )
+        or 0
+    )
+
+
+def reset_password(user: User, password: str, *, actor: str) -> User:
+    """Give the account a new password; every session of the account ends."""
+    begin_change()
     problems = check_password_rules(password)
     if problems:
         raise Refused(problems)
-    begin_change()
-    user = db.session.get(User, user.id)
+    user = db.session.get(User, user.id)  # type: ignore[assignment]
     user.password_hash = hash_password(password)
     user.session_epoch += 1
     record("user.reset_password", actor=actor, object_type="user", object_id=user.username)
+    return user
+
+
+def get_user(username: str) -> User:
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"no account {username!r}")
+    return user
+
+
+def all_users() -> list[User]:
+    return list(db.session.scalars(select(User).order_by(User.role, User.username)))
+
+
+# --------------------------------------------------------------------------------------------
+# Sign-in, failure, sign-out and time-out: each is an audit event of its own change.
+
+
+def record_sign_in(user: User, address: str | None) -> None:
+    begin_change()
+    record(
+        "auth.sign_in",
+        actor=user.username,
+        object_type="user",
+        object_id=user.username,
+        after={"address": address},
+    )
+
+
+def record_failed_sign_in(username: str, address: str | None) -> None:
+    begin_change()
+    record(
+        "auth.sign_in_failed",
+        actor=username[:80] or "(empty)",
+        object_type="user",
+        object_id=username[:64],
+        after={"address": address},
+    )
+
+
+def record_sign_out(username: str, *, idle_seconds: int | None = None) -> None:
+    """A sign-out; ``idle_seconds`` when the session ended because nobody used it for so long."""
+    begin_change()
+    if idle_seconds is None:
+        record("auth.sign_out", actor=username, object_type="user", object_id=username)
+    else:
+        record(
+            "auth.timeout",
+            actor=username,
+            object_type="user",
+            object_id=username,
+            after={"idle_seconds": idle_seconds},
+        )

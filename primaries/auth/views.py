@@ -1,28 +1,27 @@
-"""Sign-in and sign-out pages."""
+"""Sign-in and sign-out pages.
+
+Failed sign-ins are rate-limited per account and per address (:mod:`primaries.auth.limits`
+wraps :func:`sign_in`); every sign-in, failure and sign-out is an audit event.
+"""
 
 from __future__ import annotations
 
+import logging
+import time
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
-from flask_wtf import FlaskForm
+from werkzeug.exceptions import TooManyRequests
 from werkzeug.wrappers import Response
-from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, Length
 
 from ..access import public
-from ..audit.chain import record
-from ..database import begin_change
 from ..extensions import db
-from .services import authenticate
+from .forms import SignInForm
+from .services import authenticate, record_failed_sign_in, record_sign_in, record_sign_out
 
 bp = Blueprint("auth", __name__)
-
-
-class SignInForm(FlaskForm):
-    username = StringField("Username", validators=[DataRequired(), Length(max=64)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+log = logging.getLogger(__name__)
 
 
 def safe_next(target: str | None) -> str | None:
@@ -37,35 +36,23 @@ def safe_next(target: str | None) -> str | None:
 
 @bp.route("/staff/sign-in", methods=["GET", "POST"])
 @public
-def sign_in() -> str | Response:
+def sign_in() -> str | Response | tuple[str, int]:
     form = SignInForm()
     if form.validate_on_submit():
         username = form.username.data or ""
         user = authenticate(username, form.password.data or "")
-        begin_change()
         if user is None:
-            record(
-                "auth.sign_in_failed",
-                actor=username[:80] or "(empty)",
-                object_type="user",
-                object_id=username[:64],
-                after={"address": request.remote_addr},
-            )
+            record_failed_sign_in(username, request.remote_addr)
             db.session.commit()
             form.password.errors.append("Wrong username or password.")
             return render_template("auth/sign_in.html", form=form), 401
-        user = db.session.merge(user)
-        record(
-            "auth.sign_in",
-            actor=user.username,
-            object_type="user",
-            object_id=user.username,
-            after={"address": request.remote_addr},
-        )
+        record_sign_in(user, request.remote_addr)
         db.session.commit()
+        user = db.session.merge(user)
         session.clear()  # a new session on sign-in: no fixation
         session.permanent = True
         login_user(user)
+        session["last_seen"] = int(time.time())
         return redirect(safe_next(request.args.get("next")) or url_for("staff.home"))
     return render_template("auth/sign_in.html", form=form)
 
@@ -74,11 +61,16 @@ def sign_in() -> str | Response:
 @public
 def sign_out() -> Response:
     if current_user.is_authenticated:
-        username = current_user.username
-        begin_change()
-        record("auth.sign_out", actor=username, object_type="user", object_id=username)
+        record_sign_out(current_user.username)
         db.session.commit()
         logout_user()
     session.clear()
     flash("You are signed out.")
     return redirect(url_for("results.index"))
+
+
+@bp.errorhandler(TooManyRequests)
+def too_many_sign_ins(exc: TooManyRequests) -> tuple[str, int]:
+    """The rate limit of failed sign-ins was reached: the sign-in page says so, with 429."""
+    log.warning("sign-in refused from %s: %s", request.remote_addr, exc.description)
+    return render_template("auth/sign_in.html", form=SignInForm(), refused=exc.description), 429

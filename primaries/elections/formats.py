@@ -172,7 +172,8 @@ class RoundSpec:
     given ``candidates``, or else the qualifiers of the round before."""
     candidates_given: bool
     lots: tuple[LotSpec, ...]
-    sheets: tuple[SheetSpec, ...]
+    sheets: Sequence[SheetSpec]
+    """A tuple; for a large package a lazy sequence that decodes each sheet when it is read."""
 
 
 @dataclass(frozen=True)
@@ -508,7 +509,7 @@ class _RoundState:
     ballot: tuple[str, ...] | None
     sound: bool
     lots: tuple[LotSpec, ...]
-    sheets: tuple[SheetSpec, ...]
+    sheets: Sequence[SheetSpec]
 
 
 class _PackageParser:
@@ -731,7 +732,7 @@ class _PackageParser:
 
         ballot = self.round_ballot(item, path, number, before)
         lots = self.parse_lots(item.get("lots", []), f"{path}.lots", ballot)
-        sheets: tuple[SheetSpec, ...] = ()
+        sheets: Sequence[SheetSpec] = ()
         if "sheets" in item:
             sheets = self.parse_sheets(item["sheets"], f"{path}.sheets", number, ballot)
 
@@ -918,11 +919,12 @@ class _PackageParser:
 
     def parse_sheets(
         self, value: object, path: str, number: int, ballot: tuple[str, ...] | None
-    ) -> tuple[SheetSpec, ...]:
+    ) -> Sequence[SheetSpec]:
         if not isinstance(value, list):
             self.add(path, f"must be a list (it may be empty), not {_describe(value)}")
             return ()
         sheets: list[SheetSpec] = []
+        lazy = isinstance(value, _LazyArray)  # a large package: check now, decode again later
         first_seen: dict[str, str] = {}
         for index, item in enumerate(value):
             item_path = f"{path}[{index}]"
@@ -939,8 +941,10 @@ class _PackageParser:
                     )
                     continue
                 first_seen[branch] = item_path
-            if sheet is not None:
+            if sheet is not None and not lazy:
                 sheets.append(sheet)
+        if isinstance(value, _LazyArray):
+            return _LazySheets(self, value, path, number, ballot)
         return tuple(sheets)
 
     def parse_sheet(
@@ -1040,6 +1044,15 @@ class _PackageParser:
         if not isinstance(value, dict):
             self.add(path, f"must be an object of candidate code -> votes, not {_describe(value)}")
             return None
+        if (
+            ballot is not None
+            and len(value) == len(ballot)
+            and not getattr(value, "duplicate_keys", ())
+            and all(type(value.get(code)) is int and 0 <= value[code] <= MAX_INT for code in ballot)
+        ):
+            # The common case, a sound sheet, without building a path per number: the checks
+            # below would find nothing and return exactly this.
+            return {code: value[code] for code in ballot}
         count = len(self.problems)
         for key in getattr(value, "duplicate_keys", ()):
             self.add(_join(path, key), "is given more than once")
@@ -1067,27 +1080,209 @@ class _PackageParser:
         return {code: numbers[code] for code in ballot}
 
 
+STREAM_THRESHOLD = 4 * 2**20
+"""Packages of at least this many characters are read sheet by sheet (``_lazy_document``)."""
+
+_LONG_DIGITS_RE = re.compile(r"[0-9]{20}")
+_WHITESPACE_RE = re.compile(r"[ \t\n\r]*")
+
+
+def _decoder(text: str) -> json.JSONDecoder:
+    # Integers of up to 19 digits are what ``_parse_json_int`` returns as plain ints; when the
+    # text has no run of 20 digits anywhere, the C parser's own ints are the same and much faster
+    # than a Python call per number.
+    return json.JSONDecoder(
+        object_pairs_hook=_object_pairs,
+        parse_int=_parse_json_int if _LONG_DIGITS_RE.search(text) else None,
+        parse_float=_Unrepresentable,  # never accepted, and shown as written
+        parse_constant=_Unrepresentable,
+    )
+
+
 def parse_package(raw: bytes | str) -> PackageSpec:
     """Parse and validate an election package (CONTRACT section 5).
 
-    Raises :class:`FormatError` listing every problem found, each ``path: message``.
+    Raises :class:`FormatError` listing every problem found, each ``path: message``. A large
+    package (``STREAM_THRESHOLD``) is read with bounded memory: its sheets are decoded one at a
+    time when checked and again when loaded, never all held at once, and its rounds' ``sheets``
+    are then lazy sequences rather than tuples; the problems found are the same either way.
     """
     text = _decode(raw)
-    if not text.strip():
+    if _WHITESPACE_RE.fullmatch(text):
         raise FormatError(["the file is empty: expected an election package (a JSON object)"])
+    decoder = _decoder(text)
+    if len(text) >= STREAM_THRESHOLD:
+        try:
+            document: Any = _lazy_document(text, decoder)
+        except _NotStreamable:
+            pass  # broken JSON: the whole-document parse below names the problem exactly
+        else:
+            return _PackageParser().parse(document)
     try:
-        document = json.loads(
-            text,
-            object_pairs_hook=_object_pairs,
-            parse_int=_parse_json_int,
-            parse_float=_Unrepresentable,  # never accepted, and shown as written
-            parse_constant=_Unrepresentable,
-        )
+        document = decoder.decode(text)
     except json.JSONDecodeError as error:
         raise FormatError([f"line {error.lineno} column {error.colno}: {error.msg}"]) from None
     except RecursionError:
         raise FormatError(["the JSON is nested too deeply"]) from None
     return _PackageParser().parse(document)
+
+
+class _NotStreamable(Exception):
+    """The text is not well-formed JSON; the ordinary parse reports why."""
+
+
+class _LazyArray(list[Any]):
+    """A JSON array left in the text: its items are decoded one at a time when iterated.
+
+    It is a ``list`` only so that type checks of the package's shape treat it as the JSON array
+    it is; it holds no items itself."""
+
+    def __init__(self, text: str, starts: list[int], scan: Any) -> None:
+        super().__init__()
+        self.text, self.starts, self.scan = text, starts, scan
+
+    def __iter__(self) -> Any:
+        for start in self.starts:
+            yield self.scan(self.text, start)[0]
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def __bool__(self) -> bool:
+        return bool(self.starts)
+
+
+def _lazy_document(text: str, decoder: json.JSONDecoder) -> Any:
+    """The package with every ``rounds[i].sheets`` array left in the text (a ``_LazyArray``).
+
+    The structure around them is read here, every other value by the JSON module's own scanner,
+    with the same hooks as the whole-document parse, so the values are the same. Raises
+    ``_NotStreamable`` at anything that is not well-formed JSON.
+    """
+    scan = decoder.scan_once
+
+    def skip(index: int) -> int:
+        return _WHITESPACE_RE.match(text, index).end()  # type: ignore[union-attr]
+
+    def value(index: int, path: tuple[Any, ...]) -> tuple[Any, int]:
+        char = text[index : index + 1]
+        if path == () and char == "{":
+            return members(index, path)
+        if path == ("rounds",) and char == "[":
+            return items(index, path)
+        if len(path) == 2 and path[0] == "rounds" and char == "{":
+            return members(index, path)
+        if len(path) == 3 and path[2] == "sheets" and char == "[":
+            return lazy(index)
+        try:
+            return scan(text, index)  # type: ignore[no-any-return]
+        except (StopIteration, json.JSONDecodeError, RecursionError):
+            raise _NotStreamable from None
+
+    def members(index: int, path: tuple[Any, ...]) -> tuple[Any, int]:
+        pairs: list[tuple[str, Any]] = []
+        index = skip(index + 1)
+        if text[index : index + 1] == "}":
+            return _object_pairs(pairs), index + 1
+        while True:
+            if text[index : index + 1] != '"':
+                raise _NotStreamable
+            try:
+                key, index = json.decoder.scanstring(text, index + 1, True)  # type: ignore[attr-defined]
+            except json.JSONDecodeError:
+                raise _NotStreamable from None
+            index = skip(index)
+            if text[index : index + 1] != ":":
+                raise _NotStreamable
+            item, index = value(skip(index + 1), (*path, key))
+            pairs.append((key, item))
+            index = skip(index)
+            char = text[index : index + 1]
+            if char == "}":
+                return _object_pairs(pairs), index + 1
+            if char != ",":
+                raise _NotStreamable
+            index = skip(index + 1)
+
+    def items(index: int, path: tuple[Any, ...]) -> tuple[Any, int]:
+        out: list[Any] = []
+        index = skip(index + 1)
+        if text[index : index + 1] == "]":
+            return out, index + 1
+        while True:
+            item, index = value(index, (*path, len(out)))
+            out.append(item)
+            index = skip(index)
+            char = text[index : index + 1]
+            if char == "]":
+                return out, index + 1
+            if char != ",":
+                raise _NotStreamable
+            index = skip(index + 1)
+
+    def lazy(index: int) -> tuple[Any, int]:
+        starts: list[int] = []
+        index = skip(index + 1)
+        if text[index : index + 1] == "]":
+            return _LazyArray(text, starts, scan), index + 1
+        while True:
+            try:
+                _, end = scan(text, index)  # decoded to find its end, then dropped
+            except (StopIteration, json.JSONDecodeError, RecursionError):
+                raise _NotStreamable from None
+            starts.append(index)
+            index = skip(end)
+            char = text[index : index + 1]
+            if char == "]":
+                return _LazyArray(text, starts, scan), index + 1
+            if char != ",":
+                raise _NotStreamable
+            index = skip(index + 1)
+
+    document, end = value(skip(0), ())
+    if skip(end) != len(text):
+        raise _NotStreamable
+    return document
+
+
+class _LazySheets(Sequence[SheetSpec]):
+    """A round's checked sheets, decoded again from the text each time they are read."""
+
+    def __init__(
+        self,
+        parser: _PackageParser,
+        array: _LazyArray,
+        path: str,
+        number: int,
+        ballot: tuple[str, ...] | None,
+    ) -> None:
+        self.parser, self.array = parser, array
+        self.path, self.number, self.ballot = path, number, ballot
+
+    def _sheet(self, index: int, item: Any) -> SheetSpec:
+        sheet = self.parser.parse_sheet(item, f"{self.path}[{index}]", self.number, self.ballot)
+        assert sheet is not None, "sheets are read again only once they were all found sound"
+        return sheet
+
+    def __iter__(self) -> Any:
+        for index, item in enumerate(self.array):
+            yield self._sheet(index, item)
+
+    def __len__(self) -> int:
+        return len(self.array)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence) or isinstance(other, str):
+            return NotImplemented
+        return len(self) == len(other) and tuple(self) == tuple(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        start = self.array.starts[index]
+        return self._sheet(index % len(self), self.array.scan(self.array.text, start)[0])
 
 
 # --------------------------------------------------------------------------- CSV

@@ -7,9 +7,16 @@ from sqlalchemy import func, select, update
 from ..errors import NotFound, Refused
 from ..extensions import db
 from ..models import Branch, Election, Round
+from .formats import BRANCH_CODE_RE, SLUG_RE
+
+# Round numbers are 32-bit INTEGER columns: a larger number (from a URL or an option) names no
+# round, and asking the database about it would fail instead of finding nothing.
+MAX_ROUND_NUMBER = 2**31 - 1
 
 
 def get_election(slug: str) -> Election:
+    if not SLUG_RE.match(slug):  # NUL, lone surrogates...: not a slug, never stored
+        raise NotFound(f"no election {slug!r}")
     election = db.session.scalar(select(Election).where(Election.slug == slug))
     if election is None:
         raise NotFound(f"no election {slug!r}")
@@ -24,6 +31,8 @@ def get_round(election: Election, number: int | None = None) -> Round:
         if round_ is None:
             raise NotFound(f"election {election.slug!r} has no rounds")
         return round_
+    if not 1 <= number <= MAX_ROUND_NUMBER:
+        raise NotFound(f"election {election.slug!r} has no round {number}")
     round_ = db.session.scalar(stmt.where(Round.number == number))
     if round_ is None:
         raise NotFound(f"election {election.slug!r} has no round {number}")
@@ -31,6 +40,8 @@ def get_round(election: Election, number: int | None = None) -> Round:
 
 
 def get_branch(election: Election, code: str) -> Branch:
+    if not BRANCH_CODE_RE.match(code):
+        raise NotFound(f"election {election.slug!r} has no branch {code!r}")
     branch = db.session.scalar(
         select(Branch).where(Branch.election_id == election.id, Branch.code == code)
     )

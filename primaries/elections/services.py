@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import insert, select
+from sqlalchemy.engine import Connection
 
 from ..audit.chain import record
-from ..database import begin_change
+from ..database import WRITE_OPTION, begin_change
 from ..errors import Refused
 from ..extensions import db
 from ..models import (
@@ -41,6 +42,7 @@ from .sheets import add_entry, make_count, sheet_of, touch, values_of
 
 FORMAT = "primaries/election@1"
 _CHUNK = 2000
+_LOAD_CHUNK = 5000  # sheets of a package written at a time
 
 
 def sha256_hex(raw: bytes) -> str:
@@ -67,56 +69,145 @@ class _CountedRow:
 def _write_counted(
     round_: Round, rows: Sequence[_CountedRow], *, kind: str, user_id: int | None = None
 ) -> None:
-    """Insert one entry per row (with its votes) and make it the branch's counted sheet."""
+    """Insert one entry per row (with its votes) and make it the branch's counted sheet.
+
+    A fixed number of statements per chunk of rows, never one per sheet: on PostgreSQL three
+    COPYs (entries with ids drawn from their sequence beforehand, votes, new sheets), which also
+    lets the running totals' statement-level triggers (migration 0002) run once per COPY; on
+    SQLite multi-row INSERTs, the votes through the driver's ``executemany``.
+    """
+    if not rows:
+        return
+    db.session.flush()
+    connection = db.session.connection()
     now = utcnow()
+    if connection.dialect.name == "postgresql":
+        entry_ids = _copy_counted(connection, round_, rows, kind=kind, user_id=user_id, now=now)
+    else:
+        entry_ids = _insert_counted(connection, round_, rows, kind=kind, user_id=user_id, now=now)
+    for entry_id, row in zip(entry_ids, rows, strict=True):
+        if row.sheet is not None:
+            row.sheet.state = "counted"
+            row.sheet.counted_entry_id = entry_id
+            touch(row.sheet)
+    db.session.flush()
+
+
+def _copy_counted(
+    connection: Connection,
+    round_: Round,
+    rows: Sequence[_CountedRow],
+    *,
+    kind: str,
+    user_id: int | None,
+    now: dt.datetime,
+) -> list[int]:
+    entry_ids = next_ids(connection, "sheet_entries", len(rows))
+    raw = connection.connection.driver_connection
+    assert raw is not None
+    with raw.cursor() as cursor:
+        with cursor.copy(
+            "COPY sheet_entries (id, round_id, branch_id, kind, ballots_cast, invalid, user_id, "
+            "created_at) FROM STDIN"
+        ) as copy:
+            for entry_id, row in zip(entry_ids, rows, strict=True):
+                entry = (entry_id, round_.id, row.branch_id, kind, row.ballots_cast, row.invalid)
+                copy.write_row((*entry, user_id, now))
+        with cursor.copy("COPY entry_votes (entry_id, candidate_id, votes) FROM STDIN") as copy:
+            for entry_id, row in zip(entry_ids, rows, strict=True):
+                for candidate_id, votes in row.votes.items():
+                    copy.write_row((entry_id, candidate_id, votes))
+        if any(row.sheet is None for row in rows):
+            with cursor.copy(
+                "COPY sheets (round_id, branch_id, state, counted_entry_id, annulled, version, "
+                "updated_at) FROM STDIN"
+            ) as copy:
+                for entry_id, row in zip(entry_ids, rows, strict=True):
+                    if row.sheet is None:
+                        copy.write_row(
+                            (round_.id, row.branch_id, "counted", entry_id, False, 1, now)
+                        )
+    return entry_ids
+
+
+def _insert_counted(
+    connection: Connection,
+    round_: Round,
+    rows: Sequence[_CountedRow],
+    *,
+    kind: str,
+    user_id: int | None,
+    now: dt.datetime,
+) -> list[int]:
+    entry_ids = next_ids(connection, "sheet_entries", len(rows))
     for start in range(0, len(rows), _CHUNK):
         chunk = rows[start : start + _CHUNK]
-        entry_ids = list(
-            db.session.scalars(
-                insert(SheetEntry).returning(SheetEntry.id, sort_by_parameter_order=True),
-                [
-                    {
-                        "round_id": round_.id,
-                        "branch_id": row.branch_id,
-                        "kind": kind,
-                        "ballots_cast": row.ballots_cast,
-                        "invalid": row.invalid,
-                        "user_id": user_id,
-                        "created_at": now,
-                    }
-                    for row in chunk
-                ],
-            )
-        )
+        ids = entry_ids[start : start + _CHUNK]
         db.session.execute(
-            insert(EntryVote),
+            insert(SheetEntry),
             [
-                {"entry_id": entry_id, "candidate_id": candidate_id, "votes": votes}
-                for entry_id, row in zip(entry_ids, chunk, strict=True)
+                {
+                    "id": entry_id,
+                    "round_id": round_.id,
+                    "branch_id": row.branch_id,
+                    "kind": kind,
+                    "ballots_cast": row.ballots_cast,
+                    "invalid": row.invalid,
+                    "user_id": user_id,
+                    "created_at": now,
+                }
+                for entry_id, row in zip(ids, chunk, strict=True)
+            ],
+        )
+        # Plain integers: straight to the driver's executemany, no per-row processing.
+        connection.exec_driver_sql(
+            "INSERT INTO entry_votes (entry_id, candidate_id, votes) VALUES (?, ?, ?)",
+            [
+                (entry_id, candidate_id, votes)
+                for entry_id, row in zip(ids, chunk, strict=True)
                 for candidate_id, votes in row.votes.items()
             ],
         )
-        new_sheets = []
-        for entry_id, row in zip(entry_ids, chunk, strict=True):
-            if row.sheet is None:
-                new_sheets.append(
-                    {
-                        "round_id": round_.id,
-                        "branch_id": row.branch_id,
-                        "state": "counted",
-                        "counted_entry_id": entry_id,
-                        "annulled": False,
-                        "version": 1,
-                        "updated_at": now,
-                    }
-                )
-            else:
-                row.sheet.state = "counted"
-                row.sheet.counted_entry_id = entry_id
-                touch(row.sheet)
+        new_sheets = [
+            {
+                "round_id": round_.id,
+                "branch_id": row.branch_id,
+                "state": "counted",
+                "counted_entry_id": entry_id,
+                "annulled": False,
+                "version": 1,
+                "updated_at": now,
+            }
+            for entry_id, row in zip(ids, chunk, strict=True)
+            if row.sheet is None
+        ]
         if new_sheets:
             db.session.execute(insert(Sheet), new_sheets)
-        db.session.flush()
+    return entry_ids
+
+
+def next_ids(connection: Connection, table: str, count: int) -> list[int]:
+    """``count`` new primary keys for ``table`` (``sheet_entries`` or ``branches``), ascending.
+
+    Inserting rows with their ids known beforehand makes a bulk insert one ``executemany``
+    instead of a RETURNING statement per row (what SQLite needs to return ids in order). On
+    PostgreSQL they come from the table's sequence; on SQLite from ``MAX(id)``, which is safe
+    because a change holds the database's only write lock (``BEGIN IMMEDIATE``).
+    """
+    if table not in ("sheet_entries", "branches"):  # the SQL below names it: no other value
+        raise ValueError(table)
+    if count <= 0:
+        return []
+    if connection.dialect.name == "postgresql":
+        rows = connection.exec_driver_sql(
+            f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) "  # noqa: S608
+            "FROM generate_series(1, %(count)s)",
+            {"count": count},
+        )
+        return sorted(int(row[0]) for row in rows)
+    assert connection.get_execution_options().get(WRITE_OPTION), "inside begin_change() only"
+    highest = connection.exec_driver_sql(f"SELECT MAX(id) FROM {table}").scalar()  # noqa: S608
+    return list(range(int(highest or 0) + 1, int(highest or 0) + 1 + count))
 
 
 # --------------------------------------------------------------------------------------------
@@ -163,23 +254,25 @@ def _insert_package(spec: PackageSpec, digest: str, *, actor: str) -> LoadSummar
         db.session.add(row)
         db.session.flush()
         candidate_ids[candidate.code] = row.id
-    branch_ids: dict[str, int] = {}
+    ids = next_ids(db.session.connection(), "branches", len(spec.branches))
+    branch_ids = {
+        branch.code: branch_id for branch, branch_id in zip(spec.branches, ids, strict=True)
+    }
     for start in range(0, len(spec.branches), _CHUNK):
-        chunk = spec.branches[start : start + _CHUNK]
-        ids = db.session.scalars(
-            insert(Branch).returning(Branch.id, sort_by_parameter_order=True),
+        db.session.execute(
+            insert(Branch),
             [
                 {
+                    "id": branch_ids[branch.code],
                     "election_id": election.id,
                     "code": branch.code,
                     "name": branch.name,
                     "region": branch.region,
                     "eligible": branch.eligible,
                 }
-                for branch in chunk
+                for branch in spec.branches[start : start + _CHUNK]
             ],
         )
-        branch_ids.update(zip((b.code for b in chunk), ids, strict=True))
 
     sheets = 0
     for index, round_spec in enumerate(spec.rounds):
@@ -203,18 +296,26 @@ def _insert_package(spec: PackageSpec, digest: str, *, actor: str) -> LoadSummar
         for lot in round_spec.lots:
             db.session.add(Lot(round_id=round_.id, codes=list(lot.order), note=lot.note))
         db.session.flush()
-        counted = [
-            _CountedRow(
-                branch_id=branch_ids[sheet.branch],
-                ballots_cast=sheet.ballots_cast or 0,
-                invalid=sheet.invalid or 0,
-                votes={candidate_ids[c]: v for c, v in (sheet.votes or {}).items()},
-            )
-            for sheet in round_spec.sheets
-            if not sheet.annulled
-        ]
-        _write_counted(round_, counted, kind="package")
+        # In chunks: a large package's sheets are decoded as they are read (bounded memory).
+        counted: list[_CountedRow] = []
+        annulled: list[SheetSpec] = []
         for sheet in round_spec.sheets:
+            if sheet.annulled:
+                annulled.append(sheet)
+                continue
+            counted.append(
+                _CountedRow(
+                    branch_id=branch_ids[sheet.branch],
+                    ballots_cast=sheet.ballots_cast or 0,
+                    invalid=sheet.invalid or 0,
+                    votes={candidate_ids[c]: v for c, v in (sheet.votes or {}).items()},
+                )
+            )
+            if len(counted) == _LOAD_CHUNK:
+                _write_counted(round_, counted, kind="package")
+                counted = []
+        _write_counted(round_, counted, kind="package")
+        for sheet in annulled:
             if sheet.annulled:
                 db.session.add(
                     Sheet(
@@ -592,6 +693,7 @@ def correct_sheet(
     """Record a correction (a recount) of a counted sheet; the caller has validated numbers."""
     if not reason.strip():
         raise Refused("reason: a correction needs a reason")
+    storable_text(reason, "reason")
     before = values_of(sheet.counted_entry)
     entry = add_entry(
         round_,
@@ -623,6 +725,17 @@ def correct_sheet(
 # Annulments, lots, the runoff
 
 
+def storable_text(text: str, field: str) -> str:
+    """``text`` if a database can store it, else Refused: no NUL, no lone surrogate."""
+    if "\x00" in text:
+        raise Refused(f"{field}: must not contain a NUL character")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise Refused(f"{field}: must be valid text (it has bytes that are not UTF-8)") from None
+    return text
+
+
 def annul(
     election: Election,
     round_number: int,
@@ -635,7 +748,7 @@ def annul(
     from .lookup import get_branch
 
     begin_change()
-    reason = (reason or "").strip()
+    reason = storable_text((reason or "").strip(), "reason")
     if not reason:
         raise Refused("reason: an annulment needs a reason")
     election = db.session.get(Election, election.id)  # type: ignore[assignment]
@@ -687,7 +800,7 @@ def reinstate(
     from .lookup import get_branch
 
     begin_change()
-    reason = (reason or "").strip()
+    reason = storable_text((reason or "").strip(), "reason")
     if not reason:
         raise Refused("reason: reversing an annulment needs a reason")
     election = db.session.get(Election, election.id)  # type: ignore[assignment]
@@ -739,6 +852,7 @@ def record_lot(
     round_ = get_round(election, round_number)
     ensure_changeable(round_)
     codes = list(codes)
+    storable_text(" ".join([*codes, note or ""]), "lot")
     sums = sums_of(round_)
     problems = []
     if len(codes) < 2:

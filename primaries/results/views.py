@@ -1,61 +1,308 @@
-"""Pages for members and the press: the elections, an election, a round's result."""
+"""Pages and downloads for members and the press.
+
+Pages: the elections (``/``), an election, a round's result (chart, table, totals, progress,
+regions), a round's branches (searchable, sortable, paged), a branch across rounds, a runoff
+compared with the round before. Downloads: a round's per-branch CSV and NIST ERR JSON, an
+election's package. Views are thin: they find what is asked for, let :mod:`.http` answer 304
+when the reader is up to date, and otherwise hand what :mod:`.queries` computed (cached per data
+version) to a template.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+import json
+from collections.abc import Callable
+from typing import Any
 
-from ..access import results
-from ..core.words import describe_outcome
-from ..elections.lookup import get_election, get_round
-from ..elections.rounds import current_certificate
-from ..elections.services import rules_dict
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from ..access import public, results
+from ..elections.lookup import get_branch, get_election
+from ..elections.services import export_package
 from ..errors import NotFound
-from ..tally import round_result
+from ..i18n import text_direction
+from ..models import Election
+from ..types import utcnow
+from . import words
+from .cache import EXTENSION_KEY, ResultCache, cached
+from .chart import bar_chart
+from .downloads import branches_csv, err_report
+from .http import api_etag, conditional, page_etag
+from .queries import (
+    RoundVersion,
+    RoundView,
+    all_elections,
+    ballot,
+    branch_history,
+    branch_rows,
+    compare_rounds,
+    election_overview,
+    election_versions,
+    region_rows,
+    site_versions,
+)
+from .tables import PER_PAGE, STATUSES, branch_table, parse_query
 
 bp = Blueprint("results", __name__)
+
+POLL_SECONDS = 15
+
+
+@bp.record_once
+def _create_cache(state: Any) -> None:
+    size = int(state.app.config.get("RESULTS_CACHE_SIZE", 512))
+    state.app.extensions.setdefault(EXTENSION_KEY, ResultCache(size))
 
 
 @bp.errorhandler(NotFound)
 def not_found(exc: NotFound) -> tuple[str, int]:
-    return render_template("error.html", title="Not found", message=str(exc)), 404
+    return render_template("error.html", title=_("Not found"), message=str(exc)), 404
+
+
+@bp.app_context_processor
+def results_helpers() -> dict[str, Any]:
+    return {
+        "round_title": words.round_title,
+        "state_label": words.state_label,
+        "status_label": words.status_label,
+        "progress_text": words.progress_text,
+        "outcome_sentence": words.outcome_sentence,
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# helpers
+
+
+def _final(versions: tuple[RoundVersion, ...], number: int | None = None) -> bool:
+    """Are the rounds shown final (certified, or followed by a later round)?"""
+    last = versions[-1].number if versions else 0
+    shown = [v for v in versions if number is None or v.number == number]
+    return all(v.status == "certified" or v.number < last for v in shown)
+
+
+def _round_view(slug: str, number: int) -> tuple[Any, RoundView, tuple[RoundVersion, ...]]:
+    election = get_election(slug)
+    versions = election_versions(election)
+    if number not in {v.number for v in versions}:
+        raise NotFound(_("There is no round %(number)s in this election.", number=number))
+    overview = election_overview(election)
+    view = next(v for v in overview.rounds if v.number == number)
+    return overview, view, versions
+
+
+def _page(slug: str, number: int | None, render: Callable[[], ResponseReturnValue]) -> Response:
+    election = get_election(slug)
+    versions = election_versions(election)
+    if number is not None and number not in {v.number for v in versions}:
+        raise NotFound(_("There is no round %(number)s in this election.", number=number))
+    return conditional(page_etag(versions), render, final=_final(versions, number), page=True)
+
+
+def _live(view: RoundView) -> dict[str, Any] | None:
+    """What live.js needs to poll the round's result while it can still change."""
+    if not view.live:
+        return None
+    round_ = view.round
+    return {
+        "api": url_for("api.round_result_view", slug=round_.election.slug, number=round_.number),
+        "etag": '"' + api_etag("result", (round_.id, int(round_.data_version))) + '"',
+        "interval": int(current_app.config.get("RESULTS_POLL_SECONDS", POLL_SECONDS)),
+    }
+
+
+def _download(body: str | bytes, mimetype: str, filename: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# --------------------------------------------------------------------------------------------
+# pages
 
 
 @bp.get("/")
 @results
-def index() -> str:
-    from .queries import elections_summary
+def index() -> Response:
+    def render() -> str:
+        return render_template("results/index.html", elections=all_elections(), words=words)
 
-    return render_template("results/index.html", elections=elections_summary())
+    versions = site_versions()
+    final = all(status == "certified" for _, round_id, _, status in versions if round_id)
+    return conditional(page_etag(versions), render, final=final, page=True)
 
 
 @bp.get("/elections/<slug>")
 @results
-def election(slug: str) -> str:
-    election = get_election(slug)
-    rounds = [(r, round_result(r), current_certificate(r)) for r in election.rounds]
-    threshold = rules_dict(election)["threshold_percent"]
-    return render_template(
-        "results/election.html",
-        election=election,
-        rounds=rounds,
-        describe=lambda result: describe_outcome(result, threshold),
-    )
+def election(slug: str) -> Response:
+    def render() -> str:
+        overview = election_overview(get_election(slug))
+        return render_template("results/election.html", overview=overview, words=words)
+
+    return _page(slug, None, render)
 
 
 @bp.get("/elections/<slug>/rounds/<int:number>")
 @results
-def round_page(slug: str, number: int) -> str:
+def round_page(slug: str, number: int) -> Response:
+    def render() -> str:
+        overview, view, _versions = _round_view(slug, number)
+        threshold = overview.rules["threshold_percent"] if number == 1 else None
+        return render_template(
+            "results/round.html",
+            overview=overview,
+            view=view,
+            result=view.result,
+            chart=bar_chart(
+                view.result,
+                threshold=threshold,
+                basis=overview.rules["threshold_basis"],
+                rtl=text_direction() == "rtl",
+            ),
+            regions=region_rows(view.round),
+            names=view.names,
+            ballot=ballot(view.round),
+            live=_live(view),
+            now=utcnow(),
+            words=words,
+        )
+
+    return _page(slug, number, render)
+
+
+@bp.get("/elections/<slug>/rounds/<int:number>/branches")
+@results
+def branches_page(slug: str, number: int) -> Response:
+    def render() -> str:
+        overview, view, _versions = _round_view(slug, number)
+        codes = [code for code, _ in ballot(view.round)]
+        query = parse_query(request.args, codes)
+        rows = branch_rows(view.round)
+        table = branch_table(rows, query, view.names)
+        return render_template(
+            "results/branches.html",
+            overview=overview,
+            view=view,
+            result=view.result,
+            table=table,
+            ballot=ballot(view.round),
+            names=view.names,
+            regions=sorted({row.region for row in rows if row.region}),
+            statuses=STATUSES,
+            per_page=PER_PAGE,
+            live=_live(view),
+            now=utcnow(),
+        )
+
+    return _page(slug, number, render)
+
+
+@bp.get("/elections/<slug>/rounds/<int:number>/compare")
+@results
+def compare_page(slug: str, number: int) -> Response:
+    def render() -> str:
+        overview, view, _versions = _round_view(slug, number)
+        if number < 2:
+            raise NotFound(_("Round 1 has no round before it to compare with."))
+        earlier = next(v for v in overview.rounds if v.number == number - 1)
+        return render_template(
+            "results/compare.html",
+            overview=overview,
+            view=view,
+            comparison=compare_rounds(earlier, view),
+            live=_live(view),
+            now=utcnow(),
+        )
+
+    return _page(slug, number, render)
+
+
+@bp.get("/elections/<slug>/branches/<code>")
+@results
+def branch_page(slug: str, code: str) -> Response:
+    def render() -> str:
+        election = get_election(slug)
+        branch = get_branch(election, code)
+        overview = election_overview(election)
+        history = branch_history(overview.rounds, branch.code)
+        live_view = next((v for v in overview.rounds if v.live), None)
+        return render_template(
+            "results/branch.html",
+            overview=overview,
+            branch=branch,
+            rounds=history.rounds,
+            candidates=history.candidates,
+            names=history.names,
+            live=_live(live_view) if live_view else None,
+            now=utcnow(),
+        )
+
+    return _page(slug, None, render)
+
+
+# --------------------------------------------------------------------------------------------
+# downloads
+
+
+@bp.get("/elections/<slug>/rounds/<int:number>/branches.csv")
+@results
+def branches_csv_download(slug: str, number: int) -> Response:
+    def render() -> Response:
+        _overview, view, _versions = _round_view(slug, number)
+        return _download(
+            branches_csv(view), "text/csv; charset=utf-8", f"{slug}-round-{number}-branches.csv"
+        )
+
+    return _download_page(slug, number, render)
+
+
+@bp.get("/elections/<slug>/rounds/<int:number>/results-err.json")
+@results
+def err_download(slug: str, number: int) -> Response:
+    def render() -> Response:
+        overview, view, _versions = _round_view(slug, number)
+        report = err_report(overview.election, view)
+        return _download(
+            json.dumps(report, ensure_ascii=False, indent=1),
+            "application/json",
+            f"{slug}-round-{number}-nist-err.json",
+        )
+
+    return _download_page(slug, number, render)
+
+
+@bp.get("/elections/<slug>/package.json")
+@results
+def package_download(slug: str) -> Response:
+    def render() -> Response:
+        election = get_election(slug)
+        key = ("package", election.id, election_versions(election))
+        package = cached(key, lambda: _package_text(election))
+        return _download(package, "application/json", f"{slug}-package.json")
+
+    return _download_page(slug, None, render)
+
+
+def _package_text(election: Election) -> str:
+    return json.dumps(export_package(election), ensure_ascii=False, indent=1)
+
+
+def _download_page(
+    slug: str, number: int | None, render: Callable[[], ResponseReturnValue]
+) -> Response:
+    """Downloads are the same in every language and for everyone: API-style caching."""
     election = get_election(slug)
-    round_ = get_round(election, number)
-    if round_ is None:
-        abort(404)
-    result = round_result(round_)
-    threshold = rules_dict(election)["threshold_percent"]
-    return render_template(
-        "results/round.html",
-        election=election,
-        round=round_,
-        result=result,
-        certificate=current_certificate(round_),
-        outcome_text=describe_outcome(result, threshold),
-    )
+    versions = election_versions(election)
+    if number is not None and number not in {v.number for v in versions}:
+        raise NotFound(_("There is no round %(number)s in this election.", number=number))
+    etag = api_etag(request.path, versions)
+    return conditional(etag, render, final=_final(versions, number), page=False)
+
+
+@bp.get("/favicon.ico")
+@public
+def favicon() -> Response:
+    return redirect(url_for("static", filename="favicon.svg"), code=301)  # type: ignore[return-value]

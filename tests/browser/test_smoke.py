@@ -7,8 +7,9 @@ from typing import Any
 from tests.browser.conftest import LiveServer, screenshot
 
 
-def test_results_page_in_chromium(live_server: LiveServer, page: Any, loaded: Any,
-                                  backend: str) -> None:
+def test_results_page_in_chromium(
+    live_server: LiveServer, page: Any, loaded: Any, backend: str
+) -> None:
     page.goto(live_server.url + "/elections/test-2024/rounds/1")
     assert page.locator("h1").inner_text() == "Test primary"
     assert "Alice Aharoni" in page.locator("table.results").inner_text()

@@ -1,0 +1,190 @@
+"""``python -m bench`` (``make bench``): generate, load, tally, serve, enter; write results.json.
+
+Options narrow a run (``--only load,tally``, ``--scales labor,national``, ``--backends sqlite``,
+``--seconds 3``); a full run takes about half an hour on the 2-core machine. Every figure is
+stored with the load average of the moment, since a busy machine slows everything down: rerun
+on a quiet machine for the figures that go into the README.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from . import OUT, RESULTS
+from .databases import BACKENDS, Database, drop, fresh, postgres_available
+from .generate import GENERATORS, Generated
+from .load_generator import ensure_wrk
+from .machine import PYTHON, describe, load_average, run
+from .report import evaluate, markdown
+
+STEPS = ("load", "tally", "serve", "entry", "night")
+SERVED_SCALES = ("labor", "national")
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def measure_load(database: Database, generated: Generated) -> dict[str, Any]:
+    done = database.primaries("load", str(generated.package)).check(f"load {generated.name}")
+    return {
+        "seconds": round(done.seconds, 2),
+        "sheets": generated.sheets,
+        "sheets_per_second": round(generated.sheets / done.seconds, 1),
+        "peak_rss_mib": done.peak_rss_mib,
+        "cpu_seconds": done.cpu_seconds,
+        "file_mib": round(generated.package.stat().st_size / 2**20, 1),
+        "load_average": done.load_average,
+    }
+
+
+def measure_import(backend: str, generated: Generated) -> dict[str, Any]:
+    with fresh(backend, "import") as database:
+        package = generated.extra["branches_package"]
+        database.primaries("load", package).check("load the national branches")
+        done = database.primaries(
+            "import-sheets",
+            generated.slug + "-csv",
+            "--round",
+            "1",
+            generated.extra["sheets_csv"],
+        ).check("import-sheets")
+    return {
+        "seconds": round(done.seconds, 2),
+        "sheets": generated.sheets,
+        "sheets_per_second": round(generated.sheets / done.seconds, 1),
+        "peak_rss_mib": done.peak_rss_mib,
+        "cpu_seconds": done.cpu_seconds,
+        "load_average": done.load_average,
+    }
+
+
+def measure_tally(database: Database, slug: str, runs: int = 3) -> dict[str, Any]:
+    """Cold tally (a fresh process each time) against the bare aggregate, alternating."""
+    figures: dict[str, list[float]] = {"tally": [], "bare": [], "tally_warm": [], "bare_warm": []}
+    for _ in range(runs):
+        for what in ("tally", "bare"):
+            done = run([PYTHON, "-m", "bench.probe", what, slug, "1"], env=database.env)
+            data = json.loads(done.check(f"probe {what}").stdout)
+            figures[what].append(data["cold_s"])
+            figures[what + "_warm"].append(data["warm_s"])
+    tally = statistics.median(figures["tally"])
+    bare = statistics.median(figures["bare"])
+    return {
+        "tally_cold_s": round(tally, 4),
+        "bare_aggregate_cold_s": round(bare, 4),
+        "ratio": round(tally / bare, 3) if bare else None,
+        "tally_warm_s": round(statistics.median(figures["tally_warm"]), 4),
+        "bare_aggregate_warm_s": round(statistics.median(figures["bare_warm"]), 4),
+        "runs": runs,
+        "load_average": load_average(),
+    }
+
+
+def first_branch(generated: Generated) -> tuple[str, str | None]:
+    with generated.package.open(encoding="utf-8") as fh:
+        head = fh.read(400_000)
+    start = head.index('"branches"')
+    obj = head[head.index("{", start) : head.index("}", start) + 1]
+    branch = json.loads(obj)
+    return branch["code"], branch.get("region")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--only", default=",".join(STEPS), help="steps: " + ",".join(STEPS))
+    parser.add_argument("--scales", default=",".join(GENERATORS))
+    parser.add_argument("--backends", default=",".join(BACKENDS))
+    parser.add_argument("--seconds", type=float, default=10.0, help="each load-generator run")
+    parser.add_argument("--night-seconds", type=float, default=60.0)
+    parser.add_argument("--readers", type=int, default=200)
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    steps = [s for s in args.only.split(",") if s]
+    scales = [s for s in args.scales.split(",") if s]
+    backends = [b for b in args.backends.split(",") if b]
+
+    results: dict[str, Any] = {"machine": describe(), "notes": []}
+    why = postgres_available()
+    if why and "postgresql" in backends:
+        results["notes"].append(f"PostgreSQL not measured: {why}")
+        backends.remove("postgresql")
+    tool = ensure_wrk()
+    results["load_generator"] = tool
+    log(f"machine: {results['machine']['cpu_count']} CPUs, load {load_average()}; tool {tool}")
+
+    generated = {}
+    for name in scales:
+        start = time.perf_counter()
+        generated[name] = GENERATORS[name](OUT)
+        log(f"generated {name} in {time.perf_counter() - start:.1f}s: {generated[name].package}")
+    results["elections"] = {
+        name: {
+            "slug": g.slug,
+            "branches": g.branches,
+            "candidates": g.candidates,
+            "sheets": g.sheets,
+            "sha256": g.sha256,
+        }
+        for name, g in generated.items()
+    }
+    results.update(load={}, import_sheets={}, tally={}, serving={})
+
+    for backend in backends:
+        for name in scales:
+            g = generated[name]
+            needs = {"load", "tally"} | ({"serve"} if name in SERVED_SCALES else set())
+            if not needs & set(steps):
+                continue
+            with fresh(backend, name) as database:
+                log(f"{backend} {name}: load")
+                figures = measure_load(database, g)
+                results["load"].setdefault(name, {})[backend] = figures
+                log(f"  {figures['seconds']}s, {figures['peak_rss_mib']} MiB")
+                if "tally" in steps:
+                    figures = measure_tally(database, g.slug)
+                    results["tally"].setdefault(name, {})[backend] = figures
+                    bare = figures["bare_aggregate_cold_s"]
+                    log(f"  tally {figures['tally_cold_s']}s, bare {bare}s")
+                if "serve" in steps and name in SERVED_SCALES:
+                    from .serve import serving
+
+                    code, region = first_branch(g)
+                    log(f"  serving ({args.seconds}s per route and mode)")
+                    results["serving"].setdefault(name, {})[backend] = serving(
+                        database,
+                        slug=g.slug,
+                        number=1,
+                        branch=code,
+                        region=region,
+                        tool=tool,
+                        seconds=args.seconds,
+                    )
+            if name == "national" and "load" in steps:
+                log(f"{backend} national: import-sheets CSV")
+                results["import_sheets"][backend] = measure_import(backend, g)
+
+    if {"entry", "night"} & set(steps):
+        from .people import people
+
+        results.update(people(steps, backends, generated.get("labor"), args, log))
+
+    results["targets"] = evaluate(results)
+    results["machine"]["load_average_at_end"] = load_average()
+    args.output.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    table = markdown(results)
+    (OUT / "results.md").write_text(table + "\n", encoding="utf-8")
+    print(table)
+    log(f"wrote {args.output}")
+    _ = drop  # databases are dropped by ``fresh``
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

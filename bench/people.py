@@ -1,0 +1,72 @@
+"""The entry and election-night steps: a fresh PostgreSQL database with the labor election's
+runoff open and empty, clerk accounts, gunicorn with 2 workers, and the harness of
+:mod:`bench.entry`. When the app has no staff entry form (yet), both are recorded as not
+available rather than failing the run."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from .databases import fresh
+from .entry import ENTRY_RULE, create_clerks, entry_bench, night_bench
+from .generate import Generated
+from .machine import PYTHON, run
+from .serve import gunicorn
+
+SLUG = "bench-night"
+
+
+def _entry_route(database: Any) -> bool:
+    rules = json.loads(run([PYTHON, "-m", "bench.routes"], env=database.env).stdout or "[]")
+    return any(r["rule"] == ENTRY_RULE and "POST" in r["methods"] for r in rules)
+
+
+def people(
+    steps: list[str],
+    backends: list[str],
+    labor: Generated | None,
+    args: Any,
+    log: Callable[[str], None],
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if labor is None:
+        return {"entry": {"available": False, "reason": "needs the labor scale (--scales)"}}
+    backend = "postgresql" if "postgresql" in backends else "sqlite"
+    package = labor.extra["night_package"]
+    sheets = json.loads(Path(labor.extra["night_sheets"]).read_text(encoding="utf-8"))
+    plans = [("entry", 4)] if "entry" in steps else []
+    plans += [("night", 6)] if "night" in steps else []
+    for step, clerks in plans:
+        with fresh(backend, step) as database:
+            if not _entry_route(database):
+                out[step] = {
+                    "available": False,
+                    "reason": f"the app has no POST route {ENTRY_RULE} (the staff entry form)",
+                }
+                log(f"{step}: not available (no staff entry form)")
+                continue
+            database.primaries("load", package).check("load the election-night package")
+            names = create_clerks(database, clerks)
+            with gunicorn(database, cache=True) as base:
+                port = int(urlsplit(base).port or 0)
+                log(f"{step} on {backend}: {clerks} clerks, {len(sheets)} sheets")
+                if step == "entry":
+                    figures = entry_bench(port, SLUG, 2, sheets, names)
+                else:
+                    figures = night_bench(
+                        port,
+                        SLUG,
+                        2,
+                        sheets,
+                        names,
+                        readers=args.readers,
+                        seconds=args.night_seconds,
+                    )
+            figures.update(available=True, backend=backend, sheets=len(sheets))
+            out[step] = figures
+            log(f"  {figures}")
+    return out

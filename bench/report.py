@@ -1,0 +1,245 @@
+"""The issue's targets checked against the figures, and the markdown table for the README.
+
+``python -m bench.report`` prints the table of ``bench/results.json`` again; with ``--readme`` it
+also puts it into the README's "Performance" section, between the ``bench:begin`` and
+``bench:end`` markers (rerun ``make bench`` on a quiet machine, then this).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from . import RESULTS, ROOT
+
+BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+
+BACKEND_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+
+
+def _get(data: Any, *path: str) -> Any:
+    for key in path:
+        if not isinstance(data, dict) or key not in data:
+            return None
+        data = data[key]
+    return data
+
+
+def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per target and database: the figure, the bound, met or not (None: not measured)."""
+    rows: list[dict[str, Any]] = []
+
+    def target(name: str, backend: str, value: Any, bound: float, *, at_least: bool = False):
+        met = None if value is None else (value >= bound if at_least else value <= bound)
+        rows.append(
+            {"target": name, "backend": backend, "value": value, "bound": bound, "met": met}
+        )
+
+    for backend in ("sqlite", "postgresql"):
+        target(
+            "national tally cold / bare aggregate <= 1.5",
+            backend,
+            _get(results, "tally", "national", backend, "ratio"),
+            1.5,
+        )
+        target(
+            "huge tally cold <= 1 s",
+            backend,
+            _get(results, "tally", "huge", backend, "tally_cold_s"),
+            1.0,
+        )
+        target(
+            "national load <= 15 s",
+            backend,
+            _get(results, "load", "national", backend, "seconds"),
+            15.0,
+        )
+        target(
+            "huge load <= 180 s",
+            backend,
+            _get(results, "load", "huge", backend, "seconds"),
+            180.0,
+        )
+        for scale in ("labor", "national"):
+            warm = _get(results, "serving", scale, backend, "warm")
+            target(
+                f"{scale} warm result JSON >= 70% of /healthz rps",
+                backend,
+                _get(warm, "result_json", "ratio_to_healthz"),
+                0.7,
+                at_least=True,
+            )
+            target(
+                f"{scale} warm results page >= 50% of /healthz rps",
+                backend,
+                _get(warm, "results_page", "ratio_to_healthz"),
+                0.5,
+                at_least=True,
+            )
+    entry = results.get("entry") or {}
+    target(
+        "entry save p95 <= 50 ms (4 clerks)",
+        entry.get("backend", "postgresql"),
+        entry.get("save_p95_ms"),
+        50.0,
+    )
+    night = results.get("night") or {}
+    target(
+        "election-night staleness p95 <= 2 s",
+        night.get("backend", "postgresql"),
+        night.get("staleness_p95_s"),
+        2.0,
+    )
+    return rows
+
+
+def _fmt(value: Any, unit: str = "") -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        text = f"{value:,.3f}" if abs(value) < 1 else f"{value:,.1f}"
+    else:
+        text = f"{value:,}"
+    return text + unit
+
+
+def markdown(results: dict[str, Any]) -> str:
+    machine = results["machine"]
+    lines = [
+        f"Measured {machine['date']} on {machine['cpu_count']} CPUs ({machine.get('cpu_model')}), "
+        f"{machine['memory_gib']} GiB, Python {machine['python']}, SQLite {machine['sqlite']}, "
+        f"{machine.get('postgresql') or 'no PostgreSQL'}; load generator "
+        f"{results.get('load_generator')}; load average at start "
+        f"{machine['load_average_at_start']}, at end {machine.get('load_average_at_end')}.",
+        "",
+        "| measure | scale | SQLite | PostgreSQL |",
+        "|---|---|---|---|",
+    ]
+
+    def row(measure: str, scale: str, cell: Any) -> None:
+        lines.append(f"| {measure} | {scale} | {cell('sqlite')} | {cell('postgresql')} |")
+
+    for scale in ("labor", "national", "huge"):
+        load = results.get("load", {}).get(scale)
+        if load:
+            row(
+                "load (s, sheets/s, peak RSS)",
+                scale,
+                lambda b, load=load: (
+                    f"{_fmt(load[b]['seconds'])} s, {_fmt(load[b]['sheets_per_second'])}/s, "
+                    f"{_fmt(load[b]['peak_rss_mib'])} MiB"
+                    if b in load
+                    else "-"
+                ),
+            )
+    imported = results.get("import_sheets") or {}
+    if imported:
+        row(
+            "import-sheets CSV (s, sheets/s)",
+            "national",
+            lambda b: (
+                f"{_fmt(imported[b]['seconds'])} s, {_fmt(imported[b]['sheets_per_second'])}/s"
+                if b in imported
+                else "-"
+            ),
+        )
+    for scale in ("labor", "national", "huge"):
+        tally = results.get("tally", {}).get(scale)
+        if tally:
+            row(
+                "tally cold / bare aggregate (ratio)",
+                scale,
+                lambda b, tally=tally: (
+                    f"{_fmt(tally[b]['tally_cold_s'] * 1000)} ms / "
+                    f"{_fmt(tally[b]['bare_aggregate_cold_s'] * 1000)} ms "
+                    f"({_fmt(tally[b]['ratio'])})"
+                    if b in tally
+                    else "-"
+                ),
+            )
+    names = {
+        "healthz": "/healthz",
+        "result_json": "result JSON",
+        "branches_json": "branches JSON",
+        "results_page": "results page",
+        "branch_page": "per-branch page",
+    }
+    for scale in ("labor", "national"):
+        serving = results.get("serving", {}).get(scale)
+        if not serving:
+            continue
+        for mode in ("cold", "warm"):
+            for route, label in names.items():
+
+                def cell(b: str, serving=serving, mode=mode, route=route) -> str:
+                    data = (serving.get(b) or {}).get(mode, {}).get(route)
+                    if not data:
+                        return "-"
+                    if data.get("missing"):
+                        return "missing"
+                    ratio = data.get("ratio_to_healthz")
+                    return (
+                        f"{_fmt(data['rps'])} rps, p50 {_fmt(data['p50_ms'])} ms, "
+                        f"p95 {_fmt(data['p95_ms'])} ms"
+                        + (f" ({_fmt(ratio)} x)" if route != "healthz" else "")
+                    )
+
+                row(f"{label}, {mode}", scale, cell)
+    for step, label in (("entry", "entry, 4 clerks"), ("night", "election night, 6 clerks")):
+        data = results.get(step)
+        if not data:
+            continue
+        if not data.get("available"):
+            text = "not available: " + data.get("reason", "")
+        elif step == "entry":
+            text = (
+                f"{_fmt(data['sheets_per_second'])} sheets/s, save p50 "
+                f"{_fmt(data['save_p50_ms'])} ms, p95 {_fmt(data['save_p95_ms'])} ms"
+            )
+        else:
+            text = (
+                f"{data['readers']} readers: staleness p50 {_fmt(data['staleness_p50_s'])} s, "
+                f"p95 {_fmt(data['staleness_p95_s'])} s; save p95 {_fmt(data['save_p95_ms'])} ms"
+            )
+        backend = data.get("backend", "postgresql")
+        lines.append(
+            f"| {label} | labor runoff | {text if backend == 'sqlite' else '-'} | "
+            f"{text if backend == 'postgresql' else '-'} |"
+        )
+    lines += ["", "| target | database | figure | met |", "|---|---|---|---|"]
+    for t in results.get("targets", []):
+        met = {True: "yes", False: "**no**", None: "not measured"}[t["met"]]
+        lines.append(
+            f"| {t['target']} | {BACKEND_NAMES.get(t['backend'], t['backend'])} | "
+            f"{_fmt(t['value'])} | {met} |"
+        )
+    return "\n".join(lines)
+
+
+def update_readme(table: str) -> bool:
+    """Replace the README's table between the markers; False when the markers are missing."""
+    readme = ROOT / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    if BEGIN not in text or END not in text:
+        return False
+    head, rest = text.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    readme.write_text(f"{head}{BEGIN}\n{table}\n{END}{tail}", encoding="utf-8")
+    return True
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.report")
+    parser.add_argument("--results", default=str(RESULTS))
+    parser.add_argument("--readme", action="store_true", help="update the README's table")
+    args = parser.parse_args()
+    with open(args.results, encoding="utf-8") as fh:
+        table = markdown(json.load(fh))
+    print(table)
+    if args.readme and not update_readme(table):
+        raise SystemExit("README.md has no bench:begin/bench:end markers")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,20 @@
+"""The app as the serving benchmark runs it under gunicorn: ``bench.wsgi:app``.
+
+The same factory as production (``primaries:create_app()``), given its settings explicitly so
+that nothing in ``instance/`` changes what is measured: ``DATABASE_URL`` and ``SECRET_KEY`` from
+the environment, and ``BENCH_CACHE=0`` for the "cold" runs (``RESULTS_CACHE_SIZE`` 0: every
+request computes).
+"""
+
+from __future__ import annotations
+
+import os
+
+from primaries import create_app
+
+app = create_app(
+    {
+        "SECRET_KEY": os.environ["SECRET_KEY"],
+        **({} if os.environ.get("BENCH_CACHE", "1") != "0" else {"RESULTS_CACHE_SIZE": 0}),
+    }
+)

@@ -1,0 +1,145 @@
+"""The account pages: admins create accounts, disable and enable them, and reset passwords.
+
+Supervisors and observers see the accounts (who may do what is part of the record) but change
+nothing. A generated password is shown once, in the answer to the form, and never stored in
+clear or put in a cookie.
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from ..access import roles
+from ..errors import NotFound, Refused
+from ..extensions import db
+from ..models import AuditEvent, User
+from .forms import ActiveForm, CreateAccountForm, ResetPasswordForm
+from .services import (
+    all_users,
+    create_user,
+    generate_password,
+    get_user,
+    reset_password,
+    set_active,
+)
+from .views import bp
+
+ACCOUNT_READERS = ("supervisor", "observer")
+
+
+def _user_or_404(username: str) -> User:
+    try:
+        return get_user(username)
+    except NotFound as exc:
+        abort(404, exc.problems[0])
+
+
+@bp.route("/staff/accounts", methods=["GET", "POST"])
+@roles("admin", read_only_for=ACCOUNT_READERS)
+def accounts() -> tuple[str, int]:
+    form = CreateAccountForm()
+    problems: list[str] = []
+    created: dict[str, str | None] | None = None
+    if form.validate_on_submit():
+        generated = not form.password.data
+        password = form.password.data or generate_password()
+        username = (form.username.data or "").strip()
+        try:
+            user = create_user(
+                username, form.role.data or "", password, actor=current_user.username
+            )
+            db.session.commit()
+        except Refused as exc:
+            db.session.rollback()
+            problems = exc.problems
+        else:
+            created = {
+                "username": user.username,
+                "role": user.role,
+                "password": password if generated else None,
+            }
+            form = CreateAccountForm(formdata=None)
+    status = 422 if form.errors or problems else 201 if created else 200
+    page = render_template(
+        "auth/accounts.html", form=form, users=all_users(), problems=problems, created=created
+    )
+    return page, status
+
+
+@bp.get("/staff/accounts/<username>")
+@roles("admin", read_only_for=ACCOUNT_READERS)
+def account(username: str) -> str:
+    user = _user_or_404(username)
+    return _account_page(user, ResetPasswordForm(formdata=None))[0]
+
+
+def _account_page(
+    user: User,
+    password_form: ResetPasswordForm,
+    *,
+    new_password: str | None = None,
+    problems: list[str] | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    events = db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.object_type == "user", AuditEvent.object_id == user.username)
+        .order_by(AuditEvent.seq.desc())
+        .limit(20)
+    ).all()
+    active_form = ActiveForm(formdata=None, make_active="no" if user.active else "yes")
+    page = render_template(
+        "auth/account.html",
+        user=user,
+        events=events,
+        active_form=active_form,
+        password_form=password_form,
+        new_password=new_password,
+        problems=problems or [],
+    )
+    return page, status
+
+
+@bp.post("/staff/accounts/<username>/active")
+@roles("admin")
+def account_active(username: str) -> Response | tuple[str, int]:
+    user = _user_or_404(username)
+    form = ActiveForm()
+    if not form.validate_on_submit():
+        flash("Nothing was changed: " + " ".join(form.make_active.errors or ["try again."]))
+        return redirect(url_for("auth.account", username=user.username))
+    active = form.make_active.data == "yes"
+    try:
+        set_active(user, active, actor=current_user.username, by=current_user)
+        db.session.commit()
+    except Refused as exc:
+        db.session.rollback()
+        return _account_page(
+            user, ResetPasswordForm(formdata=None), problems=exc.problems, status=409
+        )
+    flash(f"Account {user.username} is {'enabled' if active else 'disabled'}.")
+    return redirect(url_for("auth.account", username=user.username))
+
+
+@bp.post("/staff/accounts/<username>/password")
+@roles("admin")
+def account_password(username: str) -> tuple[str, int]:
+    user = _user_or_404(username)
+    form = ResetPasswordForm()
+    if not form.validate_on_submit():
+        return _account_page(user, form, status=422)
+    generated = not form.password.data
+    password = form.password.data or generate_password()
+    try:
+        user = reset_password(user, password, actor=current_user.username)
+        db.session.commit()
+    except Refused as exc:
+        db.session.rollback()
+        return _account_page(user, form, problems=exc.problems, status=422)
+    flash(f"The password of {user.username} is reset; their open sessions have ended.")
+    return _account_page(
+        user, ResetPasswordForm(formdata=None), new_password=password if generated else None
+    )

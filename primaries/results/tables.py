@@ -1,0 +1,161 @@
+"""The per-branch table of a round: searched, sorted and paged from the query string.
+
+``?q=`` searches code, name and region (case-insensitive); ``?status=`` keeps counted, pending or
+annulled branches; ``?region=`` keeps one region; ``?sort=`` is one of :data:`SORT_KEYS` or
+``votes-CODE`` for a candidate, ``?dir=asc|desc``; ``?page=`` and ``?per=`` page it. Anything
+else, or a value out of range, falls back to the default: a hand-typed address never errors.
+
+The rows come from the cache of the round's data version (:func:`queries.branch_rows`), so
+searching and sorting never reach the database: no text from the address ever gets near SQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+from urllib.parse import urlencode
+
+from .queries import BranchRow
+
+SORT_KEYS = ("code", "name", "region", "eligible", "cast", "turnout", "leader", "status")
+PER_PAGE = (25, 50, 100, 500)
+DEFAULT_PER = 50
+STATUSES = ("counted", "pending", "annulled")
+MAX_QUERY = 100
+
+
+@dataclass(frozen=True)
+class TableQuery:
+    q: str = ""
+    status: str = ""
+    region: str = ""
+    sort: str = "code"
+    dir: str = "asc"
+    page: int = 1
+    per: int = DEFAULT_PER
+
+    def params(self, **changes: Any) -> dict[str, str]:
+        """The query string of this view (defaults left out), with ``changes`` applied."""
+        view = replace(self, **changes)
+        defaults = TableQuery()
+        return {
+            name: str(getattr(view, name))
+            for name in ("q", "status", "region", "sort", "dir", "page", "per")
+            if getattr(view, name) != getattr(defaults, name)
+        }
+
+    def url(self, path: str, **changes: Any) -> str:
+        params = self.params(**changes)
+        return path + ("?" + urlencode(params) if params else "")
+
+    def sort_url(self, path: str, key: str) -> str:
+        """Sort by ``key``; the same key again flips the direction; back to page 1."""
+        if self.sort == key:
+            direction = "desc" if self.dir == "asc" else "asc"
+        else:
+            numeric = key in ("eligible", "cast", "turnout") or key.startswith("votes-")
+            direction = "desc" if numeric else "asc"
+        return self.url(path, sort=key, dir=direction, page=1)
+
+    def aria_sort(self, key: str) -> str | None:
+        if self.sort != key:
+            return None
+        return "ascending" if self.dir == "asc" else "descending"
+
+
+def _int(value: str | None, default: int, low: int, high: int) -> int:
+    try:
+        number = int(value or "")
+    except ValueError:
+        return default
+    return number if low <= number <= high else default
+
+
+def parse_query(args: Mapping[str, str], codes: Sequence[str]) -> TableQuery:
+    """Read the table's parameters; unknown values fall back to the defaults."""
+    sort = args.get("sort", "code")
+    if sort not in SORT_KEYS and not (sort.startswith("votes-") and sort[6:] in codes):
+        sort = "code"
+    per = _int(args.get("per"), DEFAULT_PER, 1, max(PER_PAGE))
+    if per not in PER_PAGE:
+        per = DEFAULT_PER
+    status = args.get("status", "")
+    return TableQuery(
+        q=(args.get("q") or "").strip()[:MAX_QUERY],
+        status=status if status in STATUSES else "",
+        region=(args.get("region") or "")[:MAX_QUERY],
+        sort=sort,
+        dir="desc" if args.get("dir") == "desc" else "asc",
+        page=_int(args.get("page"), 1, 1, 10**6),
+        per=per,
+    )
+
+
+@dataclass(frozen=True)
+class TablePage:
+    query: TableQuery
+    rows: list[BranchRow]
+    matched: int
+    total: int
+    pages: int
+
+    @property
+    def first(self) -> int:
+        return 0 if not self.matched else (self.query.page - 1) * self.query.per + 1
+
+    @property
+    def last(self) -> int:
+        return min(self.matched, self.query.page * self.query.per)
+
+
+def _sort_value(key: str, names: Mapping[str, str]) -> Callable[[BranchRow], Any]:
+    if key == "code":
+        return lambda row: row.code.casefold()
+    if key == "name":
+        return lambda row: row.name.casefold()
+    if key == "region":
+        return lambda row: (row.region or "").casefold()
+    if key == "eligible":
+        return lambda row: row.eligible
+    if key == "cast":
+        return lambda row: row.ballots_cast
+    if key == "turnout":
+        return lambda row: row.turnout_fraction
+    if key == "leader":
+        return lambda row: names.get(row.leader, "").casefold() if row.leader else None
+    if key == "status":
+        return lambda row: STATUSES.index(row.status)
+    code = key[6:]
+    return lambda row: row.votes.get(code) if row.counted else None
+
+
+def branch_table(
+    rows: Sequence[BranchRow], query: TableQuery, names: Mapping[str, str]
+) -> TablePage:
+    """Filter, sort (rows without a value last, in either direction; then by code) and page."""
+    needle = query.q.casefold()
+    kept = [
+        row
+        for row in rows
+        if (not needle or needle in f"{row.code}\n{row.name}\n{row.region or ''}".casefold())
+        and (not query.status or row.status == query.status)
+        and (not query.region or (row.region or "") == query.region)
+    ]
+    value = _sort_value(query.sort, names)
+    kept.sort(key=lambda row: row.code.casefold())
+    present = [row for row in kept if value(row) is not None]
+    missing = [row for row in kept if value(row) is None]
+    present.sort(key=value, reverse=query.dir == "desc")
+    ordered = present + missing
+    pages = max(1, -(-len(ordered) // query.per))
+    page = min(query.page, pages)
+    query = replace(query, page=page)
+    start = (page - 1) * query.per
+    return TablePage(
+        query=query,
+        rows=ordered[start : start + query.per],
+        matched=len(ordered),
+        total=len(rows),
+        pages=pages,
+    )

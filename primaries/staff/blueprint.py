@@ -1,0 +1,84 @@
+"""The staff blueprint, who may do what in it, and helpers shared by its views."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, abort
+from flask_login import current_user
+
+from ..elections.lookup import get_election, get_round
+from ..errors import NotFound
+from ..models import Election, Round, User
+from .entry import STATE_LABELS, SheetPlace, locate
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+STAFF = ("admin", "supervisor", "clerk", "observer")
+ENTER = ("clerk", "supervisor", "admin")  # may type sheets
+COUNT = ("supervisor", "admin")  # everything about the count
+READ = ("observer",)  # sees every staff page, changes nothing
+
+
+@dataclass(frozen=True)
+class Abilities:
+    """What the signed-in account may do: the templates show only what it can use."""
+
+    role: str | None
+
+    @property
+    def enters(self) -> bool:
+        return self.role in ENTER
+
+    @property
+    def counts(self) -> bool:
+        return self.role in COUNT
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def sees_count(self) -> bool:
+        return self.role in COUNT or self.role in READ
+
+    @property
+    def sees_accounts(self) -> bool:
+        return self.role in ("admin", "supervisor", "observer")
+
+    @property
+    def read_only(self) -> bool:
+        return self.role in READ
+
+
+@bp.app_context_processor
+def staff_context() -> dict[str, Any]:
+    role = current_user.role if current_user.is_authenticated else None
+    return {"staff": Abilities(role), "state_labels": STATE_LABELS}
+
+
+def me() -> User:
+    """The signed-in account itself (not Flask-Login's proxy), for the services."""
+    return current_user._get_current_object()  # type: ignore[no-any-return]
+
+
+def election_or_404(slug: str) -> Election:
+    try:
+        return get_election(slug)
+    except NotFound as exc:
+        abort(404, exc.problems[0])
+
+
+def round_or_404(slug: str, number: int) -> Round:
+    try:
+        return get_round(get_election(slug), number)
+    except NotFound as exc:
+        abort(404, exc.problems[0])
+
+
+def place_or_404(slug: str, number: int, branch: str) -> SheetPlace:
+    try:
+        return locate(slug, number, branch)
+    except NotFound as exc:
+        abort(404, exc.problems[0])

@@ -1,0 +1,330 @@
+"""The forms of the staff workspace: a sheet's numbers, the supervisor's decisions, the round's
+life, imports and the filters of the lists.
+
+A sheet's form is built for its round's ballot (one field per candidate, labelled with the
+candidate's name); its numbers are checked by the same rules as the services
+(:func:`primaries.staff.entry.check_numbers`), with the problem next to the field.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    Field,
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+    ValidationError,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.widgets import TextInput
+
+from ..elections.formats import MAX_INT
+from ..tally import ballot_of
+from .entry import STATE_LABELS, Mismatch, Numbers, SheetPlace, check_numbers, vote_field
+
+_DIGITS = re.compile(r"^[0-9]+\Z")
+NUMBER_ATTRS = {"inputmode": "numeric", "autocomplete": "off", "class": "count"}
+
+
+class CountField(Field):
+    """A whole number >= 0 as typed on a count sheet: digits only (no signs, no decimals)."""
+
+    widget = TextInput()
+
+    def __init__(self, label: str | None = None, validators: Any = None, **kwargs: Any) -> None:
+        kwargs.setdefault("render_kw", dict(NUMBER_ATTRS))
+        super().__init__(label, validators, **kwargs)
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        self.data = None
+        if not valuelist or not valuelist[0].strip():
+            return
+        raw = valuelist[0].strip()
+        if not _DIGITS.match(raw):
+            raise ValueError(f"Type a whole number, 0 or more (not “{raw[:20]}”).")
+        value = int(raw)
+        if value > MAX_INT:
+            raise ValueError("This number is too large.")
+        self.data = value
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        return "" if self.data is None else str(self.data)
+
+
+def options(pairs: Any) -> list[SelectChoice]:
+    """Choices of a select or radio field: (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+REQUIRED_COUNT = InputRequired("Type the number on the sheet (0 if there is none).")
+
+
+class VersionedForm(FlaskForm):
+    """A form about one sheet: it carries the version of the sheet it was shown with."""
+
+    version = HiddenField()
+
+    def validate_version(self, field: HiddenField) -> None:
+        if not _DIGITS.match(str(field.data or "")):
+            raise ValidationError("This form is damaged: reload the page.")
+
+    @property
+    def version_number(self) -> int:
+        return int(self.version.data)
+
+
+class SheetForm(VersionedForm):
+    """The numbers of one branch's sheet. Built by :func:`sheet_form` for the round's ballot."""
+
+    ballots_cast = CountField("Ballots cast", [REQUIRED_COUNT])
+    invalid = CountField("Invalid ballots", [REQUIRED_COUNT])
+
+    place: SheetPlace
+    codes: list[str]
+
+    def vote_fields(self) -> list[Field]:
+        return [self[vote_field(code)] for code in self.codes]
+
+    def numbers(self) -> Numbers:
+        return Numbers(
+            ballots_cast=self.ballots_cast.data,
+            invalid=self.invalid.data,
+            votes={code: self[vote_field(code)].data for code in self.codes},
+        )
+
+    def validate_ballots_cast(self, field: CountField) -> None:
+        counts = [field, self.invalid, *self.vote_fields()]
+        if any(f.data is None for f in counts):
+            return  # the missing or malformed number is reported at its own field
+        problems = check_numbers(self.place, self.numbers())
+        if problems.get("ballots_cast"):
+            raise ValidationError("; ".join(problems["ballots_cast"]))
+
+    def add_problems(self, by_field: dict[str, list[str]]) -> list[str]:
+        """Put a service's problems next to their fields; return those that have no field."""
+        loose = []
+        for key, problems in by_field.items():
+            if key and key in self:
+                self[key].errors = [*self[key].errors, *problems]
+            else:
+                loose.extend(problems)
+        return loose
+
+
+class CorrectionForm(SheetForm):
+    reason = TextAreaField(
+        "Reason",
+        validators=[DataRequired("A correction needs a reason."), Length(max=2000)],
+        description="For example: recount ordered by the committee, protocol no. 12.",
+    )
+
+
+def sheet_form(place: SheetPlace, *, correction: bool = False, **kwargs: Any) -> SheetForm:
+    """The form of this sheet: Ballots cast, Invalid ballots, then one field per candidate."""
+    ballot = ballot_of(place.round)
+    fields = {vote_field(code): CountField(name, [REQUIRED_COUNT]) for _, code, name in ballot}
+    base = CorrectionForm if correction else SheetForm
+    form_class = type("BallotSheetForm", (base,), fields)
+    form = form_class(**kwargs)
+    form.place = place
+    form.codes = [code for _, code, _ in ballot]
+    return form
+
+
+class ResolveForm(VersionedForm):
+    """The supervisor's decision on a mismatch; built by :func:`resolve_form`."""
+
+    keys: list[str]
+
+    def choices(self) -> dict[str, tuple[str | None, int | None]]:
+        return {key: (self[f"choice_{key}"].data, self[f"paper_{key}"].data) for key in self.keys}
+
+    def add_problems(self, by_field: dict[str, list[str]]) -> list[str]:
+        loose = []
+        for key, problems in by_field.items():
+            name = f"choice_{key}"
+            if key in self.keys:
+                self[name].errors = [*self[name].errors, *problems]
+            else:
+                loose.extend(problems)
+        return loose
+
+
+def resolve_form(mismatch: Mismatch, labels: dict[str, str], **kwargs: Any) -> ResolveForm:
+    """One choice per differing field (entry 1, entry 2, the paper) and a box for the paper."""
+    fields: dict[str, Any] = {}
+    keys = mismatch.differing
+    for key in keys:
+        first, second = mismatch.first_values[key], mismatch.second_values[key]
+        fields[f"choice_{key}"] = RadioField(
+            labels[key],
+            choices=options(
+                [
+                    ("1", f"Entry 1: {first}"),
+                    ("2", f"Entry 2: {second}"),
+                    ("paper", "The paper says:"),
+                ]
+            ),
+            validate_choice=False,
+        )
+        fields[f"paper_{key}"] = CountField(f"{labels[key]} on the paper sheet", [Optional()])
+    form_class = type("MismatchForm", (ResolveForm,), fields)
+    form = form_class(**kwargs)
+    form.keys = keys
+    return form
+
+
+class SendBackForm(VersionedForm):
+    reason = StringField(
+        "Why (optional)",
+        validators=[Optional(), Length(max=500)],
+        description="For example: both entries differ from the paper.",
+    )
+
+
+class AnnulForm(VersionedForm):
+    reason = TextAreaField(
+        "Reason",
+        validators=[DataRequired("An annulment needs a reason."), Length(max=2000)],
+        description="The committee's decision, as it will stand in the record.",
+    )
+
+
+class ReinstateForm(VersionedForm):
+    reason = TextAreaField(
+        "Reason",
+        validators=[DataRequired("Reversing an annulment needs a reason."), Length(max=2000)],
+    )
+
+
+class LotForm(FlaskForm):
+    """The drawn order of the tied candidates: one choice per place; built by :func:`lot_form`."""
+
+    note = StringField(
+        "Note (optional)",
+        validators=[Optional(), Length(max=500)],
+        description="For example: drawn by the committee chair in public, 22:40.",
+    )
+    places: int
+
+    def order(self) -> list[str]:
+        return [self[f"place_{i}"].data for i in range(1, self.places + 1)]
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        chosen = self.order()
+        repeated = sorted({code for code in chosen if chosen.count(code) > 1})
+        if repeated:
+            self[f"place_{self.places}"].errors = [
+                *self[f"place_{self.places}"].errors,
+                "Each candidate is drawn once: " + ", ".join(repeated) + " is chosen twice.",
+            ]
+            return False
+        return valid
+
+
+ORDINALS = ("First", "Second", "Third", "Fourth", "Fifth", "Sixth", "Seventh", "Eighth")
+
+
+def lot_form(tied: list[tuple[str, str]], **kwargs: Any) -> LotForm:
+    """``tied``: (code, name) of the candidates whose order is drawn."""
+    choices = options((code, f"{name} ({code})") for code, name in tied)
+    fields = {
+        f"place_{i}": SelectField(
+            f"{ORDINALS[i - 1] if i <= len(ORDINALS) else f'Place {i}'} drawn",
+            choices=choices,
+            default=tied[i - 1][0],
+        )
+        for i in range(1, len(tied) + 1)
+    }
+    form_class = type("DrawnLotForm", (LotForm,), fields)
+    form = form_class(**kwargs)
+    form.places = len(tied)
+    return form
+
+
+class CloseForm(FlaskForm):
+    """Closing a round (entry stops): no fields but the token."""
+
+
+class CertifyForm(FlaskForm):
+    """Certifying a round: no fields but the token."""
+
+
+class ReasonForm(FlaskForm):
+    reason = StringField(
+        "Reason", validators=[DataRequired("Say why."), Length(max=2000)], render_kw={"size": 40}
+    )
+
+
+class RunoffForm(FlaskForm):
+    held_on = DateField(
+        "Date of the runoff",
+        validators=[InputRequired("Give the date the runoff is held.")],
+        description="YYYY-MM-DD",
+    )
+
+
+class ImportBranchesForm(FlaskForm):
+    file = FileField(
+        "Branches file (CSV)",
+        validators=[FileRequired("Choose a CSV file.")],
+        description="Header code,name,region,eligible. All of it is applied, or none of it.",
+    )
+
+
+class ImportSheetsForm(FlaskForm):
+    file = FileField(
+        "Sheets file (CSV)",
+        validators=[FileRequired("Choose a CSV file.")],
+        description="Header branch,ballots_cast,invalid, then one column per candidate code. "
+        "Imported sheets count at once. All of it is applied, or none of it.",
+    )
+    correct = BooleanField("Correct sheets that are already counted with different numbers")
+    reason = StringField("Reason for the corrections", validators=[Length(max=2000)])
+
+    def validate_reason(self, field: StringField) -> None:
+        if self.correct.data and not (field.data or "").strip():
+            raise ValidationError("Corrections need a reason.")
+
+
+class _GetForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+
+class ChooseBranchForm(_GetForm):
+    branch = StringField(
+        "Branch (code or name)",
+        validators=[Optional(), Length(max=200)],
+        render_kw={"list": "branch-codes", "autocomplete": "off"},
+    )
+
+
+class BranchFilterForm(_GetForm):
+    q = StringField("Code or name contains", validators=[Optional(), Length(max=200)])
+    state = SelectField(
+        "State", choices=options([("", "any"), *STATE_LABELS.items()]), validators=[Optional()]
+    )
+    region = SelectField("Region", choices=options([("", "any")]), validators=[Optional()])
+
+
+class AuditFilterForm(_GetForm):
+    action = SelectField("Action", choices=options([("", "any")]), validators=[Optional()])
+    actor = StringField("Account", validators=[Optional(), Length(max=80)])
+    election = SelectField("Election", choices=options([("", "any")]), validators=[Optional()])
+    branch = StringField("Branch code", validators=[Optional(), Length(max=32)])
+    since = DateField("From (UTC date)", validators=[Optional()])
+    until = DateField("Until (UTC date, inclusive)", validators=[Optional()])

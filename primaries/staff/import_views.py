@@ -1,0 +1,90 @@
+"""Imports from the browser: a branches CSV and a round's sheets CSV, in the contract's formats,
+with the same all-or-nothing checks as the command line and every problem listed by line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import render_template
+from werkzeug.wrappers import Response
+
+from ..access import roles
+from ..elections.formats import FormatError
+from ..elections.services import ImportSummary, import_branches, import_sheets
+from ..errors import Refused
+from ..extensions import db
+from ..tally import ballot_of
+from .blueprint import COUNT, READ, bp, election_or_404, me, round_or_404
+from .forms import ImportBranchesForm, ImportSheetsForm
+
+Page = str | tuple[str, int] | Response
+
+
+def _run(import_: Any, *args: Any, **kwargs: Any) -> tuple[ImportSummary | None, list[str]]:
+    try:
+        summary = import_(*args, **kwargs)
+    except (Refused, FormatError) as exc:
+        db.session.rollback()
+        return None, exc.problems
+    db.session.commit()
+    return summary, []
+
+
+@bp.route("/elections/<slug>/import/branches", methods=["GET", "POST"])
+@roles("admin", read_only_for=("supervisor", "observer"))
+def import_branches_page(slug: str) -> Page:
+    election = election_or_404(slug)
+    form = ImportBranchesForm()
+    summary, problems, status = None, [], 200
+    if form.validate_on_submit():
+        raw = form.file.data.read()
+        summary, problems = _run(import_branches, election, raw, actor=me().username)
+        status = 422 if problems else 200
+    elif form.is_submitted():
+        status = 422
+    return render_template(
+        "staff/import.html",
+        kind="branches",
+        election=election,
+        round=None,
+        form=form,
+        summary=summary,
+        problems=problems,
+        can_import=me().role == "admin",
+        columns="code,name,region,eligible",
+    ), status
+
+
+@bp.route("/elections/<slug>/rounds/<int:number>/import/sheets", methods=["GET", "POST"])
+@roles(*COUNT, read_only_for=READ)
+def import_sheets_page(slug: str, number: int) -> Page:
+    round_ = round_or_404(slug, number)
+    form = ImportSheetsForm()
+    summary, problems, status = None, [], 200
+    if form.validate_on_submit():
+        raw = form.file.data.read()
+        summary, problems = _run(
+            import_sheets,
+            round_.election,
+            number,
+            raw,
+            actor=me().username,
+            user=me(),
+            correct=bool(form.correct.data),
+            reason=(form.reason.data or "").strip() or None,
+        )
+        status = 422 if problems else 200
+    elif form.is_submitted():
+        status = 422
+    codes = ",".join(code for _, code, _ in ballot_of(round_))
+    return render_template(
+        "staff/import.html",
+        kind="sheets",
+        election=round_.election,
+        round=round_,
+        form=form,
+        summary=summary,
+        problems=problems,
+        can_import=me().role in COUNT,
+        columns=f"branch,ballots_cast,invalid,{codes}",
+    ), status

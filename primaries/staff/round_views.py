@@ -1,0 +1,251 @@
+"""A round's pages: the supervisor's dashboard, the round's life (close, reopen, certify,
+decertify), the lot, opening the runoff, and a branch's history."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from ..access import roles
+from ..elections.lookup import get_branch, get_round, has_later_round, lock_reason
+from ..elections.rounds import (
+    certification_blockers,
+    certify_round,
+    close_round,
+    current_certificate,
+    decertify_round,
+    reopen_round,
+)
+from ..elections.services import open_runoff, record_lot
+from ..errors import NotFound, Refused
+from ..extensions import db
+from ..tally import round_result
+from .blueprint import COUNT, READ, bp, election_or_404, me, round_or_404
+from .forms import (
+    BranchFilterForm,
+    CertifyForm,
+    CloseForm,
+    ReasonForm,
+    RunoffForm,
+    lot_form,
+    options,
+)
+from .queries import branch_history, branch_list, clerk_stats, regions, state_counts
+
+Page = str | tuple[str, int] | Response
+
+
+@bp.get("/elections/<slug>/rounds/<int:number>")
+@roles(*COUNT, read_only_for=READ)
+def round_dashboard(slug: str, number: int) -> str:
+    """Branches by state, the searchable list, the live outcome, what blocks certification."""
+    round_ = round_or_404(slug, number)
+    election = round_.election
+    filters = BranchFilterForm(formdata=request.args)
+    filters.region.choices = options([("", "any"), *((r, r) for r in regions(election))])
+    filters.validate()
+    listing = branch_list(
+        round_,
+        state=filters.state.data if not filters.state.errors else None,
+        text=filters.q.data,
+        region=(filters.region.data or None) if not filters.region.errors else None,
+        page=request.args.get("page", 1, type=int) or 1,
+    )
+    result = round_result(round_)
+    later = has_later_round(round_)
+    return render_template(
+        "staff/round.html",
+        election=election,
+        round=round_,
+        counts=state_counts(round_),
+        filters=filters,
+        listing=listing,
+        filter_args={k: v for k, v in request.args.items() if k != "page" and v},
+        result=result,
+        blockers=certification_blockers(round_),
+        certificate=current_certificate(round_),
+        lock=lock_reason(round_),
+        later=later,
+        stats=clerk_stats(round_),
+        close_form=CloseForm(),
+        certify_form=CertifyForm(),
+        reopen_form=ReasonForm(prefix="reopen"),
+        decertify_form=ReasonForm(prefix="decertify"),
+        runoff_ready=(
+            round_.status == "certified" and result["outcome"]["status"] == "runoff" and not later
+        ),
+    )
+
+
+def _round_change(
+    slug: str, number: int, change: Callable[..., Any], done: str, **kwargs: Any
+) -> Response:
+    round_ = round_or_404(slug, number)
+    try:
+        change(round_, actor=me().username, user=me(), **kwargs)
+    except Refused as exc:
+        db.session.rollback()
+        for problem in exc.problems:
+            flash(f"Nothing was changed: {problem}", "error")
+    else:
+        db.session.commit()
+        flash(done, "success")
+    return redirect(url_for("staff.round_dashboard", slug=slug, number=number))
+
+
+@bp.post("/elections/<slug>/rounds/<int:number>/close")
+@roles(*COUNT)
+def close(slug: str, number: int) -> Response:
+    if not CloseForm().validate_on_submit():
+        abort(400)
+    return _round_change(slug, number, close_round, f"Round {number} is closed: entry has stopped.")
+
+
+def _reason(prefix: str, slug: str, number: int) -> str | None:
+    form = ReasonForm(prefix=prefix)
+    if form.validate_on_submit():
+        return (form.reason.data or "").strip()
+    flash("Nothing was changed: a reason is needed.", "error")
+    return None
+
+
+@bp.post("/elections/<slug>/rounds/<int:number>/reopen")
+@roles(*COUNT)
+def reopen(slug: str, number: int) -> Response:
+    reason = _reason("reopen", slug, number)
+    if reason is None:
+        return redirect(url_for("staff.round_dashboard", slug=slug, number=number))
+    return _round_change(
+        slug, number, reopen_round, f"Round {number} is open again.", reason=reason
+    )
+
+
+@bp.post("/elections/<slug>/rounds/<int:number>/certify")
+@roles(*COUNT)
+def certify(slug: str, number: int) -> Response:
+    if not CertifyForm().validate_on_submit():
+        abort(400)
+    return _round_change(slug, number, certify_round, f"Round {number} is certified.")
+
+
+@bp.post("/elections/<slug>/rounds/<int:number>/decertify")
+@roles("admin")
+def decertify(slug: str, number: int) -> Response:
+    reason = _reason("decertify", slug, number)
+    if reason is None:
+        return redirect(url_for("staff.round_dashboard", slug=slug, number=number))
+    return _round_change(
+        slug,
+        number,
+        decertify_round,
+        f"Round {number} is decertified: it is closed again.",
+        reason=reason,
+    )
+
+
+@bp.route("/elections/<slug>/rounds/<int:number>/lot", methods=["GET", "POST"])
+@roles(*COUNT, read_only_for=READ)
+def lot(slug: str, number: int) -> Page:
+    """Record the drawn order of the candidates the outcome says a lot must decide."""
+    round_ = round_or_404(slug, number)
+    result = round_result(round_)
+    outcome = result["outcome"]
+    if outcome["status"] != "lot_required":
+        if request.method == "POST":
+            flash("No lot is needed now: nothing was recorded.", "error")
+        return render_template("staff/lot.html", round=round_, result=result, form=None), (
+            409 if request.method == "POST" else 200
+        )
+    names = {c["code"]: c for c in result["candidates"]}
+    tied = [(code, names[code]["name"]) for code in outcome["tied"]]
+    form = lot_form(tied)
+    problems: list[str] = []
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.validate_on_submit():
+            try:
+                record_lot(
+                    round_.election,
+                    number,
+                    form.order(),
+                    actor=me().username,
+                    note=form.note.data,
+                    user=me(),
+                )
+            except Refused as exc:
+                db.session.rollback()
+                problems, status = exc.problems, 409
+            else:
+                db.session.commit()
+                flash("The lot is recorded; the outcome follows it.", "success")
+                return redirect(url_for("staff.round_dashboard", slug=slug, number=number))
+    return render_template(
+        "staff/lot.html",
+        round=round_,
+        result=result,
+        form=form,
+        tied=[names[code] for code in outcome["tied"]],
+        problems=problems,
+    ), status
+
+
+@bp.route("/elections/<slug>/runoff", methods=["GET", "POST"])
+@roles(*COUNT, read_only_for=READ)
+def runoff(slug: str) -> Page:
+    """Open the runoff of a certified round whose outcome is ``runoff``: qualifiers not typed."""
+    election = election_or_404(slug)
+    last = get_round(election)
+    result = round_result(last)
+    form = RunoffForm()
+    problems: list[str] = []
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.validate_on_submit():
+            try:
+                new_round = open_runoff(
+                    election,
+                    actor=me().username,
+                    held_on=form.held_on.data,
+                    user=me(),
+                    require_certified=True,
+                )
+            except Refused as exc:
+                db.session.rollback()
+                problems, status = exc.problems, 409
+            else:
+                number = new_round.number
+                db.session.commit()
+                flash(f"Round {number}, the runoff, is open.", "success")
+                return redirect(url_for("staff.round_dashboard", slug=slug, number=number))
+    ready = last.status == "certified" and result["outcome"]["status"] == "runoff"
+    return render_template(
+        "staff/runoff.html",
+        election=election,
+        last=last,
+        result=result,
+        ready=ready,
+        form=form,
+        problems=problems,
+    ), status
+
+
+@bp.get("/elections/<slug>/branches/<code>")
+@roles(*COUNT, read_only_for=READ)
+def branch_history_page(slug: str, code: str) -> str:
+    """Every entry, decision, correction and annulment of the branch's sheet, in each round."""
+    election = election_or_404(slug)
+    try:
+        branch = get_branch(election, code)
+    except NotFound as exc:
+        abort(404, exc.problems[0])
+    return render_template(
+        "staff/history.html",
+        election=election,
+        branch=branch,
+        rounds=branch_history(election, branch),
+    )

@@ -1,0 +1,120 @@
+"""Accounts in the browser: admins create, disable, enable and reset; others only look."""
+
+from __future__ import annotations
+
+import re
+
+from primaries.extensions import db
+from primaries.models import AuditEvent, User
+
+PASSWORD = "correct horse battery"
+
+
+def user(name: str) -> User:
+    db.session.rollback()
+    return db.session.query(User).filter_by(username=name).one()
+
+
+def test_an_admin_creates_an_account_with_a_generated_password(app, sign_in) -> None:
+    admin = sign_in("admin1")
+    response = admin.post("/staff/accounts", data={"username": "clerk9", "role": "clerk"})
+    assert response.status_code == 201
+    shown = re.search(r'<code class="secret">([^<]+)</code>', response.text)
+    assert shown, "the generated password is shown once"
+    assert shown.group(1) not in admin.get("/staff/accounts").text
+    assert user("clerk9").role == "clerk"
+    newcomer = app.test_client()
+    signed = newcomer.post(
+        "/staff/sign-in", data={"username": "clerk9", "password": shown.group(1)}
+    )
+    assert signed.status_code == 302
+    assert db.session.query(AuditEvent).filter_by(action="user.create", actor="admin1").count()
+
+
+def test_account_problems_are_shown_and_nothing_is_created(app, sign_in) -> None:
+    admin = sign_in("admin1")
+    duplicate = admin.post(
+        "/staff/accounts", data={"username": "CLERK1", "role": "clerk", "password": PASSWORD}
+    )
+    assert duplicate.status_code == 422
+    assert "already exists" in duplicate.text
+    short = admin.post(
+        "/staff/accounts", data={"username": "x1", "role": "clerk", "password": "short"}
+    )
+    assert "At least 8 characters." in short.text
+    bad_name = admin.post("/staff/accounts", data={"username": "a b", "role": "clerk"})
+    assert "Only letters, digits" in bad_name.text
+    bad_role = admin.post("/staff/accounts", data={"username": "ok", "role": "king"})
+    assert bad_role.status_code == 422
+    assert db.session.query(User).count() == 6
+
+
+def test_disabling_ends_the_sessions_and_the_sign_ins(app, sign_in) -> None:
+    admin = sign_in("admin1")
+    clerk = sign_in("clerk1")
+    assert clerk.get("/staff/").status_code == 200
+    response = admin.post("/staff/accounts/clerk1/active", data={"make_active": "no"})
+    assert response.status_code == 302
+    assert not user("clerk1").active
+    assert clerk.get("/staff/").status_code == 302  # its session is over
+    again = app.test_client().post(
+        "/staff/sign-in", data={"username": "clerk1", "password": PASSWORD}
+    )
+    assert again.status_code == 401
+    twice = admin.post("/staff/accounts/clerk1/active", data={"make_active": "no"})
+    assert twice.status_code == 409 and "already disabled" in twice.text
+    admin.post("/staff/accounts/clerk1/active", data={"make_active": "yes"})
+    assert user("clerk1").active
+
+
+def test_an_admin_cannot_lock_everyone_out(app, sign_in) -> None:
+    admin = sign_in("admin1")
+    own = admin.post("/staff/accounts/admin1/active", data={"make_active": "no"})
+    assert own.status_code == 409
+    assert "you cannot disable your own account" in own.text
+    assert user("admin1").active
+
+
+def test_reset_password_ends_sessions_and_the_old_password(app, sign_in) -> None:
+    admin = sign_in("admin1")
+    clerk = sign_in("clerk2")
+    response = admin.post(
+        "/staff/accounts/clerk2/password", data={"password": "a new long password"}
+    )
+    assert response.status_code == 200
+    assert "a new long password" not in response.text  # typed by the admin: not echoed
+    assert clerk.get("/staff/").status_code == 302
+    fresh = app.test_client()
+    assert (
+        fresh.post("/staff/sign-in", data={"username": "clerk2", "password": PASSWORD}).status_code
+        == 401
+    )
+    assert (
+        fresh.post(
+            "/staff/sign-in", data={"username": "clerk2", "password": "a new long password"}
+        ).status_code
+        == 302
+    )
+    generated = admin.post("/staff/accounts/clerk2/password", data={"password": ""})
+    assert re.search(r'<code class="secret">[^<]{12,}</code>', generated.text)
+
+
+def test_others_see_the_accounts_but_change_nothing(app, sign_in) -> None:
+    for name in ("super1", "observer1"):
+        client = sign_in(name)
+        page = client.get("/staff/accounts")
+        assert page.status_code == 200
+        assert "clerk1" in page.text and "Create the account" not in page.text
+        assert client.get("/staff/accounts/clerk1").status_code == 200
+        assert (
+            client.post(
+                "/staff/accounts", data={"username": "x", "role": "admin", "password": PASSWORD}
+            ).status_code
+            == 403
+        )
+        assert (
+            client.post("/staff/accounts/clerk1/active", data={"make_active": "no"}).status_code
+            == 403
+        )
+    assert sign_in("clerk1").get("/staff/accounts").status_code == 403
+    assert db.session.query(User).count() == 6

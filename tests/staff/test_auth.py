@@ -1,0 +1,130 @@
+"""Sign-in: audit events, a fresh session, cookies, the idle time-out and the rate limits."""
+
+from __future__ import annotations
+
+import time
+
+from flask import Flask
+
+from primaries.extensions import db
+from primaries.models import AuditEvent
+
+PASSWORD = "correct horse battery"
+
+
+def actions() -> list[tuple[str, str]]:
+    db.session.rollback()
+    return [(e.action, e.actor) for e in db.session.query(AuditEvent).order_by(AuditEvent.seq)]
+
+
+def test_sign_in_failure_and_sign_out_are_audited(app: Flask, accounts) -> None:
+    client = app.test_client()
+    assert (
+        client.post("/staff/sign-in", data={"username": "clerk1", "password": "wrong"}).status_code
+        == 401
+    )
+    response = client.post(
+        "/staff/sign-in?next=/staff/audit", data={"username": "clerk1", "password": PASSWORD}
+    )
+    assert response.location == "/staff/audit"
+    client.post("/staff/sign-out")
+    assert actions() == [
+        ("auth.sign_in_failed", "clerk1"),
+        ("auth.sign_in", "clerk1"),
+        ("auth.sign_out", "clerk1"),
+    ]
+    assert client.get("/staff/").status_code == 302
+
+
+def test_next_only_goes_to_this_site(app: Flask, accounts) -> None:
+    client = app.test_client()
+    response = client.post(
+        "/staff/sign-in?next=//evil.example/", data={"username": "clerk1", "password": PASSWORD}
+    )
+    assert response.location == "/staff/"
+
+
+def test_the_session_cookie_is_new_httponly_and_samesite(app: Flask, accounts) -> None:
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["planted"] = "by someone else"
+    response = client.post("/staff/sign-in", data={"username": "clerk1", "password": PASSWORD})
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    with client.session_transaction() as session:
+        assert "planted" not in session
+
+
+def test_secure_cookies_when_configured(make_app, accounts) -> None:
+    secure = make_app(SESSION_COOKIE_SECURE=True)
+    with secure.app_context():
+        response = secure.test_client().post(
+            "/staff/sign-in", data={"username": "clerk1", "password": PASSWORD}
+        )
+        assert "Secure" in response.headers["Set-Cookie"]
+
+
+def test_an_idle_session_ends(app: Flask, sign_in) -> None:
+    client = sign_in("clerk1")
+    assert client.get("/staff/").status_code == 200
+    with client.session_transaction() as session:
+        session["last_seen"] = int(time.time()) - 31 * 60
+    response = client.get("/staff/")
+    assert response.status_code == 302
+    assert "/staff/sign-in" in response.location
+    page = client.get(response.location).text
+    assert "You were signed out after 30 minutes without activity." in page
+    assert ("auth.timeout", "clerk1") in actions()
+    # Activity keeps a session alive.
+    other = sign_in("clerk2")
+    with other.session_transaction() as session:
+        session["last_seen"] = int(time.time()) - 29 * 60
+    assert other.get("/staff/").status_code == 200
+
+
+def test_failed_sign_ins_are_limited_per_account(make_app, accounts) -> None:
+    limited = make_app(RATELIMIT_ENABLED=True, SIGN_IN_LIMIT_PER_ACCOUNT="3 per 15 minutes")
+    with limited.app_context():
+        client = limited.test_client()
+        for _ in range(3):
+            wrong = client.post("/staff/sign-in", data={"username": "clerk1", "password": "x"})
+            assert wrong.status_code == 401
+        refused = client.post("/staff/sign-in", data={"username": "clerk1", "password": PASSWORD})
+        assert refused.status_code == 429
+        assert "Too many failed sign-ins for this account" in refused.text
+        assert "Wait up to 15 minutes" in refused.text
+        assert "Retry-After" in refused.headers
+        # Another account from the same address is not affected, and a good password never
+        # counts against anyone.
+        for _ in range(5):
+            assert (
+                client.post(
+                    "/staff/sign-in", data={"username": "clerk2", "password": PASSWORD}
+                ).status_code
+                == 302
+            )
+        # Case does not make it a different account.
+        assert (
+            client.post("/staff/sign-in", data={"username": "CLERK1", "password": "x"}).status_code
+            == 429
+        )
+
+
+def test_failed_sign_ins_are_limited_per_address(make_app, accounts) -> None:
+    limited = make_app(RATELIMIT_ENABLED=True, SIGN_IN_LIMIT_PER_ADDRESS="4 per 15 minutes")
+    with limited.app_context():
+        client = limited.test_client()
+        for name in ("a", "b", "c", "d"):
+            assert (
+                client.post("/staff/sign-in", data={"username": name, "password": "x"}).status_code
+                == 401
+            )
+        refused = client.post("/staff/sign-in", data={"username": "clerk1", "password": PASSWORD})
+        assert refused.status_code == 429
+        assert "Too many failed sign-ins from this address" in refused.text
+        elsewhere = client.post(
+            "/staff/sign-in",
+            data={"username": "clerk1", "password": PASSWORD},
+            environ_base={"REMOTE_ADDR": "10.0.0.7"},
+        )
+        assert elsewhere.status_code == 302
