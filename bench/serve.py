@@ -38,7 +38,7 @@ def discover_routes(database: Database) -> dict[str, str | None]:
     def find(rule: str) -> str | None:
         return rule if rule in get else None
 
-    page = next(
+    page = find("/elections/<slug>/rounds/<int:number>/branches") or next(
         (
             r
             for r in get

@@ -2,8 +2,9 @@
 
 :func:`round_result` returns the contract's result JSON (section 4) for one round. It reads the
 round's running totals (``round_totals`` and ``candidate_totals``, kept by database triggers in
-the same transaction as every change of a sheet: migration 0002), so it runs three small queries
-whatever the number of branches, then hands the sums to :func:`primaries.core.rules.decide`.
+the same transaction as every change of a sheet: migration 0002), so it runs two small queries
+whatever the number of branches (the sums in one statement, so that they come from one snapshot
+of the database, and the lots), then hands the sums to :func:`primaries.core.rules.decide`.
 :func:`recount_of` sums the same numbers from the sheets themselves (GROUP BY over the counted
 sheets): the full recount that the running totals must always agree with.
 """
@@ -111,27 +112,23 @@ def _lots_of(round_: Round) -> list[list[str]]:
 
 
 def sums_of(round_: Round) -> Sums:
-    """The round's sums from its running totals: three queries whatever the number of branches."""
-    rows = db.session.execute(
-        select(Candidate.id, Candidate.code, Candidate.name, CandidateTotal.votes)
-        .join(RoundCandidate, RoundCandidate.candidate_id == Candidate.id)
-        .outerjoin(
-            CandidateTotal,
-            and_(
-                CandidateTotal.round_id == RoundCandidate.round_id,
-                CandidateTotal.candidate_id == Candidate.id,
-            ),
-        )
-        .where(RoundCandidate.round_id == round_.id)
-        .order_by(RoundCandidate.position)
-    ).all()
+    """The round's sums from its running totals, in one statement whatever the number of branches.
+
+    One statement, not one per table: on PostgreSQL (READ COMMITTED) every statement sees the
+    changes committed before it began, so a change committed between two statements would pair
+    one snapshot's votes with another's totals (valid votes that are not the sum of the votes).
+    """
     branches_total = (
         select(func.count(Branch.id))
         .where(Branch.election_id == round_.election_id)
         .scalar_subquery()
     )
-    totals = db.session.execute(
+    rows = db.session.execute(
         select(
+            Candidate.id,
+            Candidate.code,
+            Candidate.name,
+            CandidateTotal.votes,
             branches_total,
             RoundTotal.counted,
             RoundTotal.annulled,
@@ -140,13 +137,26 @@ def sums_of(round_: Round) -> Sums:
             RoundTotal.invalid,
         )
         .select_from(Round)
+        .outerjoin(RoundCandidate, RoundCandidate.round_id == Round.id)
+        .outerjoin(Candidate, Candidate.id == RoundCandidate.candidate_id)
+        .outerjoin(
+            CandidateTotal,
+            and_(
+                CandidateTotal.round_id == Round.id,
+                CandidateTotal.candidate_id == Candidate.id,
+            ),
+        )
         .outerjoin(RoundTotal, RoundTotal.round_id == Round.id)
         .where(Round.id == round_.id)
-    ).one()
-    total, counted, annulled, eligible, ballots_cast, invalid = (int(x or 0) for x in totals)
+        .order_by(RoundCandidate.position)
+    ).all()
+    total, counted, annulled, eligible, ballots_cast, invalid = (
+        int(x or 0) for x in (rows[0][4:] if rows else (0,) * 6)
+    )
+    ballot = [(row[0], row[1], row[2]) for row in rows if row[0] is not None]
     return Sums(
-        ballot=[(row[0], row[1], row[2]) for row in rows],
-        votes={row[1]: int(row[3] or 0) for row in rows},
+        ballot=ballot,
+        votes={row[1]: int(row[3] or 0) for row in rows if row[0] is not None},
         branches_total=total,
         counted=counted,
         annulled=annulled,

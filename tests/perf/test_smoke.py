@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -171,3 +172,75 @@ def test_results_requests_run_a_bounded_number_of_queries(
     (small_cold, _), (full_cold, full_warm) = counts
     assert full_cold <= small_cold + 2, counts  # does not grow with the branches
     assert full_warm <= full_cold <= 30, counts
+
+
+# Tables that grow with the branches: reading one of them whole per request is a missing index.
+BIG_TABLES = ("sheets", "sheet_entries", "entry_votes", "branches")
+
+
+def full_scans(statements: list[tuple[str, Any]]) -> list[str]:
+    """The SQLite query-plan lines of ``statements`` that read a big table from end to end."""
+    found = []
+    connection = db.session.connection()
+    for sql, params in statements:
+        if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
+            continue
+        plan = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params).all()
+        for row in plan:
+            detail = str(row[-1])
+            words = detail.split()
+            table = re.sub(r"_\d+$", "", words[1]) if len(words) > 1 else ""  # sheets_1
+            # "SCAN t USING COVERING INDEX" reads an index, not the table.
+            if words[:1] == ["SCAN"] and table in BIG_TABLES and "USING" not in detail:
+                found.append(f"{detail}  <-  {sql.splitlines()[0][:100]}")
+    return found
+
+
+@contextmanager
+def recording() -> Iterator[list[tuple[str, Any]]]:
+    statements: list[tuple[str, Any]] = []
+
+    def before(conn: Any, cursor: Any, sql: str, params: Any, *args: Any) -> None:
+        statements.append((sql, params))
+
+    event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", before)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/elections/{slug}/rounds/1",
+        "/api/v1/elections/{slug}/rounds/1/branches",
+        "/elections/{slug}/rounds/1",
+        "/elections/{slug}/rounds/1/branches",
+    ],
+)
+def test_results_requests_use_indexes(
+    make_app: Callable[..., Flask], tmp_path: Path, path: str
+) -> None:
+    app = make_app(RESULTS_CACHE_SIZE=0)
+    with app.app_context():
+        file = tmp_path / "labor.json"
+        file.write_text(json.dumps(labor(LABOR)), encoding="utf-8")
+        assert app.test_cli_runner().invoke(args=["load", str(file)]).exit_code == 0
+        db.session.remove()
+    if not any(rule.rule == path.replace("{slug}", "<slug>").replace("/1", "/<int:number>")
+               for rule in app.url_map.iter_rules()):  # fmt: skip
+        pytest.skip(f"{path} is not a route of this app (yet)")
+    with app.app_context():
+        with recording() as statements:
+            assert app.test_client().get(path.format(slug=f"labor-{LABOR}")).status_code == 200
+        assert full_scans(statements) == []
+
+
+def test_the_tally_uses_indexes(app: Flask, load: Callable[..., Statements]) -> None:
+    load(labor(LABOR))
+    db.session.rollback()
+    round_ = get_round(get_election(f"labor-{LABOR}"), 1)
+    with recording() as statements:
+        round_result(round_)
+    assert full_scans(statements) == []
