@@ -15,16 +15,17 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
 from babel import Locale, UnknownLocaleError
+from babel import numbers as babel_numbers
 from flask import Flask, has_request_context, request
 from flask_babel import (
     Babel,
     format_date,
     format_datetime,
-    format_decimal,
     format_time,
     get_locale,
     refresh,
@@ -94,6 +95,21 @@ def switch_url(code: str) -> str:
 
 
 # --- number and date formatting (the reader's locale; exact values in, text out) -------------
+
+
+@lru_cache(maxsize=65536, typed=True)
+def _formatted(value: int | Decimal, pattern: str, locale: Locale | None) -> str:
+    return babel_numbers.format_decimal(value, format=pattern, locale=locale)
+
+
+def format_decimal(value: int | Decimal, format: str) -> str:
+    """Flask-Babel's ``format_decimal``, each distinct (value, pattern, locale) formatted once.
+
+    A results page shows the same few thousand numbers again and again (and Babel's pattern
+    formatting is most of a page's rendering time); the formatted text only depends on these
+    three, so it is kept in a bounded LRU shared by every request of the process.
+    """
+    return _formatted(value, format, get_locale())
 
 
 def number(value: int | Decimal | None) -> str:

@@ -11,22 +11,28 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app, jsonify
 from werkzeug.wrappers import Response
 
 from ..access import results
-from ..elections.lookup import get_election, get_round
+from ..elections.formats import SLUG_RE
+from ..elections.lookup import MAX_ROUND_NUMBER, get_election, get_round
 from ..errors import NotFound
-from ..extensions import login_manager
+from ..extensions import db, login_manager
+from ..models import Round
+from ..results.cache import cached
 from ..results.http import api_etag, conditional
 from ..results.queries import (
+    RoundState,
     branches_of,
     election_detail,
     election_versions,
     elections_summary,
     result_of,
+    round_state,
     site_versions,
 )
 from .openapi import openapi_document
@@ -45,11 +51,36 @@ def not_found(exc: NotFound) -> tuple[Response, int]:
     return jsonify({"error": str(exc)}), 404
 
 
-def _final_round(versions: Any, number: int) -> bool:
-    last = versions[-1].number if versions else 0
-    return any(
-        v.number == number and (v.status == "certified" or v.number < last) for v in versions
+def _state(slug: str, number: int) -> RoundState:
+    """The round's id, data version and finality in one query; NotFound as the lookups word it."""
+    state = (
+        round_state(slug, number)
+        if SLUG_RE.match(slug) and 1 <= number <= MAX_ROUND_NUMBER
+        else None
     )
+    if state is None:
+        get_round(get_election(slug), number)  # raises NotFound with the usual message
+        raise NotFound(f"election {slug!r} has no round {number}")  # pragma: no cover - a race
+    return state
+
+
+def _round_answer(kind: str, slug: str, number: int, body: Callable[[Round], Any]) -> Response:
+    """A round's answer: 304 or the serialised JSON kept per (kind, round, data version).
+
+    While nothing changes this costs one query (the round's version) and no serialisation.
+    """
+    state = _state(slug, number)
+    key = (kind, state.round_id, state.data_version)
+
+    def render() -> Response:
+        def serialise() -> bytes:
+            round_ = db.session.get(Round, state.round_id)
+            assert round_ is not None
+            return bytes(jsonify(body(round_)).get_data())
+
+        return Response(cached(("json", *key), serialise), mimetype=current_app.json.mimetype)
+
+    return conditional(api_etag(kind, key[1:]), render, final=state.final, page=False)
 
 
 @bp.get("/elections")
@@ -81,28 +112,17 @@ def election(slug: str) -> Response:
 @bp.get("/elections/<slug>/rounds/<int:number>")
 @results
 def round_result_view(slug: str, number: int) -> Response:
-    election = get_election(slug)
-    round_ = get_round(election, number)
-    versions = election_versions(election)
-    return conditional(
-        api_etag("result", (round_.id, int(round_.data_version))),
-        lambda: jsonify(result_of(round_)),
-        final=_final_round(versions, number),
-        page=False,
-    )
+    return _round_answer("result", slug, number, result_of)
 
 
 @bp.get("/elections/<slug>/rounds/<int:number>/branches")
 @results
 def round_branches_view(slug: str, number: int) -> Response:
-    election = get_election(slug)
-    round_ = get_round(election, number)
-    versions = election_versions(election)
-    return conditional(
-        api_etag("branches", (round_.id, int(round_.data_version))),
-        lambda: jsonify({"election": slug, "round": number, "branches": branches_of(round_)}),
-        final=_final_round(versions, number),
-        page=False,
+    return _round_answer(
+        "branches",
+        slug,
+        number,
+        lambda round_: {"election": slug, "round": number, "branches": branches_of(round_)},
     )
 
 

@@ -19,7 +19,7 @@ import hashlib
 from collections.abc import Callable, Hashable
 from pathlib import Path
 
-from flask import current_app, make_response, request
+from flask import current_app, make_response, request, session
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_login import current_user
@@ -71,6 +71,21 @@ def _read(path: Path) -> bytes:
 def _shared() -> bool:
     """May caches between the server and the reader keep this answer for others?"""
     return bool(current_app.config.get("RESULTS_PUBLIC", True))
+
+
+def shareable_page() -> bool:
+    """May this request's page be served from (and kept in) the in-process page cache?
+
+    Only for anonymous readers (a signed-in reader's page carries their name and a CSRF token),
+    with nothing flashed for them, and with no query argument but ``lang`` (every argument is
+    copied into the language switch's links, and arbitrary ones must not fill the cache). The
+    page's ETag names everything else its bytes depend on: data versions, build, locale, address.
+    """
+    return (
+        not current_user.is_authenticated
+        and all(key == "lang" for key in request.args)
+        and "_flashes" not in session
+    )
 
 
 def api_etag(kind: str, state: Hashable) -> str:

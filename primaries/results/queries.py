@@ -18,6 +18,7 @@ from fractions import Fraction
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 
 from ..core.rules import percent
 from ..elections.rounds import current_certificate
@@ -60,6 +61,35 @@ def site_versions() -> tuple[tuple[int, int | None, int | None, str | None], ...
         (int(e), None if r is None else int(r), None if v is None else int(v), s)
         for e, r, v, s in rows
     )
+
+
+@dataclass(frozen=True)
+class RoundState:
+    """What an API answer about one round needs before anything is computed (its cache key)."""
+
+    round_id: int
+    data_version: int
+    final: bool  # certified, or followed by a later round
+
+
+def round_state(slug: str, number: int) -> RoundState | None:
+    """Round ``number`` of the election ``slug`` by its version, in one small query (None: none)."""
+    later = aliased(Round)
+    last = (
+        select(func.max(later.number))
+        .where(later.election_id == Round.election_id)
+        .scalar_subquery()
+    )
+    row = db.session.execute(
+        select(Round.id, Round.data_version, Round.status, Round.number, last)
+        .join(Election, Election.id == Round.election_id)
+        .where(Election.slug == slug, Round.number == number)
+    ).one_or_none()
+    if row is None:
+        return None
+    round_id, version, status, round_number, last_number = row
+    final = status == "certified" or int(round_number) < int(last_number)
+    return RoundState(int(round_id), int(version), final)
 
 
 def _key(kind: str, round_: Round) -> tuple[str, int, int]:

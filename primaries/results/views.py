@@ -10,11 +10,12 @@ version) to a template.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
@@ -23,14 +24,14 @@ from ..access import public, results
 from ..elections.lookup import get_branch, get_election
 from ..elections.services import export_package
 from ..errors import NotFound
-from ..i18n import text_direction
+from ..i18n import clock, text_direction
 from ..models import Election
 from ..types import utcnow
 from . import words
 from .cache import EXTENSION_KEY, ResultCache, cached
 from .chart import bar_chart
 from .downloads import branches_csv, err_report
-from .http import api_etag, conditional, page_etag
+from .http import api_etag, conditional, page_etag, shareable_page
 from .queries import (
     RoundVersion,
     RoundView,
@@ -94,12 +95,51 @@ def _round_view(slug: str, number: int) -> tuple[Any, RoundView, tuple[RoundVers
     return overview, view, versions
 
 
-def _page(slug: str, number: int | None, render: Callable[[], ResponseReturnValue]) -> Response:
+def _page(slug: str, number: int | None, render: Callable[[], str]) -> Response:
     election = get_election(slug)
     versions = election_versions(election)
     if number is not None and number not in {v.number for v in versions}:
         raise NotFound(_("There is no round %(number)s in this election.", number=number))
-    return conditional(page_etag(versions), render, final=_final(versions, number), page=True)
+    etag = page_etag(versions)
+    return conditional(etag, _kept(etag, render), final=_final(versions, number), page=True)
+
+
+_NOW = "primaries.results_now"
+
+
+def _now() -> dt.datetime:
+    """The time a page shows as "Updated"; remembered so that a kept page can show a fresh one."""
+    now = utcnow()
+    setattr(g, _NOW, now)
+    return now
+
+
+def _updated(now: dt.datetime) -> str:
+    """The "Updated" time as ``_macros.html`` writes it."""
+    return f'<time datetime="{now.isoformat()}">{clock(now)}</time>'
+
+
+def _kept(etag: str, render: Callable[[], str]) -> Callable[[], str]:
+    """``render``, or for an anonymous reader the page kept per ETag (rendered once).
+
+    The ETag already names all a page's bytes depend on for an anonymous reader (data versions,
+    build, locale, address); only the "Updated" time is the moment of each request, so it is
+    put in afresh. Signed-in readers always get a page of their own (see ``shareable_page``).
+    """
+    if not shareable_page():
+        return render
+
+    def compute() -> tuple[str, dt.datetime | None]:
+        html = render()
+        return html, g.pop(_NOW, None)
+
+    def kept() -> str:
+        html, then = cached(("page", etag), compute)
+        if then is None:
+            return html
+        return html.replace(_updated(then), _updated(_now()), 1)
+
+    return kept
 
 
 def _live(view: RoundView) -> dict[str, Any] | None:
@@ -132,7 +172,8 @@ def index() -> Response:
 
     versions = site_versions()
     final = all(status == "certified" for _, round_id, _, status in versions if round_id)
-    return conditional(page_etag(versions), render, final=final, page=True)
+    etag = page_etag(versions)
+    return conditional(etag, _kept(etag, render), final=final, page=True)
 
 
 @bp.get("/elections/<slug>")
@@ -166,7 +207,7 @@ def round_page(slug: str, number: int) -> Response:
             names=view.names,
             ballot=ballot(view.round),
             live=_live(view),
-            now=utcnow(),
+            now=_now(),
             words=words,
         )
 
@@ -194,7 +235,7 @@ def branches_page(slug: str, number: int) -> Response:
             statuses=STATUSES,
             per_page=PER_PAGE,
             live=_live(view),
-            now=utcnow(),
+            now=_now(),
         )
 
     return _page(slug, number, render)
@@ -214,7 +255,7 @@ def compare_page(slug: str, number: int) -> Response:
             view=view,
             comparison=compare_rounds(earlier, view),
             live=_live(view),
-            now=utcnow(),
+            now=_now(),
         )
 
     return _page(slug, number, render)
@@ -237,7 +278,7 @@ def branch_page(slug: str, code: str) -> Response:
             candidates=history.candidates,
             names=history.names,
             live=_live(live_view) if live_view else None,
-            now=utcnow(),
+            now=_now(),
         )
 
     return _page(slug, None, render)
