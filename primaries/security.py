@@ -11,7 +11,8 @@ Every answer (pages, JSON, errors, static files) carries:
   unless the view chose its own caching.
 
 A body larger than ``MAX_CONTENT_LENGTH`` is answered 413 with a message that says the limit and
-what to do (a page, or JSON under ``/api/``).
+what to do (a page, or JSON under ``/api/``); so is a form whose text field is larger than
+``MAX_FORM_MEMORY_SIZE`` or that has more than ``MAX_FORM_PARTS`` fields, with its own message.
 
 ``TRUSTED_PROXIES`` (config or environment; default 0) is the number of reverse proxies in front
 of the app (1 behind nginx): their ``X-Forwarded-For``/``-Proto``/``-Host`` headers are then
@@ -87,6 +88,16 @@ def too_large(exc: RequestEntityTooLarge) -> Any:
         "Split the file into smaller files (for example one per region) and send them one "
         "after the other, or ask the administrator to raise MAX_CONTENT_LENGTH."
     )
+    length = request.content_length
+    if limit and length is not None and length <= limit:
+        # Under the upload limit: a form field over MAX_FORM_MEMORY_SIZE, or too many fields.
+        field = current_app.config.get("MAX_FORM_MEMORY_SIZE") or 500_000
+        parts = current_app.config.get("MAX_FORM_PARTS") or 1000
+        message = (
+            f"The form is too large: this server accepts at most {field // 1000} KB of text in "
+            f"one field and {parts} fields in one form. Nothing was saved: shorten the text "
+            "(a reason needs a few sentences) and send the form again."
+        )
     if request.path.startswith("/api/"):
         response = jsonify({"error": message})
         response.status_code = 413

@@ -33,6 +33,7 @@ from ..tally import ballot_of
 from .entry import STATE_LABELS, Mismatch, Numbers, SheetPlace, check_numbers, vote_field
 
 _DIGITS = re.compile(r"^[0-9]+\Z")
+TYPE_A_COUNT = "Type the number on the sheet (0 if there is none)."
 NUMBER_ATTRS = {"inputmode": "numeric", "autocomplete": "off", "class": "count"}
 
 
@@ -48,6 +49,8 @@ class CountField(Field):
     def process_formdata(self, valuelist: list[str]) -> None:
         self.data = None
         if not valuelist or not valuelist[0].strip():
+            if valuelist and valuelist[0]:  # only spaces: InputRequired would let it through
+                raise ValueError(TYPE_A_COUNT)
             return
         raw = valuelist[0].strip()
         if not _DIGITS.match(raw):
@@ -68,7 +71,7 @@ def options(pairs: Any) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-REQUIRED_COUNT = InputRequired("Type the number on the sheet (0 if there is none).")
+REQUIRED_COUNT = InputRequired(TYPE_A_COUNT)
 
 
 class VersionedForm(FlaskForm):
@@ -83,6 +86,10 @@ class VersionedForm(FlaskForm):
     @property
     def version_number(self) -> int:
         return int(self.version.data)
+
+    def hidden_problems(self) -> list[str]:
+        """The problems of the hidden version field: no field shows them, the page must."""
+        return list(self.version.errors)
 
 
 class SheetForm(VersionedForm):

@@ -168,6 +168,8 @@ def sheet(slug: str, number: int, branch: str) -> Page:
             flash(result.message(place.name), "success")
             return redirect(url_for("staff.next_sheet", slug=slug, number=number))
         place = place_or_404(slug, number, branch)
+    else:
+        problems = form.hidden_problems()
     return _sheet_page(place, form, problems, status)
 
 
@@ -200,6 +202,18 @@ def resolve(slug: str, number: int, branch: str) -> Page:
         except NumbersRefused as exc:
             db.session.rollback()
             problems, status = form.add_problems(exc.by_field), 422
+        except StaleSheet as exc:
+            db.session.rollback()
+            # Show the sheet as it is now, with its version: deciding again applies to it.
+            place = place_or_404(slug, number, branch)
+            fresh = mismatch_of(place)
+            if fresh is None:
+                for problem in exc.problems:
+                    flash(f"Nothing was changed: {problem}", "error")
+                return redirect(url_for("staff.sheet", slug=slug, number=number, branch=branch))
+            mismatch, form = fresh, resolve_form(fresh, labels)
+            form.version.data = str(place.version)
+            problems, status = exc.problems, 409
         except Refused as exc:
             db.session.rollback()
             problems, status = exc.problems, 409
@@ -210,7 +224,7 @@ def resolve(slug: str, number: int, branch: str) -> Page:
                 url_for("staff.round_dashboard", slug=slug, number=number, state="mismatch")
             )
     else:
-        status = 422
+        problems, status = form.hidden_problems(), 422
     return render_template(
         "staff/resolve.html",
         place=place,
@@ -281,6 +295,17 @@ def correct_sheet(slug: str, number: int, branch: str) -> Page:
         except NumbersRefused as exc:
             db.session.rollback()
             problems = form.add_problems(exc.by_field)
+        except StaleSheet as exc:
+            db.session.rollback()
+            problems, status = exc.problems, 409
+            # What was typed stays; saving again applies it to the sheet as it is now.
+            place = place_or_404(slug, number, branch)
+            form.version.data = str(place.version)
+            counted = (
+                values_of(place.sheet.counted_entry)
+                if place.sheet and place.state == "counted"
+                else None
+            )
         except Refused as exc:
             db.session.rollback()
             problems, status = exc.problems, 409
@@ -288,6 +313,8 @@ def correct_sheet(slug: str, number: int, branch: str) -> Page:
             db.session.commit()
             flash(f"{place.name} is corrected; the new numbers count.", "success")
             return redirect(url_for("staff.sheet", slug=slug, number=number, branch=branch))
+    else:
+        problems = form.hidden_problems()
     return render_template(
         "staff/correct.html", place=place, form=form, counted=counted, problems=problems
     ), status
@@ -317,6 +344,14 @@ def annulment(slug: str, number: int, branch: str) -> Page:
                 version=form.version_number,
                 user=me(),
             )
+        except StaleSheet as exc:
+            db.session.rollback()
+            problems, status = exc.problems, 409
+            # The sheet as it is now (annulled or not meanwhile), the reason kept, its version.
+            place = place_or_404(slug, number, branch)
+            annulled = place.state == "annulled"
+            form = ReinstateForm() if annulled else AnnulForm()
+            form.version.data = str(place.version)
         except Refused as exc:
             db.session.rollback()
             problems, status = exc.problems, 409
@@ -326,7 +361,7 @@ def annulment(slug: str, number: int, branch: str) -> Page:
             flash(f"{place.name} is {done}.", "success")
             return redirect(url_for("staff.sheet", slug=slug, number=number, branch=branch))
     else:
-        status = 422
+        problems, status = form.hidden_problems(), 422
     return render_template(
         "staff/annulment.html", place=place, form=form, annulled=annulled, problems=problems
     ), status

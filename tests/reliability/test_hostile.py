@@ -140,8 +140,10 @@ def hostile_csv(draw: st.DrawFn, header: list[str], bad_rows: list[str]) -> byte
     lines = [",".join(header), draw(st.sampled_from(bad_rows))]
     lines += [",".join(cells) for cells in rows]
     text = "\n".join(lines) + draw(st.sampled_from(["", "\n", "\r\n"]))
-    raw = _encode(text, draw(encodings))
-    keep = len(_encode("\n".join(lines[:2]), "utf-8"))
+    encoding = draw(encodings)
+    raw = _encode(text, encoding)
+    # Never cut into the bad row: measured in the file's own encoding (a BOM, two-byte units).
+    keep = len(_encode("\n".join(lines[:2]), encoding))
     if draw(st.booleans()) and len(raw) > keep:
         raw = raw[: draw(st.integers(min_value=keep, max_value=len(raw)))]
     return raw
