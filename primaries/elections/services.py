@@ -745,46 +745,10 @@ def annul(
     actor: str,
     user: User | None = None,
 ) -> Sheet:
-    from .lookup import get_branch
-
-    begin_change()
-    reason = storable_text((reason or "").strip(), "reason")
-    if not reason:
-        raise Refused("reason: an annulment needs a reason")
-    election = db.session.get(Election, election.id)  # type: ignore[assignment]
-    round_ = get_round(election, round_number)
-    branch = get_branch(election, branch_code)
-    ensure_changeable(round_)
-    sheet = sheet_of(round_, branch)
-    assert sheet is not None
-    if sheet.annulled:
-        raise Refused(f"branch {branch.code} is already annulled in round {round_.number}")
-    before = {"state": sheet.state, "counted": values_of(sheet.counted_entry)}
-    sheet.annulled = True
-    sheet.annul_reason = reason
-    touch(sheet)
-    db.session.add(
-        Annulment(
-            round_id=round_.id,
-            branch_id=branch.id,
-            action="annul",
-            reason=reason,
-            user_id=_actor_id(user),
-        )
+    """Annul a branch's sheet for a round: it counts towards completeness, adds nothing."""
+    return _set_annulled(
+        election, round_number, branch_code, reason, annulled=True, actor=actor, user=user
     )
-    bump_version(round_)
-    record(
-        "sheet.annul",
-        actor=actor,
-        object_type="sheet",
-        object_id=f"{election.slug}/{round_.number}/{branch.code}",
-        election=election.slug,
-        round_number=round_.number,
-        branch=branch.code,
-        before=before,
-        after={"annulled": True, "reason": reason},
-    )
-    return sheet
 
 
 def reinstate(
@@ -797,42 +761,72 @@ def reinstate(
     user: User | None = None,
 ) -> Sheet:
     """Reverse an annulment (with a reason): the sheet's counted numbers, if any, count again."""
+    return _set_annulled(
+        election, round_number, branch_code, reason, annulled=False, actor=actor, user=user
+    )
+
+
+def _set_annulled(
+    election: Election,
+    round_number: int,
+    branch_code: str,
+    reason: str,
+    *,
+    annulled: bool,
+    actor: str,
+    user: User | None,
+) -> Sheet:
+    """Annul (``annulled=True``) or reinstate a branch's sheet, with its history row and event."""
     from .lookup import get_branch
 
     begin_change()
     reason = storable_text((reason or "").strip(), "reason")
     if not reason:
-        raise Refused("reason: reversing an annulment needs a reason")
+        what = "an annulment" if annulled else "reversing an annulment"
+        raise Refused(f"reason: {what} needs a reason")
     election = db.session.get(Election, election.id)  # type: ignore[assignment]
     round_ = get_round(election, round_number)
     branch = get_branch(election, branch_code)
     ensure_changeable(round_)
-    sheet = sheet_of(round_, branch, create=False)
-    if sheet is None or not sheet.annulled:
+    sheet = sheet_of(round_, branch, create=annulled)
+    if annulled and sheet is not None and sheet.annulled:
+        raise Refused(f"branch {branch.code} is already annulled in round {round_.number}")
+    if not annulled and (sheet is None or not sheet.annulled):
         raise Refused(f"branch {branch.code} is not annulled in round {round_.number}")
-    sheet.annulled = False
-    sheet.annul_reason = None
+    assert sheet is not None
+    if annulled:
+        before: dict[str, object] = {
+            "state": sheet.state,
+            "counted": values_of(sheet.counted_entry),
+        }
+    else:
+        before = {"annulled": True}
+    sheet.annulled = annulled
+    sheet.annul_reason = reason if annulled else None
     touch(sheet)
     db.session.add(
         Annulment(
             round_id=round_.id,
             branch_id=branch.id,
-            action="reinstate",
+            action="annul" if annulled else "reinstate",
             reason=reason,
             user_id=_actor_id(user),
         )
     )
     bump_version(round_)
+    after: dict[str, object] = {"annulled": annulled, "reason": reason}
+    if not annulled:
+        after["state"] = sheet.state
     record(
-        "sheet.reinstate",
+        "sheet.annul" if annulled else "sheet.reinstate",
         actor=actor,
         object_type="sheet",
         object_id=f"{election.slug}/{round_.number}/{branch.code}",
         election=election.slug,
         round_number=round_.number,
         branch=branch.code,
-        before={"annulled": True},
-        after={"annulled": False, "reason": reason, "state": sheet.state},
+        before=before,
+        after=after,
     )
     return sheet
 
