@@ -17,7 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import aliased
 
 from ..core.rules import percent
@@ -72,19 +72,28 @@ class RoundState:
     final: bool  # certified, or followed by a later round
 
 
-def round_state(slug: str, number: int) -> RoundState | None:
-    """Round ``number`` of the election ``slug`` by its version, in one small query (None: none)."""
+def _round_state_statement() -> Any:
     later = aliased(Round)
     last = (
         select(func.max(later.number))
         .where(later.election_id == Round.election_id)
         .scalar_subquery()
     )
-    row = db.session.execute(
+    return (
         select(Round.id, Round.data_version, Round.status, Round.number, last)
         .join(Election, Election.id == Round.election_id)
-        .where(Election.slug == slug, Round.number == number)
-    ).one_or_none()
+        .where(Election.slug == bindparam("slug"), Round.number == bindparam("number"))
+    )
+
+
+# Built once: this query runs on every API request, and building a statement costs more than
+# running it (SQLAlchemy then finds the compiled form in its cache).
+_ROUND_STATE = _round_state_statement()
+
+
+def round_state(slug: str, number: int) -> RoundState | None:
+    """Round ``number`` of the election ``slug`` by its version, in one small query (None: none)."""
+    row = db.session.execute(_ROUND_STATE, {"slug": slug, "number": number}).one_or_none()
     if row is None:
         return None
     round_id, version, status, round_number, last_number = row
