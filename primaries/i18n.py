@@ -132,28 +132,25 @@ def threshold(value: str | Decimal) -> str:
     return format_decimal(Decimal(value), format="#,##0.##") + "%"
 
 
-def signed(value: int | None) -> str:
-    """A change in votes with its sign: +1,234 / −56 / 0."""
+def _with_sign(value: int | Decimal | None, pattern: str) -> str:
     if value is None:
         return DASH
-    text = format_decimal(abs(value), format="#,##0")
+    text = format_decimal(abs(value), format=pattern)
     if value > 0:
         return LRM + "+" + text
     if value < 0:
         return LRM + "−" + text
     return text
+
+
+def signed(value: int | None) -> str:
+    """A change in votes with its sign: +1,234 / −56 / 0."""
+    return _with_sign(value, "#,##0")
 
 
 def points(value: Decimal | None) -> str:
     """A change in percentage points with its sign (e.g. turnout), two decimals."""
-    if value is None:
-        return DASH
-    text = format_decimal(abs(value), format="#,##0.00")
-    if value > 0:
-        return LRM + "+" + text
-    if value < 0:
-        return LRM + "−" + text
-    return text
+    return _with_sign(value, "#,##0.00")
 
 
 def long_date(value: dt.date | None) -> str:

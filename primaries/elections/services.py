@@ -25,7 +25,6 @@ from ..models import (
     Branch,
     Candidate,
     Election,
-    EntryVote,
     Lot,
     Round,
     RoundCandidate,
@@ -34,7 +33,7 @@ from ..models import (
     SheetEntry,
     User,
 )
-from ..tally import ballot_of, decision_of, sums_of
+from ..tally import ballot_of, counted_votes_by_entry, decision_of, sums_of
 from ..types import utcnow
 from .formats import PackageSpec, SheetSpec, parse_branches_csv, parse_package, parse_sheets_csv
 from .lookup import bump_election_versions, bump_version, ensure_changeable, get_round, lock_reason
@@ -388,14 +387,7 @@ def export_package(election: Election) -> dict[str, Any]:
         select(Round).where(Round.election_id == election.id).order_by(Round.number)
     ):
         ballot = ballot_of(round_)
-        code_of = {candidate_id: code for candidate_id, code, _ in ballot}
-        votes_of: dict[int, dict[str, int]] = {}
-        for entry_id, candidate_id, votes in db.session.execute(
-            select(EntryVote.entry_id, EntryVote.candidate_id, EntryVote.votes)
-            .join(Sheet, Sheet.counted_entry_id == EntryVote.entry_id)
-            .where(Sheet.round_id == round_.id, Sheet.annulled.is_(False))
-        ):
-            votes_of.setdefault(entry_id, {})[code_of[candidate_id]] = int(votes)
+        votes_of = counted_votes_by_entry(round_)
         sheets: list[dict[str, Any]] = []
         for sheet, entry in db.session.execute(
             select(Sheet, SheetEntry)

@@ -25,7 +25,7 @@ from ..elections.rounds import current_certificate
 from ..elections.services import rules_dict
 from ..extensions import db
 from ..models import AuditEvent, Branch, Election, EntryVote, Round, Sheet, SheetEntry
-from ..tally import COUNTS, ballot_of, round_result
+from ..tally import COUNTS, ballot_of, counted_votes_by_entry, round_result
 from .cache import cached
 
 # --------------------------------------------------------------------------------------------
@@ -207,14 +207,7 @@ def election_detail(election: Election) -> dict[str, Any]:
 def round_branches(round_: Round) -> list[dict[str, Any]]:
     """One object per branch: code, name, region, eligible, status and counted numbers."""
     ballot = ballot_of(round_)
-    code_of = {candidate_id: code for candidate_id, code, _ in ballot}
-    votes_of: dict[int, dict[str, int]] = {}
-    for entry_id, candidate_id, votes in db.session.execute(
-        select(EntryVote.entry_id, EntryVote.candidate_id, EntryVote.votes)
-        .join(Sheet, Sheet.counted_entry_id == EntryVote.entry_id)
-        .where(Sheet.round_id == round_.id, Sheet.annulled.is_(False))
-    ):
-        votes_of.setdefault(entry_id, {})[code_of[candidate_id]] = int(votes)
+    votes_of = counted_votes_by_entry(round_)
     rows = db.session.execute(
         select(Branch, Sheet.state, Sheet.annulled, Sheet.annul_reason, SheetEntry)
         .outerjoin(Sheet, (Sheet.branch_id == Branch.id) & (Sheet.round_id == round_.id))
