@@ -64,7 +64,11 @@ def sign_in(page: Any, server: LiveServer, username: str) -> None:
 
 def type_sheet(page: Any, cast: int, invalid: int, a: int, b: int) -> None:
     """Type the sheet top to bottom with the keyboard, the way a clerk does, and press Enter."""
-    assert page.evaluate("document.activeElement.name") == "ballots_cast"
+    # The form's first field has the focus once the page has loaded (autofocus).
+    page.wait_for_function(
+        "document.activeElement && document.activeElement.name === 'ballots_cast'",
+        timeout=10_000,
+    )
     for value in (cast, invalid, a, b):
         page.keyboard.type(str(value))
         page.keyboard.press("Tab")

@@ -197,7 +197,13 @@ class Answer:
 def _network_errors() -> tuple[type[BaseException], ...]:
     import requests
 
-    return (requests.ConnectionError, requests.Timeout, ConnectionError)
+    # A body cut off half-way (the server killed while answering) is a ChunkedEncodingError.
+    return (
+        requests.ConnectionError,
+        requests.Timeout,
+        requests.exceptions.ChunkedEncodingError,
+        ConnectionError,
+    )
 
 
 class Staff(threading.Thread):
