@@ -47,6 +47,9 @@ def install_engine_hooks(engine: Engine) -> None:
 
 
 _WROTE = "primaries_wrote"
+# Keys of ``session.info`` that begin_change keeps when it ends a read-only transaction: memos of
+# data that never changes once committed (a round's ballot), which the rollback would drop.
+KEPT_OVER_READ_ROLLBACK: set[str] = set()
 
 
 @event.listens_for(Session, "after_flush")
@@ -69,7 +72,9 @@ def begin_change() -> Connection:
             return connection
         if session.new or session.dirty or session.deleted or session.info.get(_WROTE):
             raise RuntimeError("begin_change() after unsaved changes: commit them or call it first")
+        kept = {key: session.info[key] for key in KEPT_OVER_READ_ROLLBACK if key in session.info}
         session.rollback()
+        session.info.update(kept)
     connection = session.connection(execution_options={WRITE_OPTION: True})
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql(_PG_LOCK_SQL)

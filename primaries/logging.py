@@ -28,6 +28,7 @@ from typing import Any, TextIO
 
 from flask import Flask, Response, g, has_request_context, request
 from flask.logging import default_handler
+from sqlalchemy import inspect as sa_inspect
 
 REQUEST_LOGGER = "primaries.requests"
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -108,10 +109,15 @@ def _install_handler() -> None:
 
 
 def _user_id() -> int | None:
-    """The signed-in account's id, if this request loaded it (no extra query for it)."""
+    """The signed-in account's id, if this request loaded it (no extra query for it).
+
+    Taken from the row's identity, which a commit does not expire: reading ``user.id`` after a
+    save's commit would load the whole account again just to log it.
+    """
     user = g.get("_login_user")
-    if user is not None and getattr(user, "is_authenticated", False):
-        return getattr(user, "id", None)
+    state = sa_inspect(user, raiseerr=False) if user is not None else None
+    if state is not None and state.identity:
+        return int(state.identity[0])
     return None
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import and_, event, func, select
 from sqlalchemy.orm import Session
 
 from .core.rules import Decision, Rules, decide, percent
+from .database import KEPT_OVER_READ_ROLLBACK
 from .extensions import db
 from .models import (
     Branch,
@@ -70,14 +71,16 @@ class Sums:
 
 
 _BALLOTS = "primaries.tally.ballots"
+KEPT_OVER_READ_ROLLBACK.add(_BALLOTS)
 
 
 def ballot_of(round_: Round) -> list[tuple[int, str, str]]:
     """The round's ballot, (candidate id, code, name) in ballot order.
 
     A round's ballot is written once, with the round, and never changes; so it is remembered
-    for the rest of the session (one request or command; forgotten on rollback), which saves
-    the pages that ask for it several times per request a query each time.
+    for the rest of the session (one request or command; forgotten on rollback, except the
+    rollback of a read-only transaction that starts a change), which saves the pages and saves
+    that ask for it several times per request a query each time.
     """
     memo: dict[int, tuple[tuple[int, str, str], ...]] = db.session.info.setdefault(_BALLOTS, {})
     known = memo.get(round_.id)

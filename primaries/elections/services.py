@@ -694,7 +694,7 @@ def correct_sheet(
         ballots_cast=ballots_cast,
         invalid=invalid,
         votes=votes,
-        user=user,
+        user_id=user.id if user else None,
         reason=reason,
     )
     make_count(sheet, entry)

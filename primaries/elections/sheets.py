@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Branch, EntryVote, Round, Sheet, SheetEntry, User
+from ..models import Branch, EntryVote, Round, Sheet, SheetEntry
 from ..tally import ballot_of
 from ..types import utcnow
 
@@ -35,7 +35,7 @@ def add_entry(
     ballots_cast: int,
     invalid: int,
     votes: Mapping[str, int],
-    user: User | None = None,
+    user_id: int | None = None,
     reason: str | None = None,
 ) -> SheetEntry:
     """Record one entry of the sheet (with a row per candidate); it counts only when told to."""
@@ -46,7 +46,7 @@ def add_entry(
         kind=kind,
         ballots_cast=ballots_cast,
         invalid=invalid,
-        user_id=user.id if user else None,
+        user_id=user_id,
         reason=reason,
     )
     db.session.add(entry)

@@ -19,10 +19,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Select, select
+
 from ..audit.chain import record
 from ..database import begin_change
-from ..elections.formats import MAX_INT
-from ..elections.lookup import bump_version, ensure_changeable, get_branch, get_election, get_round
+from ..elections.formats import BRANCH_CODE_RE, MAX_INT, SLUG_RE
+from ..elections.lookup import (
+    MAX_ROUND_NUMBER,
+    bump_version,
+    ensure_changeable,
+    get_branch,
+    get_election,
+    get_round,
+)
 from ..elections.services import annul, correct_sheet, reinstate
 from ..elections.sheets import add_entry, make_count, same_numbers, sheet_of, touch, values_of
 from ..errors import Refused, StaleSheet
@@ -115,11 +124,31 @@ class SheetPlace:
 
 
 def locate(slug: str, round_number: int, branch_code: str) -> SheetPlace:
-    """Find a sheet by its public names (raises :class:`NotFound`)."""
+    """Find a sheet by its public names (raises :class:`NotFound`).
+
+    One joined query (every entry form and every save asks, twice for a save: once for the form
+    and once inside the write transaction); when it finds nothing, the step-by-step lookups say
+    which of the names is unknown.
+    """
+    names_ok = SLUG_RE.match(slug) and BRANCH_CODE_RE.match(branch_code)
+    if names_ok and 1 <= round_number <= MAX_ROUND_NUMBER:
+        row = db.session.execute(_locate_statement(slug, round_number, branch_code)).first()
+        if row is not None:
+            return SheetPlace(*row)
     election = get_election(slug)
     round_ = get_round(election, round_number)
     branch = get_branch(election, branch_code)
     return SheetPlace(election, round_, branch, sheet_of(round_, branch, create=False))
+
+
+def _locate_statement(slug: str, round_number: int, branch_code: str) -> Select[Any]:
+    return (
+        select(Election, Round, Branch, Sheet)
+        .join(Round, Round.election_id == Election.id)
+        .join(Branch, Branch.election_id == Election.id)
+        .outerjoin(Sheet, (Sheet.round_id == Round.id) & (Sheet.branch_id == Branch.id))
+        .where(Election.slug == slug, Round.number == round_number, Branch.code == branch_code)
+    )
 
 
 def check_numbers(place: SheetPlace, numbers: Numbers) -> dict[str, list[str]]:
@@ -169,10 +198,10 @@ def _object_id(place: SheetPlace) -> str:
     return f"{place.election.slug}/{place.round.number}/{place.branch.code}"
 
 
-def _record(action: str, place: SheetPlace, user: User, **kwargs: Any) -> None:
+def _record(action: str, place: SheetPlace, actor: str, **kwargs: Any) -> None:
     record(
         action,
-        actor=user.username,
+        actor=actor,
         object_type="sheet",
         object_id=_object_id(place),
         election=place.election.slug,
@@ -209,6 +238,8 @@ def enter_sheet(
     slug: str, round_number: int, branch_code: str, numbers: Numbers, *, version: int, user: User
 ) -> EntryResult:
     """A clerk's entry of a sheet: the first or second of a blind pair, or the only one."""
+    # Read before the write transaction begins: beginning it expires what the session holds.
+    user_id, actor = user.id, user.username
     place = _begin(slug, round_number, branch_code, version)
     ensure_changeable(place.round, entry=True)
     sheet, state = place.sheet, place.state
@@ -224,15 +255,15 @@ def enter_sheet(
             f"{place.name} has two entries that differ: a supervisor resolves it or sends it back"
         )
     first = sheet.first_entry if sheet is not None else None
-    if double and state == "awaiting_second" and first is not None and first.user_id == user.id:
+    if double and state == "awaiting_second" and first is not None and first.user_id == user_id:
         raise Refused(
             f"you made the first entry of {place.name}: the second entry must come from a "
             "different account"
         )
     _validate(place, numbers)
+    second = double and state == "awaiting_second"
+    agrees = second and same_numbers(values_of(first), numbers.as_dict())
 
-    sheet = sheet or sheet_of(place.round, place.branch)
-    assert sheet is not None
     entry = add_entry(
         place.round,
         place.branch,
@@ -240,21 +271,23 @@ def enter_sheet(
         ballots_cast=numbers.ballots_cast,
         invalid=numbers.invalid,
         votes=numbers.votes,
-        user=user,
+        user_id=user_id,
     )
-    if not double:
-        which = "single"
+    if sheet is None:  # written once, below, with its first entry (one INSERT, no UPDATE)
+        sheet = Sheet(round_id=place.round.id, branch_id=place.branch.id, state="empty", version=1)
+        db.session.add(sheet)
+    if not second:
+        which = "single" if not double else "first"
         sheet.first_entry_id, sheet.second_entry_id = entry.id, None
-        make_count(sheet, entry)
-    elif state == "empty":
-        which = "first"
-        sheet.first_entry_id, sheet.second_entry_id = entry.id, None
-        sheet.state = "awaiting_second"
-        touch(sheet)
+        if double:
+            sheet.state = "awaiting_second"
+            touch(sheet)
+        else:
+            make_count(sheet, entry)
     else:
         which = "second"
         sheet.second_entry_id = entry.id
-        if same_numbers(values_of(sheet.first_entry), numbers.as_dict()):
+        if agrees:
             make_count(sheet, entry)
         else:
             sheet.state = "mismatch"
@@ -265,7 +298,7 @@ def enter_sheet(
     _record(
         "sheet.enter",
         place,
-        user,
+        actor,
         before={"state": state},
         after={"entry": which, "entry_id": entry.id, "state": sheet.state, **numbers.as_dict()},
     )
@@ -363,14 +396,14 @@ def resolve_mismatch(
         ballots_cast=numbers.ballots_cast,
         invalid=numbers.invalid,
         votes=numbers.votes,
-        user=user,
+        user_id=user.id,
     )
     make_count(sheet, entry)
     bump_version(place.round)
     _record(
         "sheet.resolve",
         place,
-        user,
+        user.username,
         before={
             "entry_1": {"id": mismatch.first.id, **(values_of(mismatch.first) or {})},
             "entry_2": {"id": mismatch.second.id, **(values_of(mismatch.second) or {})},
@@ -404,7 +437,7 @@ def send_back(
     _record(
         "sheet.send_back",
         place,
-        user,
+        user.username,
         before={"state": place.state, "entry_ids": entries},
         after={"state": "empty", "reason": reason.strip() or None},
     )

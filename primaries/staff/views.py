@@ -164,8 +164,9 @@ def sheet(slug: str, number: int, branch: str) -> Page:
             db.session.rollback()
             problems, status = exc.problems, 409
         else:
+            message = result.message(place.name)  # before the commit expires the place
             db.session.commit()
-            flash(result.message(place.name), "success")
+            flash(message, "success")
             return redirect(url_for("staff.next_sheet", slug=slug, number=number))
         place = place_or_404(slug, number, branch)
     else:
