@@ -23,6 +23,9 @@ class ConfigError(RuntimeError):
 DEFAULTS: dict[str, Any] = {
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+    # WTForms' own messages in English: the forms are the staff's, whose pages are English only
+    # (and Flask-WTF would otherwise read WTForms' catalogue from disk on every request).
+    "WTF_I18N_ENABLED": False,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_SECURE": False,

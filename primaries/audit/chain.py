@@ -57,11 +57,12 @@ def compute_hash(event: AuditEvent) -> str:
     return hashlib.sha256(canonical_bytes(event)).hexdigest()
 
 
+_HEAD = select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
+
+
 def head() -> tuple[int, str]:
     """The sequence number and hash of the newest event (0 and the genesis hash when empty)."""
-    row = db.session.execute(
-        select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
-    ).first()
+    row = db.session.execute(_HEAD).first()
     return (row[0], row[1]) if row else (0, GENESIS)
 
 

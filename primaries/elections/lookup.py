@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from ..errors import NotFound, Refused
 from ..extensions import db
@@ -50,14 +50,21 @@ def get_branch(election: Election, code: str) -> Branch:
     return branch
 
 
+# Statements every save runs, built once (building one costs more than running it).
+_LATER_ROUNDS = select(func.count(Round.id)).where(
+    Round.election_id == bindparam("election_id"), Round.number > bindparam("number")
+)
+_BUMP_VERSION = (
+    update(Round)
+    .where(Round.id == bindparam("round_id"))
+    .values(data_version=Round.data_version + 1)
+    .execution_options(synchronize_session=False)
+)
+
+
 def has_later_round(round_: Round) -> bool:
-    return bool(
-        db.session.scalar(
-            select(func.count(Round.id)).where(
-                Round.election_id == round_.election_id, Round.number > round_.number
-            )
-        )
-    )
+    params = {"election_id": round_.election_id, "number": round_.number}
+    return bool(db.session.scalar(_LATER_ROUNDS, params))
 
 
 def lock_reason(round_: Round) -> str | None:
@@ -80,9 +87,8 @@ def ensure_changeable(round_: Round, *, entry: bool = False) -> None:
 
 def bump_version(round_: Round) -> None:
     """Mark the round's result as changed (caches and ETags key on ``data_version``)."""
-    db.session.execute(
-        update(Round).where(Round.id == round_.id).values(data_version=Round.data_version + 1)
-    )
+    db.session.execute(_BUMP_VERSION, {"round_id": round_.id})
+    db.session.expire(round_, ["data_version"])  # read again, as the database has it, if asked
 
 
 def bump_election_versions(election: Election) -> None:

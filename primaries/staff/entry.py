@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 
 from ..audit.chain import record
 from ..database import begin_change
@@ -132,7 +132,8 @@ def locate(slug: str, round_number: int, branch_code: str) -> SheetPlace:
     """
     names_ok = SLUG_RE.match(slug) and BRANCH_CODE_RE.match(branch_code)
     if names_ok and 1 <= round_number <= MAX_ROUND_NUMBER:
-        row = db.session.execute(_locate_statement(slug, round_number, branch_code)).first()
+        params = {"slug": slug, "number": round_number, "code": branch_code}
+        row = db.session.execute(_LOCATE, params).first()
         if row is not None:
             return SheetPlace(*row)
     election = get_election(slug)
@@ -141,14 +142,22 @@ def locate(slug: str, round_number: int, branch_code: str) -> SheetPlace:
     return SheetPlace(election, round_, branch, sheet_of(round_, branch, create=False))
 
 
-def _locate_statement(slug: str, round_number: int, branch_code: str) -> Select[Any]:
+def _locate_statement() -> Select[Any]:
     return (
         select(Election, Round, Branch, Sheet)
         .join(Round, Round.election_id == Election.id)
         .join(Branch, Branch.election_id == Election.id)
         .outerjoin(Sheet, (Sheet.round_id == Round.id) & (Sheet.branch_id == Branch.id))
-        .where(Election.slug == slug, Round.number == round_number, Branch.code == branch_code)
+        .where(
+            Election.slug == bindparam("slug"),
+            Round.number == bindparam("number"),
+            Branch.code == bindparam("code"),
+        )
     )
+
+
+# Built once (building a statement costs more than running it; see primaries.results.queries).
+_LOCATE = _locate_statement()
 
 
 def check_numbers(place: SheetPlace, numbers: Numbers) -> dict[str, list[str]]:

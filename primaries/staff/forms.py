@@ -9,6 +9,7 @@ candidate's name); its numbers are checked by the same rules as the services
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -140,14 +141,19 @@ class CorrectionForm(SheetForm):
 
 def sheet_form(place: SheetPlace, *, correction: bool = False, **kwargs: Any) -> SheetForm:
     """The form of this sheet: Ballots cast, Invalid ballots, then one field per candidate."""
-    ballot = ballot_of(place.round)
-    fields = {vote_field(code): CountField(name, [REQUIRED_COUNT]) for _, code, name in ballot}
-    base = CorrectionForm if correction else SheetForm
-    form_class = type("BallotSheetForm", (base,), fields)
-    form = form_class(**kwargs)
+    ballot = tuple((code, name) for _, code, name in ballot_of(place.round))
+    form = _sheet_form_class(ballot, correction)(**kwargs)
     form.place = place
-    form.codes = [code for _, code, _ in ballot]
+    form.codes = [code for code, _ in ballot]
     return form
+
+
+@lru_cache(maxsize=256)
+def _sheet_form_class(ballot: tuple[tuple[str, str], ...], correction: bool) -> type[SheetForm]:
+    """The form class of a ballot, made once per ballot (making a class costs a little)."""
+    fields = {vote_field(code): CountField(name, [REQUIRED_COUNT]) for code, name in ballot}
+    base = CorrectionForm if correction else SheetForm
+    return type("BallotSheetForm", (base,), fields)
 
 
 class ResolveForm(VersionedForm):
