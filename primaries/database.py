@@ -46,7 +46,7 @@ def install_engine_hooks(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-_WROTE = "primaries_wrote"
+WROTE = "primaries_wrote"  # session.info: this transaction has written (flushed)
 # Keys of ``session.info`` that begin_change keeps when it ends a read-only transaction: memos of
 # data that never changes once committed (a round's ballot), which the rollback would drop.
 KEPT_OVER_READ_ROLLBACK: set[str] = set()
@@ -54,13 +54,13 @@ KEPT_OVER_READ_ROLLBACK: set[str] = set()
 
 @event.listens_for(Session, "after_flush")
 def _remember_write(session: Session, _context: Any) -> None:
-    session.info[_WROTE] = True
+    session.info[WROTE] = True
 
 
 @event.listens_for(Session, "after_transaction_end")
 def _forget_write(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:
-        session.info.pop(_WROTE, None)
+        session.info.pop(WROTE, None)
 
 
 def begin_change() -> Connection:
@@ -70,7 +70,7 @@ def begin_change() -> Connection:
         connection = session.connection()
         if connection.get_execution_options().get(WRITE_OPTION):
             return connection
-        if session.new or session.dirty or session.deleted or session.info.get(_WROTE):
+        if session.new or session.dirty or session.deleted or session.info.get(WROTE):
             raise RuntimeError("begin_change() after unsaved changes: commit them or call it first")
         kept = {key: session.info[key] for key in KEPT_OVER_READ_ROLLBACK if key in session.info}
         session.rollback()

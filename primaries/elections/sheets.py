@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from ..extensions import db
 from ..models import Branch, EntryVote, Round, Sheet, SheetEntry
@@ -51,11 +51,15 @@ def add_entry(
     )
     db.session.add(entry)
     db.session.flush()
-    db.session.add_all(
-        EntryVote(entry_id=entry.id, candidate_id=ids[code], votes=count)
-        for code, count in votes.items()
+    # One executemany straight to the table: the rows are plain numbers, nothing in this session
+    # holds them, and the unit of work would only add its bookkeeping to every save.
+    db.session.execute(
+        insert(EntryVote.__table__),
+        [
+            {"entry_id": entry.id, "candidate_id": ids[code], "votes": count}
+            for code, count in votes.items()
+        ],
     )
-    db.session.flush()
     return entry
 
 

@@ -8,21 +8,36 @@ gunicorn workers each compute a version once); nothing has to be invalidated acr
 the key itself changes.
 
 Values are shared between requests: treat them as read-only.
+
+What stays per request is asking the database which version is current (one small query). On
+election night thousands of readers ask the same thing many times a second, so that answer is
+itself kept for ``RESULTS_RECHECK_SECONDS`` (default 0.5 s) per process by :func:`recent`: a
+reader may see a change up to that long after it is committed by another process (published
+answers already say ``max-age=10``), and a change committed by this process is seen at once.
+``RESULTS_RECHECK_SECONDS = 0`` asks the database on every request.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
-from flask import current_app
+from flask import current_app, has_app_context
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from ..database import WROTE
 
 T = TypeVar("T")
 
 EXTENSION_KEY = "primaries.results_cache"
+RECENT_KEY = "primaries.results_recent"
 DEFAULT_SIZE = 512
+DEFAULT_RECHECK_SECONDS = 0.5
+RECENT_SIZE = 1024
 
 
 class ResultCache:
@@ -72,3 +87,58 @@ def results_cache() -> ResultCache:
 
 def cached(key: Hashable, compute: Callable[[], T]) -> T:
     return results_cache().get_or_compute(key, compute)
+
+
+class Recent:
+    """Answers kept for a short time: ``key -> (monotonic deadline, value)``."""
+
+    def __init__(self) -> None:
+        self._items: dict[Hashable, tuple[float, Any]] = {}
+        self._lock = threading.Lock()
+
+    def get_or_compute(self, key: Hashable, seconds: float, compute: Callable[[], T]) -> T:
+        now = time.monotonic()
+        with self._lock:
+            kept = self._items.get(key)
+        if kept is not None and kept[0] > now:
+            return kept[1]  # type: ignore[no-any-return]
+        value = compute()
+        if value is None:  # nothing found (a wrong address): not kept
+            return value
+        with self._lock:
+            if len(self._items) >= RECENT_SIZE:
+                self._items.clear()
+            self._items[key] = (now + seconds, value)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+def _recent_store(app: Any) -> Recent:
+    store = app.extensions.get(RECENT_KEY)
+    if store is None:
+        store = app.extensions[RECENT_KEY] = Recent()
+    return store  # type: ignore[no-any-return]
+
+
+def recent(key: Hashable, compute: Callable[[], T]) -> T:
+    """``compute()``, or its answer from less than ``RESULTS_RECHECK_SECONDS`` ago.
+
+    For the small version queries only (what is current); what a version contains is kept by
+    :func:`cached`. An answer that is None (nothing found) is not kept.
+    """
+    seconds = float(current_app.config.get("RESULTS_RECHECK_SECONDS", DEFAULT_RECHECK_SECONDS))
+    if seconds <= 0:
+        return compute()
+    return _recent_store(current_app).get_or_compute(key, seconds, compute)
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_recent(session: Session) -> None:
+    # A change this process has just committed is seen by its next request, not 0.5 s later.
+    if session.info.get(WROTE) and has_app_context():
+        store = current_app.extensions.get(RECENT_KEY)
+        if store is not None:
+            store.clear()

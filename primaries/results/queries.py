@@ -26,7 +26,7 @@ from ..elections.services import rules_dict
 from ..extensions import db
 from ..models import AuditEvent, Branch, Election, EntryVote, Round, Sheet, SheetEntry
 from ..tally import COUNTS, ballot_of, counted_votes_by_entry, round_result
-from .cache import cached
+from .cache import cached, recent
 
 # --------------------------------------------------------------------------------------------
 # Versions: what ETags and cache keys are made of
@@ -92,13 +92,42 @@ _ROUND_STATE = _round_state_statement()
 
 
 def round_state(slug: str, number: int) -> RoundState | None:
-    """Round ``number`` of the election ``slug`` by its version, in one small query (None: none)."""
-    row = db.session.execute(_ROUND_STATE, {"slug": slug, "number": number}).one_or_none()
-    if row is None:
-        return None
-    round_id, version, status, round_number, last_number = row
-    final = status == "certified" or int(round_number) < int(last_number)
-    return RoundState(int(round_id), int(version), final)
+    """Round ``number`` of the election ``slug`` by its version, in one small query (None: none).
+
+    Asked at most every ``RESULTS_RECHECK_SECONDS`` per process (:func:`recent`).
+    """
+
+    def ask() -> RoundState | None:
+        row = db.session.execute(_ROUND_STATE, {"slug": slug, "number": number}).one_or_none()
+        if row is None:
+            return None
+        round_id, version, status, round_number, last_number = row
+        final = status == "certified" or int(round_number) < int(last_number)
+        return RoundState(int(round_id), int(version), final)
+
+    return recent(("round", slug, number), ask)
+
+
+_VERSIONS_BY_SLUG = (
+    select(Round.id, Round.number, Round.data_version, Round.status)
+    .join(Election, Election.id == Round.election_id)
+    .where(Election.slug == bindparam("slug"))
+    .order_by(Round.number)
+)
+
+
+def versions_by_slug(slug: str) -> tuple[RoundVersion, ...] | None:
+    """What :func:`election_versions` says, by the election's slug, in one query; None when the
+    election is unknown or has no round yet (ask :func:`election_versions` then).
+
+    Asked at most every ``RESULTS_RECHECK_SECONDS`` per process (:func:`recent`).
+    """
+
+    def ask() -> tuple[RoundVersion, ...] | None:
+        rows = db.session.execute(_VERSIONS_BY_SLUG, {"slug": slug}).all()
+        return tuple(RoundVersion(int(a), int(b), int(c), str(d)) for a, b, c, d in rows) or None
+
+    return recent(("versions", slug), ask)
 
 
 def _key(kind: str, round_: Round) -> tuple[str, int, int]:

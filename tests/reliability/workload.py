@@ -49,6 +49,7 @@ from primaries.models import (
     SheetEntry,
     User,
 )
+from primaries.results.cache import DEFAULT_RECHECK_SECONDS
 from primaries.tally import round_result
 from tests.reliability.conftest import (
     STALE,
@@ -804,7 +805,12 @@ def check_night(workload: Workload, *, killed: bool = False) -> dict[str, Any]:
 
 
 def served_result(session: StaffSession, server: str) -> dict[str, Any]:
-    """The round's result JSON as a server answers it (its own per-process cache)."""
+    """The round's result JSON as a server answers it (its own per-process cache).
+
+    Asked once the workers' recheck interval has passed since the last change: a worker may
+    answer from the version it read less than RESULTS_RECHECK_SECONDS ago (by design).
+    """
+    time.sleep(DEFAULT_RECHECK_SECONDS + 0.1)
     answer = session.get(f"/api/v1/elections/{SLUG}/rounds/{ROUND}", server=server)
     assert answer.status_code == 200, answer.status_code
     return dict(answer.json())

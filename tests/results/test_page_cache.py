@@ -6,8 +6,10 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+import pytest
 from flask import Flask, g, template_rendered
 from flask.testing import FlaskClient
+from sqlalchemy import text
 
 from primaries.auth.services import create_user
 from primaries.extensions import db
@@ -111,7 +113,13 @@ def test_the_result_json_costs_one_query_while_nothing_changed(
     first = client.get(path)
     with count_queries(app) as statements:
         second = client.get(path)
-    assert len(statements) == 1, statements
+    # The round's version was asked less than RESULTS_RECHECK_SECONDS ago: no query at all.
+    assert statements == []
+    app.config["RESULTS_RECHECK_SECONDS"] = 0
+    with count_queries(app) as statements:
+        assert client.get(path).get_data() == first.get_data()
+    assert len(statements) == 1, statements  # without the recheck interval: the version only
+    app.config["RESULTS_RECHECK_SECONDS"] = 0.5
     assert second.get_data() == first.get_data()
     assert second.headers["ETag"] == first.headers["ETag"]
     assert second.headers["Cache-Control"] == first.headers["Cache-Control"]
@@ -123,3 +131,49 @@ def test_the_result_json_costs_one_query_while_nothing_changed(
     for missing in ("/api/v1/elections/nope/rounds/1", "/api/v1/elections/labor-2011/rounds/9"):
         answer = client.get(missing)
         assert answer.status_code == 404 and "error" in answer.get_json()
+
+
+def _bump_elsewhere(app: Flask) -> None:
+    """A change committed by another process: its own connection, not this app's session."""
+    with app.app_context(), db.engine.begin() as connection:
+        connection.execute(
+            text("UPDATE rounds SET data_version = data_version + 1 WHERE number = 2")
+        )
+
+
+def test_versions_are_asked_again_after_the_recheck_interval(
+    app: Flask, client: FlaskClient, demo: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process's change shows within RESULTS_RECHECK_SECONDS, on pages and in the API."""
+    clock = [1000.0]
+    monkeypatch.setattr("primaries.results.cache.time.monotonic", lambda: clock[0])
+    app.config["RESULTS_RECHECK_SECONDS"] = 0.5
+    api = "/api/v1/elections/labor-2011/rounds/2"
+    before = {path: client.get(path).headers["ETag"] for path in (api, ROUND)}
+    _bump_elsewhere(app)
+    db.session.rollback()  # the test's requests share one session: end its read, as a request does
+    clock[0] += 0.4
+    assert {path: client.get(path).headers["ETag"] for path in (api, ROUND)} == before
+    clock[0] += 0.2  # 0.6 s after the versions were read
+    after = {path: client.get(path).headers["ETag"] for path in (api, ROUND)}
+    assert after[api] != before[api] and after[ROUND] != before[ROUND]
+
+
+def test_a_change_made_here_is_seen_at_once(
+    app: Flask, client: FlaskClient, demo: str, import_pending: Callable[[int], None]
+) -> None:
+    app.config["RESULTS_RECHECK_SECONDS"] = 3600
+    api = "/api/v1/elections/labor-2011/rounds/2"
+    counted = client.get(api).get_json()["branches"]["counted"]
+    page = client.get(ROUND).headers["ETag"]
+    import_pending(1)  # committed by this process: the versions it had read are forgotten
+    assert client.get(api).get_json()["branches"]["counted"] == counted + 1
+    assert client.get(ROUND).headers["ETag"] != page
+
+
+def test_unknown_names_are_not_remembered(app: Flask, client: FlaskClient, demo: str) -> None:
+    app.config["RESULTS_RECHECK_SECONDS"] = 3600
+    for _ in range(2):
+        assert client.get("/api/v1/elections/labor-2011/rounds/9").status_code == 404
+        assert client.get("/elections/nope").status_code == 404
+    assert len(app.extensions["primaries.results_recent"]._items) == 0
