@@ -16,6 +16,11 @@ from . import RESULTS, ROOT
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 
 BACKEND_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+MODES = {
+    "cold": "cold",
+    "warm": "warm",
+    "warm_exact": "warm, version asked per request",
+}
 
 
 def _get(data: Any, *path: str) -> Any:
@@ -169,7 +174,7 @@ def markdown(results: dict[str, Any]) -> str:
         serving = results.get("serving", {}).get(scale)
         if not serving:
             continue
-        for mode in ("cold", "warm"):
+        for mode in ("cold", "warm", "warm_exact"):
             for route, label in names.items():
 
                 def cell(b: str, serving=serving, mode=mode, route=route) -> str:
@@ -185,7 +190,7 @@ def markdown(results: dict[str, Any]) -> str:
                         + (f" ({_fmt(ratio)} x)" if route != "healthz" else "")
                     )
 
-                row(f"{label}, {mode}", scale, cell)
+                row(f"{label}, {MODES[mode]}", scale, cell)
     for step, label in (("entry", "entry, 4 clerks"), ("night", "election night, 6 clerks")):
         data = results.get(step)
         if not data:

@@ -81,10 +81,18 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(database: Database, *, cache: bool, workers: int = 2):
-    """gunicorn serving the app on 127.0.0.1 with ``workers`` sync workers; yields its base URL."""
+def gunicorn(database: Database, *, cache: bool, recheck: bool = True, workers: int = 2):
+    """gunicorn serving the app on 127.0.0.1 with ``workers`` sync workers; yields its base URL.
+
+    ``cache=False``: no results cache; ``recheck=False``: the current version asked per request.
+    """
     port = free_port()
-    env = {**os.environ, **database.env, "BENCH_CACHE": "1" if cache else "0"}
+    env = {
+        **os.environ,
+        **database.env,
+        "BENCH_CACHE": "1" if cache else "0",
+        "BENCH_RECHECK": "1" if recheck else "0",
+    }
     gunicorn_bin = str(BIN / "gunicorn") if (BIN / "gunicorn").exists() else "gunicorn"
     log = open(ROOT / "bench" / "out" / "gunicorn.log", "ab")  # noqa: SIM115
     proc = subprocess.Popen(
@@ -153,9 +161,15 @@ def serving(
     """Cold and warm figures of every route on one loaded database."""
     rules = discover_routes(database)
     out: dict[str, Any] = {"routes": rules, "tool": tool, "seconds_each": seconds}
-    for mode, cache in (("cold", False), ("warm", True)):
+    # cold: nothing cached, every request computes; warm: as deployed; warm_exact: cached, but
+    # every request asks the database which version is current (RESULTS_RECHECK_SECONDS 0).
+    for mode, cache, recheck in (
+        ("cold", False, False),
+        ("warm", True, True),
+        ("warm_exact", True, False),
+    ):
         figures: dict[str, Any] = {}
-        with gunicorn(database, cache=cache) as base:
+        with gunicorn(database, cache=cache, recheck=recheck) as base:
             for name in ROUTE_NAMES:
                 rule = rules[name]
                 if rule is None:
@@ -163,7 +177,7 @@ def serving(
                     continue
                 url = base + fill(rule, slug=slug, number=number, branch=branch, region=region)
                 first = first_request_ms(url)
-                if mode == "warm":  # fill the cache of both workers
+                if cache:  # fill the cache of both workers
                     for _ in range(4):
                         first_request_ms(url)
                 result = measure(url, tool=tool, seconds=seconds)
