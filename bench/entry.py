@@ -237,7 +237,7 @@ def night_bench(
 ) -> dict[str, Any]:
     """Clerks at a steady pace for about ``seconds`` while ``readers`` poll the result JSON."""
     pace = seconds / (2 * len(sheets) / len(names))
-    polls: list[tuple[float, int]] = []  # (answer time, counted)
+    polls: list[tuple[float, int, float]] = []  # (answer time, counted, asked at)
     poll_latencies: list[float] = []
     poll_errors = [0]
     lock = threading.Lock()
@@ -258,7 +258,7 @@ def night_bench(
                 end = time.perf_counter()
                 counted = int(json.loads(body)["branches"]["counted"])
                 with lock:
-                    polls.append((end, counted))
+                    polls.append((end, counted, start))
                     poll_latencies.append(end - start)
             except (OSError, ValueError, KeyError, http.client.HTTPException):
                 with lock:
@@ -284,11 +284,16 @@ def night_bench(
         if seen[s.branch] == 2:
             accepted.append(s.ended)
     polls.sort()
-    staleness = []
+    # staleness: until the first answer shows the sheet; "everywhere": until the last answer to a
+    # poll sent after the sheet's acceptance that does not show it yet (another worker may still
+    # be within its recheck interval): what the unluckiest reader waits.
+    staleness, everywhere = [], []
     for i, moment in enumerate(accepted, start=1):
-        shown = next((t for t, counted in polls if t >= moment and counted >= i), None)
+        shown = next((t for t, counted, _ in polls if t >= moment and counted >= i), None)
         if shown is not None:
             staleness.append(shown - moment)
+        behind = [t for t, counted, asked in polls if asked >= moment and counted < i]
+        everywhere.append(max(behind, default=moment) - moment)
     out = _summary(saves, took)
     out.update(
         clerks=len(names),
@@ -302,7 +307,10 @@ def night_bench(
         staleness_p50_s=round(percentile(staleness, 50), 3),
         staleness_p95_s=round(percentile(staleness, 95), 3),
         staleness_max_s=round(max(staleness, default=0), 3),
-        final_counted=max((c for _, c in polls), default=0),
+        staleness_everywhere_p50_s=round(percentile(everywhere, 50), 3),
+        staleness_everywhere_p95_s=round(percentile(everywhere, 95), 3),
+        staleness_everywhere_max_s=round(max(everywhere, default=0), 3),
+        final_counted=max((c for _, c, _ in polls), default=0),
         load_average=load_average(),
     )
     return out

@@ -205,7 +205,15 @@ def markdown(results: dict[str, Any]) -> str:
         else:
             text = (
                 f"{data['readers']} readers: staleness p50 {_fmt(data['staleness_p50_s'])} s, "
-                f"p95 {_fmt(data['staleness_p95_s'])} s; save p95 {_fmt(data['save_p95_ms'])} ms"
+                f"p95 {_fmt(data['staleness_p95_s'])} s"
+                + (
+                    f" (until every reader sees it: p95 "
+                    f"{_fmt(data['staleness_everywhere_p95_s'])} s, max "
+                    f"{_fmt(data['staleness_everywhere_max_s'])} s)"
+                    if "staleness_everywhere_p95_s" in data
+                    else ""
+                )
+                + f"; save p95 {_fmt(data['save_p95_ms'])} ms"
             )
         backend = data.get("backend", "postgresql")
         lines.append(

@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 from primaries.elections.services import load_package
 from primaries.extensions import db
 from primaries.models import AuditEvent
+from tests.staff.conftest import current_version
 
 URL = "/staff/elections/test-2024/rounds/2/sheets/{}"
 
@@ -248,3 +249,35 @@ def test_unknown_election_round_or_branch_is_404(runoff, sign_in) -> None:
     assert clerk.get("/staff/elections/nope/rounds/1/sheets/B1").status_code == 404
     assert clerk.get("/staff/elections/test-2024/rounds/9/sheets/B1").status_code == 404
     assert clerk.get("/staff/elections/test-2024/rounds/2/sheets/B99").status_code == 404
+
+
+def test_a_save_runs_a_fixed_small_number_of_statements(
+    app, runoff, sign_in, enter, paper, staff_db
+) -> None:
+    """Issue 5: a save is 10-13 statements (sign-in check, the sheet located once for the form
+    and once inside the write transaction, ballot, lock, writes, audit); 26 before it was tuned. A
+    statement that creeps back in (a sheet looked up piece by piece, a reload after the commit)
+    fails here; the number does not depend on the number of branches or candidates."""
+    from sqlalchemy import event
+
+    clerks = sign_in("clerk1"), sign_in("clerk2")
+    counts = []
+    for branch in ("B1", "B2"):
+        for clerk in clerks:
+            version = current_version(2, branch)
+            statements: list[str] = []
+
+            def count(conn, cursor, sql, *args, into=statements) -> None:  # type: ignore[no-untyped-def]
+                into.append(sql)
+
+            event.listen(db.engine, "before_cursor_execute", count)
+            try:
+                response = enter(clerk, branch, paper[branch], version=version)
+            finally:
+                event.remove(db.engine, "before_cursor_execute", count)
+            assert response.status_code == 302, response.text
+            counts.append(len(statements))
+    assert staff_db.sheet(2, "B2").state == "counted"
+    # First entries 10-11 statements, second entries 13 (both databases, lock included).
+    assert max(counts[0::2]) <= 12 and max(counts[1::2]) <= 14, counts
+    assert counts[2] <= counts[0] and counts[3] <= counts[1], counts  # no growth per sheet
