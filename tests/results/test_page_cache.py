@@ -177,3 +177,17 @@ def test_unknown_names_are_not_remembered(app: Flask, client: FlaskClient, demo:
         assert client.get("/api/v1/elections/labor-2011/rounds/9").status_code == 404
         assert client.get("/elections/nope").status_code == 404
     assert len(app.extensions["primaries.results_recent"]._items) == 0
+
+
+def test_a_branch_page_does_not_compute_every_branch(
+    app: Flask, client: FlaskClient, demo: str
+) -> None:
+    """At national scale (12,926 branches) the rows of every branch take seconds; a branch's own
+    page asks only for its own rows in each round."""
+    cache = app.extensions.get("primaries.results_cache")
+    if cache is not None:
+        cache.clear()
+    answer = client.get("/elections/labor-2011/branches/B001")
+    assert answer.status_code == 200
+    kinds = {key[0] for key in app.extensions["primaries.results_cache"]._items}
+    assert "row" in kinds and not kinds & {"rows", "branches"}, kinds
