@@ -57,10 +57,20 @@ def _remember_write(session: Session, _context: Any) -> None:
     session.info[WROTE] = True
 
 
+_CHANGE = "primaries_change"  # session.info: this transaction is a change (begin_change)
+
+
 @event.listens_for(Session, "after_transaction_end")
 def _forget_write(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:
         session.info.pop(WROTE, None)
+        session.info.pop(_CHANGE, None)
+
+
+def is_change(session: Session) -> bool:
+    """Is the session's transaction a change (begun by :func:`begin_change`)? For hooks such as
+    ``after_commit``, whatever the change wrote with (the ORM, Core statements, COPY)."""
+    return bool(session.info.get(_CHANGE))
 
 
 def begin_change() -> Connection:
@@ -78,6 +88,7 @@ def begin_change() -> Connection:
     connection = session.connection(execution_options={WRITE_OPTION: True})
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql(_PG_LOCK_SQL)
+    session.info[_CHANGE] = True
     return connection
 
 

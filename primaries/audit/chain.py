@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from ..database import WRITE_OPTION
 from ..extensions import db
@@ -78,7 +78,7 @@ def record(
     before: Any = None,
     after: Any = None,
 ) -> AuditEvent:
-    """Append an event to the chain in the current change's transaction (and flush it)."""
+    """Append an event to the chain in the current change's transaction (written at once)."""
     session = db.session()
     if not session.connection().get_execution_options().get(WRITE_OPTION):
         raise RuntimeError("audit events are recorded only inside begin_change()")
@@ -99,8 +99,14 @@ def record(
         prev_hash=prev_hash,
     )
     event.hash = compute_hash(event)
-    session.add(event)
-    session.flush()
+    session.flush()  # the change itself first: its errors are the change's, not the event's
+    # Straight to the table (every change writes one; the unit of work would only add its
+    # bookkeeping). The event returned is not attached to the session.
+    columns = AuditEvent.__table__.columns
+    session.execute(
+        insert(AuditEvent.__table__),
+        {c.key: getattr(event, c.key) for c in columns if c.key != "id"},
+    )
     return event
 
 

@@ -29,7 +29,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from ..database import WROTE
+from ..database import is_change
 
 T = TypeVar("T")
 
@@ -138,7 +138,7 @@ def recent(key: Hashable, compute: Callable[[], T]) -> T:
 @event.listens_for(Session, "after_commit")
 def _forget_recent(session: Session) -> None:
     # A change this process has just committed is seen by its next request, not 0.5 s later.
-    if session.info.get(WROTE) and has_app_context():
+    if is_change(session) and has_app_context():
         store = current_app.extensions.get(RECENT_KEY)
         if store is not None:
             store.clear()
