@@ -202,6 +202,9 @@ def markdown(results: dict[str, Any]) -> str:
                 f"{_fmt(data['sheets_per_second'])} sheets/s, save p50 "
                 f"{_fmt(data['save_p50_ms'])} ms, p95 {_fmt(data['save_p95_ms'])} ms"
             )
+            if len(data.get("runs", [])) > 1:
+                p95s = ", ".join(_fmt(run["save_p95_ms"]) for run in data["runs"])
+                text += f" (median of {len(data['runs'])} runs; their p95: {p95s} ms)"
         else:
             text = (
                 f"{data['readers']} readers: staleness p50 {_fmt(data['staleness_p50_s'])} s, "
