@@ -350,6 +350,7 @@ class _FormParser(HTMLParser):
         self.forms: list[Form] = []
         self._form: Form | None = None
         self._textarea: str | None = None
+        self._textarea_start = False
         self._select: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -372,6 +373,7 @@ class _FormParser(HTMLParser):
                 self._form.fields[a["name"]] = a.get("value", "")
         elif tag == "textarea" and a.get("name"):
             self._textarea = a["name"]
+            self._textarea_start = True
             self._form.fields[self._textarea] = ""
         elif tag == "select" and a.get("name"):
             self._select = a["name"]
@@ -392,7 +394,13 @@ class _FormParser(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         if self._form is not None and self._textarea is not None:
-            self._form.fields[self._textarea] += data.removeprefix("\n")
+            # As a browser reads it: line breaks become LF, and one line break right after
+            # <textarea> is not part of the value (WTForms writes CR LF there).
+            data = data.replace("\r\n", "\n").replace("\r", "\n")
+            value = self._form.fields[self._textarea] + data
+            if self._textarea_start:
+                value, self._textarea_start = value.removeprefix("\n"), False
+            self._form.fields[self._textarea] = value
 
 
 def forms_in(page: str) -> list[Form]:

@@ -165,6 +165,9 @@ def test_after_a_stale_save_the_page_offers_the_sheet_as_it_is_now(
     assert stale.status_code == 409 and STALE in stale.text
     assert "Reverse the annulment</button>" in stale.text and "observers out" in stale.text
     assert shown_version(stale.text) == version("B5")
+    # Read as a browser (and the concurrency workload) reads the textarea: the same words.
+    kept = next(f for f in forms_in(stale.text) if "reason" in f.fields)
+    assert kept.fields["reason"] == "observers out"
 
     # A mismatch annulled and reinstated meanwhile: still a mismatch, decided on its version.
     seen = version("B2")
