@@ -46,7 +46,7 @@ def install_engine_hooks(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-WROTE = "primaries_wrote"  # session.info: this transaction has written (flushed)
+_WROTE = "primaries_wrote"  # session.info: this transaction has written (flushed)
 # Keys of ``session.info`` that begin_change keeps when it ends a read-only transaction: memos of
 # data that never changes once committed (a round's ballot), which the rollback would drop.
 KEPT_OVER_READ_ROLLBACK: set[str] = set()
@@ -54,7 +54,7 @@ KEPT_OVER_READ_ROLLBACK: set[str] = set()
 
 @event.listens_for(Session, "after_flush")
 def _remember_write(session: Session, _context: Any) -> None:
-    session.info[WROTE] = True
+    session.info[_WROTE] = True
 
 
 _CHANGE = "primaries_change"  # session.info: this transaction is a change (begin_change)
@@ -63,7 +63,7 @@ _CHANGE = "primaries_change"  # session.info: this transaction is a change (begi
 @event.listens_for(Session, "after_transaction_end")
 def _forget_write(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:
-        session.info.pop(WROTE, None)
+        session.info.pop(_WROTE, None)
         session.info.pop(_CHANGE, None)
 
 
@@ -80,7 +80,7 @@ def begin_change() -> Connection:
         connection = session.connection()
         if connection.get_execution_options().get(WRITE_OPTION):
             return connection
-        if session.new or session.dirty or session.deleted or session.info.get(WROTE):
+        if session.new or session.dirty or session.deleted or session.info.get(_WROTE):
             raise RuntimeError("begin_change() after unsaved changes: commit them or call it first")
         kept = {key: session.info[key] for key in KEPT_OVER_READ_ROLLBACK if key in session.info}
         session.rollback()

@@ -18,8 +18,7 @@ from flask import Blueprint, current_app, jsonify
 from werkzeug.wrappers import Response
 
 from ..access import results
-from ..elections.formats import SLUG_RE
-from ..elections.lookup import MAX_ROUND_NUMBER, get_election, get_round
+from ..elections.lookup import get_election, get_round
 from ..errors import NotFound
 from ..extensions import db, login_manager
 from ..models import Round
@@ -53,11 +52,7 @@ def not_found(exc: NotFound) -> tuple[Response, int]:
 
 def _state(slug: str, number: int) -> RoundState:
     """The round's id, data version and finality in one query; NotFound as the lookups word it."""
-    state = (
-        round_state(slug, number)
-        if SLUG_RE.match(slug) and 1 <= number <= MAX_ROUND_NUMBER
-        else None
-    )
+    state = round_state(slug, number)
     if state is None:
         get_round(get_election(slug), number)  # raises NotFound with the usual message
         raise NotFound(f"election {slug!r} has no round {number}")  # pragma: no cover - a race

@@ -21,6 +21,8 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import aliased
 
 from ..core.rules import percent
+from ..elections.formats import SLUG_RE
+from ..elections.lookup import MAX_ROUND_NUMBER
 from ..elections.rounds import current_certificate
 from ..elections.services import rules_dict
 from ..extensions import db
@@ -94,8 +96,11 @@ _ROUND_STATE = _round_state_statement()
 def round_state(slug: str, number: int) -> RoundState | None:
     """Round ``number`` of the election ``slug`` by its version, in one small query (None: none).
 
-    Asked at most every ``RESULTS_RECHECK_SECONDS`` per process (:func:`recent`).
+    Asked at most every ``RESULTS_RECHECK_SECONDS`` per process (:func:`recent`). A slug or
+    number that no election can have (NUL bytes, an INTEGER overflow) is None without a query.
     """
+    if not (SLUG_RE.match(slug) and 1 <= number <= MAX_ROUND_NUMBER):
+        return None
 
     def ask() -> RoundState | None:
         row = db.session.execute(_ROUND_STATE, {"slug": slug, "number": number}).one_or_none()
@@ -120,8 +125,11 @@ def versions_by_slug(slug: str) -> tuple[RoundVersion, ...] | None:
     """What :func:`election_versions` says, by the election's slug, in one query; None when the
     election is unknown or has no round yet (ask :func:`election_versions` then).
 
-    Asked at most every ``RESULTS_RECHECK_SECONDS`` per process (:func:`recent`).
+    Asked at most every ``RESULTS_RECHECK_SECONDS`` per process (:func:`recent`); a slug no
+    election can have is None without a query.
     """
+    if not SLUG_RE.match(slug):
+        return None
 
     def ask() -> tuple[RoundVersion, ...] | None:
         rows = db.session.execute(_VERSIONS_BY_SLUG, {"slug": slug}).all()

@@ -21,7 +21,6 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from ..access import public, results
-from ..elections.formats import SLUG_RE
 from ..elections.lookup import get_branch, get_election
 from ..elections.services import export_package
 from ..errors import NotFound
@@ -98,9 +97,7 @@ def _round_view(slug: str, number: int) -> tuple[Any, RoundView, tuple[RoundVers
 
 
 def _page(slug: str, number: int | None, render: Callable[[], str]) -> Response:
-    versions = (SLUG_RE.match(slug) and versions_by_slug(slug)) or election_versions(
-        get_election(slug)
-    )
+    versions = versions_by_slug(slug) or election_versions(get_election(slug))
     if number is not None and number not in {v.number for v in versions}:
         raise NotFound(_("There is no round %(number)s in this election.", number=number))
     etag = page_etag(versions)
