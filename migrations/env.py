@@ -15,7 +15,7 @@ target_db = current_app.extensions["migrate"].db
 
 def _render_item(type_, obj, autogen_context):
     """Render our UTC timestamp type as the plain column type it is stored as."""
-    from primaries.types import UTCDateTime
+    from primaries.timestamps import UTCDateTime
 
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"

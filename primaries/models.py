@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -29,14 +30,36 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .core.roles import ROLES
+from .core.rounds import RoundAction, RoundStatus
+from .core.sheets import SheetState
 from .extensions import db
-from .types import UTCDateTime, utcnow
+from .timestamps import UTCDateTime, utcnow
 
-ROLES = ("admin", "supervisor", "clerk", "observer")
-ROUND_STATUSES = ("open", "closed", "certified")
-SHEET_STATES = ("empty", "awaiting_second", "mismatch", "counted")
-ENTRY_KINDS = ("package", "import", "entry", "resolution", "correction")
-ROUND_ACTIONS = ("open", "close", "reopen", "certify", "decertify")
+ROUND_STATUSES: tuple[str, ...] = tuple(RoundStatus)
+SHEET_STATES: tuple[str, ...] = tuple(SheetState)
+ROUND_ACTIONS: tuple[str, ...] = tuple(RoundAction)
+
+
+class EntryKind(StrEnum):
+    """How an entry of a sheet came to be."""
+
+    PACKAGE = "package"  # loaded with the election package
+    IMPORT = "import"  # imported from a sheets file
+    ENTRY = "entry"  # typed by a clerk (one of a blind pair, or the only one)
+    RESOLUTION = "resolution"  # a supervisor's decision on a mismatch, field by field
+    CORRECTION = "correction"  # a supervisor's correction (recount) of a counted sheet
+
+
+class DecisionKind(StrEnum):
+    """A supervisor's decision about a sheet's entries that is not itself an entry."""
+
+    RESOLVE = "resolve"  # a mismatch decided field by field (the resolution entry counts)
+    SEND_BACK = "send_back"  # the entries set aside, the sheet to be keyed again
+
+
+ENTRY_KINDS: tuple[str, ...] = tuple(EntryKind)
+DECISION_KINDS: tuple[str, ...] = tuple(DecisionKind)
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -247,6 +270,39 @@ class Sheet(db.Model):
     @property
     def counts(self) -> bool:
         return self.state == "counted" and not self.annulled
+
+
+class SheetDecision(db.Model):
+    """A supervisor's decision about a sheet's two entries: resolved or sent back. Never changed.
+
+    ``first_entry_id`` and ``second_entry_id`` are the entries decided about (a send-back of a
+    sheet awaiting its second entry has no second); a resolution's ``resolution_entry_id`` is the
+    entry it made and ``choices`` says, per differing field, where the number came from
+    (``entry 1``, ``entry 2`` or ``paper``).
+    """
+
+    __tablename__ = "sheet_decisions"
+    __table_args__ = (
+        CheckConstraint(_in("kind", DECISION_KINDS), name="kind_known"),
+        CheckConstraint(
+            "(kind = 'resolve') = (resolution_entry_id IS NOT NULL)", name="resolution_has_entry"
+        ),
+        Index("ix_sheet_decisions_round_branch", "round_id", "branch_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"))
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    first_entry_id: Mapped[int | None] = mapped_column(ForeignKey("sheet_entries.id"))
+    second_entry_id: Mapped[int | None] = mapped_column(ForeignKey("sheet_entries.id"))
+    resolution_entry_id: Mapped[int | None] = mapped_column(ForeignKey("sheet_entries.id"))
+    choices: Mapped[dict[str, str] | None] = mapped_column(JSON, nullable=True)
+    reason: Mapped[str | None] = mapped_column(Text)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User | None] = relationship()
 
 
 class RoundTotal(db.Model):

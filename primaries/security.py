@@ -50,7 +50,7 @@ HSTS = "max-age=31536000"
 
 def init_security(app: Flask) -> None:
     """Add the security headers to every answer and a request id to every log line."""
-    from .logging import init_logging
+    from .request_log import init_logging
 
     hops = int(os.environ.get("TRUSTED_PROXIES") or app.config.get("TRUSTED_PROXIES") or 0)
     if hops > 0:

@@ -23,7 +23,7 @@ from sqlalchemy import insert, select
 from ..database import WRITE_OPTION
 from ..extensions import db
 from ..models import AuditEvent
-from ..types import utcnow
+from ..timestamps import utcnow
 
 GENESIS = "0" * 64
 

@@ -34,7 +34,7 @@ from ..models import (
     User,
 )
 from ..tally import ballot_of, counted_votes_by_entry, decision_of, sums_of
-from ..types import utcnow
+from ..timestamps import utcnow
 from .formats import PackageSpec, SheetSpec, parse_branches_csv, parse_package, parse_sheets_csv
 from .lookup import bump_election_versions, bump_version, ensure_changeable, get_round, lock_reason
 from .sheets import add_entry, make_count, sheet_of, touch, values_of

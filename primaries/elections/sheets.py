@@ -13,7 +13,7 @@ from sqlalchemy import insert, select
 from ..extensions import db
 from ..models import Branch, EntryVote, Round, Sheet, SheetEntry
 from ..tally import ballot_of
-from ..types import utcnow
+from ..timestamps import utcnow
 
 
 def sheet_of(round_: Round, branch: Branch, *, create: bool = True) -> Sheet | None:

@@ -28,7 +28,7 @@ from typing import Any
 from flask import current_app
 
 from ..models import Election
-from ..types import utcnow
+from ..timestamps import utcnow
 from .cache import cached
 from .queries import BranchRow, RegionRow, RoundView, ballot, branch_rows, region_rows
 

@@ -26,7 +26,7 @@ from ..elections.services import export_package
 from ..errors import NotFound
 from ..i18n import clock, text_direction
 from ..models import Election
-from ..types import utcnow
+from ..timestamps import utcnow
 from . import words
 from .cache import EXTENSION_KEY, ResultCache, cached
 from .chart import bar_chart

@@ -16,7 +16,7 @@ from ..access import roles
 from ..audit.chain import verify
 from ..extensions import db
 from ..models import AuditEvent
-from ..types import utcnow
+from ..timestamps import utcnow
 from .blueprint import COUNT, READ, bp
 from .forms import AuditFilterForm, options
 from .queries import AuditFilters, audit_actions, audit_page, audit_select, election_slugs

@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from werkzeug.routing import IntegerConverter, Rule
 
-from primaries.logging import REQUEST_LOGGER
+from primaries.request_log import REQUEST_LOGGER
 from primaries.security import CSP
 from tests.reliability.conftest import ADMIN_PASSWORD, create_admin, sign_in
 

@@ -1,0 +1,38 @@
+"""The one home of the patterns and limits every name and number must keep.
+
+Codes and slugs appear in URLs, files and the command line; counts are stored as signed 64-bit
+integers (BIGINT) and round numbers as 32-bit ones. Readers (package files, CSV files, forms,
+URL lookups) all check against these, so a name that one accepts the others find.
+"""
+
+from __future__ import annotations
+
+import re
+
+# ``\Z``, not ``$``: ``$`` also matches before a trailing newline.
+SLUG_RE = re.compile(r"^[a-z0-9-]{1,64}\Z")
+CANDIDATE_CODE_RE = re.compile(r"^[A-Z0-9_-]{1,16}\Z")
+BRANCH_CODE_RE = re.compile(r"^[A-Za-z0-9._-]{1,32}\Z")
+
+SLUG_RULE = "1-64 lowercase letters, digits or -"
+CANDIDATE_CODE_RULE = "1-16 capital letters, digits, - or _"
+BRANCH_CODE_RULE = "1-32 letters, digits, -, _ or ."
+
+MAX_INT = 2**63 - 1
+"""The largest count accepted anywhere (a signed 64-bit integer, the database's BIGINT)."""
+
+MAX_ROUND_NUMBER = 2**31 - 1
+"""Round numbers are 32-bit INTEGER columns: a larger number (from a URL or an option) names no
+round, and asking the database about it would fail instead of finding nothing."""
+
+
+def is_slug(text: str) -> bool:
+    return bool(SLUG_RE.match(text))
+
+
+def is_branch_code(text: str) -> bool:
+    return bool(BRANCH_CODE_RE.match(text))
+
+
+def is_round_number(number: int) -> bool:
+    return 1 <= number <= MAX_ROUND_NUMBER

@@ -1,0 +1,34 @@
+"""Who is who on the staff side: the four roles and what each may do.
+
+- *clerk*: types count sheets;
+- *supervisor*: everything about the count (decisions, corrections, annulments, rounds);
+- *admin*: what a supervisor may, plus accounts, branch imports and decertifying;
+- *observer*: a candidate's representative; sees every staff page and changes nothing.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    SUPERVISOR = "supervisor"
+    CLERK = "clerk"
+    OBSERVER = "observer"
+
+
+ROLES: tuple[str, ...] = tuple(Role)
+STAFF: tuple[str, ...] = ROLES
+ENTER: tuple[str, ...] = (Role.CLERK, Role.SUPERVISOR, Role.ADMIN)  # may type sheets
+COUNT: tuple[str, ...] = (Role.SUPERVISOR, Role.ADMIN)  # everything about the count
+ADMIN: tuple[str, ...] = (Role.ADMIN,)
+READ: tuple[str, ...] = (Role.OBSERVER,)  # sees every staff page, changes nothing
+
+
+def enters(role: str | None) -> bool:
+    return role in ENTER
+
+
+def counts(role: str | None) -> bool:
+    return role in COUNT

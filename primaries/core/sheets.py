@@ -1,0 +1,176 @@
+"""The rules of a count sheet, in one place: its states, its numbers and what they must satisfy.
+
+A sheet is the count of one branch in one round (CONTRACT section 1): ``ballots_cast``,
+``invalid`` and ``votes`` per candidate of the round. It is valid only if every number is a whole
+number from 0 to :data:`~primaries.core.limits.MAX_INT`, ``sum(votes) + invalid ==
+ballots_cast``, ``ballots_cast <= eligible`` and ``votes`` names exactly the round's candidates.
+Package files, CSV files, the entry form and the supervisor's decisions all ask
+:func:`sheet_problems`; the browser's live sum check shows the wording the page gives it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from .limits import MAX_INT
+
+
+def N_(text: str) -> str:
+    """Mark ``text`` for translation where it is defined; it is translated where it is shown."""
+    return text
+
+
+class SheetState(StrEnum):
+    """Where a sheet stands in its double entry (stored in ``sheets.state``)."""
+
+    EMPTY = "empty"
+    AWAITING_SECOND = "awaiting_second"
+    MISMATCH = "mismatch"
+    COUNTED = "counted"
+
+
+class SheetStatus(StrEnum):
+    """What staff pages show: the state, or ``annulled`` when the sheet is annulled."""
+
+    EMPTY = "empty"
+    AWAITING_SECOND = "awaiting_second"
+    MISMATCH = "mismatch"
+    COUNTED = "counted"
+    ANNULLED = "annulled"
+
+
+class PublicStatus(StrEnum):
+    """What the public results and the API show of a branch (CONTRACT section 7)."""
+
+    COUNTED = "counted"
+    ANNULLED = "annulled"
+    PENDING = "pending"
+
+
+UNSETTLED = (SheetState.AWAITING_SECOND, SheetState.MISMATCH)
+"""States in which a sheet has entries but does not count: they block a round's certification."""
+
+STATUS_LABELS: dict[str, str] = {
+    SheetStatus.EMPTY: N_("not entered"),
+    SheetStatus.AWAITING_SECOND: N_("awaiting second entry"),
+    SheetStatus.MISMATCH: N_("mismatch"),
+    SheetStatus.COUNTED: N_("counted"),
+    SheetStatus.ANNULLED: N_("annulled"),
+}
+
+
+def status_of(state: str | None, annulled: bool) -> SheetStatus:
+    """The staff status of a sheet row (``state`` None: no row yet)."""
+    if annulled:
+        return SheetStatus.ANNULLED
+    return SheetStatus(state or SheetState.EMPTY)
+
+
+def public_status(state: str | None, annulled: bool) -> PublicStatus:
+    if annulled:
+        return PublicStatus.ANNULLED
+    return PublicStatus.COUNTED if state == SheetState.COUNTED else PublicStatus.PENDING
+
+
+# --------------------------------------------------------------------------- the numbers
+
+BALLOTS_CAST = "ballots_cast"
+INVALID = "invalid"
+VOTES = "votes"  # the key of problems about the candidates named, not one candidate's number
+
+
+def vote_field(code: str) -> str:
+    """The field (form field and problem key) of a candidate's votes."""
+    return f"votes_{code}"
+
+
+def field_labels(ballot: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Field -> what the paper sheet calls it, for a ballot of ``(code, name)`` in order."""
+    labels = {BALLOTS_CAST: N_("Ballots cast"), INVALID: N_("Invalid ballots")}
+    labels.update({vote_field(code): name for code, name in ballot})
+    return labels
+
+
+@dataclass(frozen=True)
+class Numbers:
+    """The numbers of one count sheet."""
+
+    ballots_cast: int
+    invalid: int
+    votes: Mapping[str, int]
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain JSON: ``{"ballots_cast", "invalid", "votes": {code: n}}`` (audit events)."""
+        return {BALLOTS_CAST: self.ballots_cast, INVALID: self.invalid, VOTES: dict(self.votes)}
+
+    def fields(self) -> dict[str, int]:
+        """Flat, by field: ``ballots_cast``, ``invalid``, ``votes_CODE``..."""
+        return flatten(self.as_dict())
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> Numbers:
+        return cls(int(values[BALLOTS_CAST]), int(values[INVALID]), dict(values[VOTES]))
+
+
+def flatten(values: Mapping[str, Any]) -> dict[str, int]:
+    flat = {BALLOTS_CAST: int(values[BALLOTS_CAST]), INVALID: int(values[INVALID])}
+    flat.update({vote_field(code): int(n) for code, n in values[VOTES].items()})
+    return flat
+
+
+def number_problem(value: int) -> str | None:
+    """Why ``value`` is not a count (a whole number from 0 to MAX_INT), or None."""
+    if 0 <= value <= MAX_INT:
+        return None
+    return f"must be a whole number from 0 to {MAX_INT}"
+
+
+def sum_problems(
+    numbers: Numbers,
+    *,
+    eligible: int | None = None,
+    branch: str | None = None,
+    cast_word: str = "ballots cast",
+) -> list[str]:
+    """The sum rule and the eligible rule stated in the sheet's numbers; ``[]`` when they hold.
+
+    ``cast_word`` names ballots cast as the reader knows it: ``ballots_cast`` in files (the
+    column), ``ballots cast`` on the form (the label).
+    """
+    problems = []
+    votes = sum(numbers.votes.values())
+    if votes + numbers.invalid != numbers.ballots_cast:
+        problems.append(
+            f"votes {votes} + invalid {numbers.invalid} = {votes + numbers.invalid}, "
+            f"but {cast_word} is {numbers.ballots_cast}"
+        )
+    if eligible is not None and numbers.ballots_cast > eligible:
+        where = f" of branch {branch}" if branch else ""
+        problems.append(
+            f"{cast_word} {numbers.ballots_cast} is more than the {eligible} eligible "
+            f"members{where}"
+        )
+    return problems
+
+
+def sheet_problems(
+    numbers: Numbers, codes: Iterable[str], *, eligible: int, branch: str
+) -> dict[str, list[str]]:
+    """Every rule of a valid sheet, by field (``""`` for the sheet as a whole); empty when valid."""
+    codes = list(codes)
+    if sorted(numbers.votes) != sorted(codes):
+        return {"": [f"the votes must name exactly the candidates {', '.join(codes)}"]}
+    problems: dict[str, list[str]] = {}
+    for key, value in numbers.fields().items():
+        problem = number_problem(value)
+        if problem:
+            problems.setdefault(key, []).append(problem)
+    if problems:
+        return problems
+    found = sum_problems(numbers, eligible=eligible, branch=branch)
+    if found:
+        problems[BALLOTS_CAST] = found
+    return problems

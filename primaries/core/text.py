@@ -1,0 +1,30 @@
+"""Rules about text that is stored or handed to other programs.
+
+- :func:`storable_problem`: a database can store the text (no NUL, no lone surrogate).
+- :func:`spreadsheet_cell`: a cell a spreadsheet would run as a formula is kept as text (CSV
+  injection): it gets a leading apostrophe. Numbers and None pass unchanged.
+"""
+
+from __future__ import annotations
+
+# A cell starting with one of these is run as a formula (or split into one) by spreadsheet
+# programs; a newline too, as some programs start a new row and read what follows as a cell.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def storable_problem(text: str) -> str | None:
+    """What keeps ``text`` from being stored, or None when a database can store it."""
+    if "\x00" in text:
+        return "must not contain a NUL character (\\u0000)"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "must be valid Unicode text (it has a lone surrogate such as \\ud800)"
+    return None
+
+
+def spreadsheet_cell(value: object) -> object:
+    """Neutralise a text cell a spreadsheet would evaluate; other values pass unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
