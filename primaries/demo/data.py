@@ -9,6 +9,10 @@ breakdown that adds up to those totals exactly:
 - runoff: YAC 22,299, PER 18,769 (41,068 valid), ``RUNOFF_INVALID`` invalid;
 - 66,310 eligible members over 171 branches.
 
+The static data lives in two CSV files shipped beside this module: ``branches.csv`` (code,
+name, region and size class of every branch, in the order the generator draws for them) and
+``regions.csv`` (each region's round-one leaning and runoff transfer, see :class:`Region`).
+
 Every random choice comes from ``random.Random`` seeded with a constant and only plain float
 arithmetic is used, so every call (and every run, on every platform) returns the same package.
 Exact sums are obtained by apportioning integers with the largest-remainder method (eligible,
@@ -20,10 +24,13 @@ proportional fitting and a controlled rounding that keeps both sums exact.
 from __future__ import annotations
 
 import copy
+import csv
 import functools
+import importlib.resources
+import io
 import random
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 DEMO_SLUG = "labor-2011"
 
@@ -50,209 +57,6 @@ _SEED = 20110912
 
 # Branch sizes: (lowest, highest) eligible members before the total is made exact.
 _SIZES: dict[str, tuple[int, int]] = {"L": (620, 980), "M": (330, 560), "S": (100, 200)}
-
-# Round-one strength of each candidate by region (YAC, PER, HER, MIT): Peretz in the south,
-# the Negev and the periphery, Yacimovich and Herzog in Tel Aviv and the Sharon, Mitzna in
-# Haifa (its former mayor) and on the kibbutzim.
-_REGION_LEANING: dict[str, tuple[float, float, float, float]] = {
-    "Tel Aviv": (0.38, 0.19, 0.31, 0.12),
-    "Jerusalem": (0.34, 0.23, 0.31, 0.12),
-    "Haifa": (0.30, 0.22, 0.22, 0.26),
-    "Center": (0.35, 0.30, 0.24, 0.11),
-    "Sharon": (0.37, 0.22, 0.29, 0.12),
-    "North": (0.30, 0.35, 0.22, 0.13),
-    "Galilee": (0.29, 0.36, 0.23, 0.12),
-    "South": (0.24, 0.48, 0.18, 0.10),
-    "Negev": (0.27, 0.42, 0.19, 0.12),
-    "Arab and Druze sector": (0.17, 0.44, 0.32, 0.07),
-    "Kibbutzim and moshavim": (0.36, 0.12, 0.22, 0.30),
-}
-
-# (name, region, size). The order fixes the codes B001..B171: never reorder, only append.
-_BRANCHES: tuple[tuple[str, str, str], ...] = (
-    # Tel Aviv and the inner Dan bloc
-    ("Tel Aviv - Center", "Tel Aviv", "L"),
-    ("Tel Aviv - North", "Tel Aviv", "L"),
-    ("Tel Aviv - Old North", "Tel Aviv", "L"),
-    ("Tel Aviv - Ramat Aviv", "Tel Aviv", "L"),
-    ("Tel Aviv - South", "Tel Aviv", "M"),
-    ("Tel Aviv - Jaffa", "Tel Aviv", "M"),
-    ("Tel Aviv - Yad Eliyahu", "Tel Aviv", "M"),
-    ("Tel Aviv - Hatikva", "Tel Aviv", "M"),
-    ("Tel Aviv - Ramat HaHayal", "Tel Aviv", "M"),
-    ("Ramat Gan - Center", "Tel Aviv", "L"),
-    ("Ramat Gan - North", "Tel Aviv", "M"),
-    ("Givatayim", "Tel Aviv", "L"),
-    ("Holon - East", "Tel Aviv", "L"),
-    ("Holon - West", "Tel Aviv", "M"),
-    ("Bat Yam", "Tel Aviv", "L"),
-    ("Or Yehuda", "Tel Aviv", "M"),
-    ("Kiryat Ono", "Tel Aviv", "M"),
-    # Jerusalem
-    ("Jerusalem - Center", "Jerusalem", "L"),
-    ("Jerusalem - Rehavia", "Jerusalem", "L"),
-    ("Jerusalem - Katamon", "Jerusalem", "M"),
-    ("Jerusalem - Beit Hakerem", "Jerusalem", "M"),
-    ("Jerusalem - Gilo", "Jerusalem", "M"),
-    ("Jerusalem - Pisgat Ze'ev", "Jerusalem", "M"),
-    ("Jerusalem - Talpiot", "Jerusalem", "M"),
-    ("Jerusalem - Ramot", "Jerusalem", "M"),
-    ("Mevaseret Zion", "Jerusalem", "M"),
-    ("Beit Shemesh", "Jerusalem", "S"),
-    ("Ma'ale Adumim", "Jerusalem", "S"),
-    ("Mateh Yehuda", "Jerusalem", "S"),
-    # Haifa and the Krayot
-    ("Haifa - Carmel", "Haifa", "L"),
-    ("Haifa - Hadar", "Haifa", "L"),
-    ("Haifa - Neve Sha'anan", "Haifa", "L"),
-    ("Haifa - Ahuza", "Haifa", "M"),
-    ("Haifa - Kiryat Haim", "Haifa", "M"),
-    ("Haifa - Romema", "Haifa", "M"),
-    ("Kiryat Ata", "Haifa", "M"),
-    ("Kiryat Bialik", "Haifa", "M"),
-    ("Kiryat Motzkin", "Haifa", "M"),
-    ("Kiryat Yam", "Haifa", "M"),
-    ("Nesher", "Haifa", "M"),
-    ("Tirat Carmel", "Haifa", "S"),
-    ("Kiryat Tiv'on", "Haifa", "M"),
-    ("Hof HaCarmel", "Haifa", "S"),
-    # Center
-    ("Petah Tikva - Center", "Center", "L"),
-    ("Petah Tikva - East", "Center", "M"),
-    ("Rishon LeZion - West", "Center", "L"),
-    ("Rishon LeZion - East", "Center", "L"),
-    ("Rehovot", "Center", "L"),
-    ("Ness Ziona", "Center", "M"),
-    ("Lod", "Center", "M"),
-    ("Ramla", "Center", "M"),
-    ("Modi'in", "Center", "M"),
-    ("Yavne", "Center", "M"),
-    ("Rosh HaAyin", "Center", "M"),
-    ("Yehud", "Center", "M"),
-    ("Shoham", "Center", "S"),
-    ("Gedera", "Center", "S"),
-    ("Gan Yavne", "Center", "S"),
-    ("Mazkeret Batya", "Center", "S"),
-    ("Be'er Yaakov", "Center", "S"),
-    ("Gezer", "Center", "S"),
-    # Sharon
-    ("Herzliya", "Sharon", "L"),
-    ("Ramat Hasharon", "Sharon", "L"),
-    ("Ra'anana", "Sharon", "L"),
-    ("Kfar Saba", "Sharon", "L"),
-    ("Hod Hasharon", "Sharon", "M"),
-    ("Netanya - North", "Sharon", "L"),
-    ("Netanya - South", "Sharon", "M"),
-    ("Hadera", "Sharon", "L"),
-    ("Pardes Hanna-Karkur", "Sharon", "M"),
-    ("Emek Hefer", "Sharon", "M"),
-    ("Kadima-Zoran", "Sharon", "S"),
-    ("Even Yehuda", "Sharon", "S"),
-    ("Tel Mond", "Sharon", "S"),
-    ("Kfar Yona", "Sharon", "S"),
-    ("Lev HaSharon", "Sharon", "S"),
-    ("Drom HaSharon", "Sharon", "S"),
-    ("Or Akiva", "Sharon", "S"),
-    ("Binyamina", "Sharon", "S"),
-    ("Zikhron Ya'akov", "Sharon", "S"),
-    # North (the valleys)
-    ("Afula", "North", "M"),
-    ("Nazareth Illit", "North", "M"),
-    ("Beit She'an", "North", "M"),
-    ("Migdal HaEmek", "North", "M"),
-    ("Yokneam", "North", "M"),
-    ("Emek Yizre'el", "North", "M"),
-    ("Gilboa", "North", "S"),
-    ("Ramat Yishai", "North", "S"),
-    ("Megiddo", "North", "S"),
-    ("Emek HaMaayanot", "North", "S"),
-    ("Kfar Tavor", "North", "S"),
-    # Galilee and the Golan
-    ("Karmiel", "Galilee", "L"),
-    ("Nahariya", "Galilee", "L"),
-    ("Acre", "Galilee", "M"),
-    ("Ma'alot-Tarshiha", "Galilee", "M"),
-    ("Kiryat Shmona", "Galilee", "M"),
-    ("Safed", "Galilee", "M"),
-    ("Tiberias", "Galilee", "M"),
-    ("Shlomi", "Galilee", "S"),
-    ("Hatzor HaGlilit", "Galilee", "S"),
-    ("Rosh Pina", "Galilee", "S"),
-    ("Upper Galilee", "Galilee", "S"),
-    ("Mateh Asher", "Galilee", "S"),
-    ("Misgav", "Galilee", "S"),
-    ("Kfar Vradim", "Galilee", "S"),
-    ("Metula", "Galilee", "S"),
-    ("Emek HaYarden", "Galilee", "S"),
-    ("Katzrin", "Galilee", "S"),
-    # South (the coast and the Gaza border)
-    ("Ashdod - North", "South", "L"),
-    ("Ashdod - South", "South", "L"),
-    ("Ashkelon - North", "South", "L"),
-    ("Ashkelon - South", "South", "M"),
-    ("Sderot", "South", "L"),
-    ("Kiryat Gat", "South", "M"),
-    ("Kiryat Malakhi", "South", "M"),
-    ("Netivot", "South", "M"),
-    ("Ofakim", "South", "M"),
-    ("Sha'ar Hanegev", "South", "S"),
-    ("Hof Ashkelon", "South", "S"),
-    ("Eshkol", "South", "S"),
-    ("Sdot Negev", "South", "S"),
-    ("Lakhish", "South", "S"),
-    ("Shafir", "South", "S"),
-    ("Be'er Tuvia", "South", "S"),
-    # Negev and the Arava
-    ("Be'er Sheva - Old City", "Negev", "L"),
-    ("Be'er Sheva - Ramot", "Negev", "L"),
-    ("Be'er Sheva - Neve Ze'ev", "Negev", "M"),
-    ("Be'er Sheva - Dalet", "Negev", "M"),
-    ("Dimona", "Negev", "M"),
-    ("Arad", "Negev", "M"),
-    ("Eilat", "Negev", "M"),
-    ("Yeruham", "Negev", "S"),
-    ("Mitzpe Ramon", "Negev", "S"),
-    ("Omer", "Negev", "S"),
-    ("Meitar", "Negev", "S"),
-    ("Lehavim", "Negev", "S"),
-    ("Ramat Negev", "Negev", "S"),
-    ("Bnei Shimon", "Negev", "S"),
-    ("Merhavim", "Negev", "S"),
-    ("Hevel Eilot", "Negev", "S"),
-    # Arab and Druze sector
-    ("Abu Karinat", "Arab and Druze sector", "S"),
-    ("Rahat", "Arab and Druze sector", "M"),
-    ("Tel Sheva", "Arab and Druze sector", "S"),
-    ("Lakiya", "Arab and Druze sector", "S"),
-    ("Kuseife", "Arab and Druze sector", "S"),
-    ("Hura", "Arab and Druze sector", "S"),
-    ("Nazareth", "Arab and Druze sector", "M"),
-    ("Shfar'am", "Arab and Druze sector", "M"),
-    ("Sakhnin", "Arab and Druze sector", "M"),
-    ("Tamra", "Arab and Druze sector", "M"),
-    ("Kafr Kanna", "Arab and Druze sector", "S"),
-    ("Maghar", "Arab and Druze sector", "M"),
-    ("Daliyat al-Karmel", "Arab and Druze sector", "M"),
-    ("Isfiya", "Arab and Druze sector", "S"),
-    ("Yarka", "Arab and Druze sector", "M"),
-    ("Julis", "Arab and Druze sector", "S"),
-    ("Beit Jann", "Arab and Druze sector", "S"),
-    ("Hurfeish", "Arab and Druze sector", "S"),
-    ("Kafr Yasif", "Arab and Druze sector", "S"),
-    ("Abu Gosh", "Arab and Druze sector", "S"),
-    ("Umm al-Fahm", "Arab and Druze sector", "S"),
-    ("Baqa al-Gharbiyye", "Arab and Druze sector", "S"),
-    ("Tayibe", "Arab and Druze sector", "S"),
-    ("Kafr Qasim", "Arab and Druze sector", "S"),
-    # Kibbutzim and moshavim (members voting at their movement's branches)
-    ("Kibbutz Movement - Jezreel Valley", "Kibbutzim and moshavim", "M"),
-    ("Kibbutz Movement - Jordan Valley", "Kibbutzim and moshavim", "S"),
-    ("Kibbutz Movement - Upper Galilee", "Kibbutzim and moshavim", "M"),
-    ("Kibbutz Movement - Western Negev", "Kibbutzim and moshavim", "S"),
-    ("Kibbutz Movement - Arava", "Kibbutzim and moshavim", "S"),
-    ("Moshav Movement - Center", "Kibbutzim and moshavim", "S"),
-    ("Moshav Movement - South", "Kibbutzim and moshavim", "S"),
-)
 
 # Sheets fixed by hand rather than generated: branch name -> (eligible, round-one invalid,
 # round-one votes). Yeruham's Peretz 46 and Mitzna 34 are Haaretz's figures; Mitzna was the
@@ -314,6 +118,65 @@ def pending_runoff_sheets() -> list[dict[str, Any]]:
     return copy.deepcopy(_generated()["pending"])
 
 
+# --- the data files -----------------------------------------------------------------------
+
+
+class Branch(NamedTuple):
+    """A row of ``branches.csv``: the size class is a key of ``_SIZES``."""
+
+    code: str
+    name: str
+    region: str
+    size: str
+
+
+class Region(NamedTuple):
+    """A row of ``regions.csv``.
+
+    ``leaning`` is the round-one strength of each candidate, in the order of ``CANDIDATES``:
+    Peretz in the south, the Negev and the periphery, Yacimovich and Herzog in Tel Aviv and
+    the Sharon, Mitzna in Haifa (its former mayor) and on the kibbutzim. ``to_peretz`` is the
+    share of the Herzog and Mitzna vote taken to go to Peretz in the runoff.
+    """
+
+    leaning: tuple[float, ...]
+    to_peretz: float
+
+
+def _read_table(filename: str) -> list[dict[str, str]]:
+    """The rows of a CSV file shipped in this package (UTF-8, the first line the header)."""
+    raw = importlib.resources.files("primaries.demo").joinpath(filename).read_bytes()
+    return list(csv.DictReader(io.StringIO(raw.decode("utf-8"), newline="")))
+
+
+@functools.cache
+def _regions() -> dict[str, Region]:
+    """``regions.csv``, by region name."""
+    return {
+        row["region"]: Region(
+            leaning=tuple(float(row[code]) for code, _ in CANDIDATES),
+            to_peretz=float(row["runoff_to_PER"]),
+        )
+        for row in _read_table("regions.csv")
+    }
+
+
+@functools.cache
+def _branches() -> tuple[Branch, ...]:
+    """``branches.csv``, in file order: the order the generator draws in, so never reorder."""
+    branches = tuple(
+        Branch(row["code"], row["name"], row["region"], row["size"])
+        for row in _read_table("branches.csv")
+    )
+    for field in ("code", "name"):
+        if len({getattr(branch, field) for branch in branches}) != len(branches):
+            raise ValueError(f"branches.csv: a branch {field} is repeated")
+    for branch in branches:
+        if branch.region not in _regions() or branch.size not in _SIZES:
+            raise ValueError(f"branches.csv: unknown region or size for {branch.code}")
+    return branches
+
+
 # --- generation ---------------------------------------------------------------------------
 
 
@@ -321,19 +184,20 @@ def pending_runoff_sheets() -> list[dict[str, Any]]:
 def _generated() -> dict[str, Any]:
     """Build everything once; callers get deep copies."""
     rng = random.Random(_SEED)
-    names = [name for name, _, _ in _BRANCHES]
-    regions = [region for _, region, _ in _BRANCHES]
-    codes = [f"B{number:03d}" for number in range(1, len(_BRANCHES) + 1)]
+    listed = _branches()
+    names = [branch.name for branch in listed]
+    regions = [branch.region for branch in listed]
+    codes = [branch.code for branch in listed]
     fixed = [names.index(name) for name in _FIXED_ROUND1]
-    free = [i for i in range(len(_BRANCHES)) if i not in fixed]
+    free = [i for i in range(len(listed)) if i not in fixed]
 
-    eligible = _eligible(rng, fixed)
+    eligible = _eligible(rng, listed, fixed)
     cast1, invalid1, votes1 = _round1(rng, regions, names, eligible, fixed, free)
     cast2, invalid2, votes2 = _runoff(rng, regions, eligible, cast1, votes1)
 
     branches = [
         {"code": codes[i], "name": names[i], "region": regions[i], "eligible": eligible[i]}
-        for i in range(len(_BRANCHES))
+        for i in range(len(listed))
     ]
     round1 = [_sheet(codes[i], cast1[i], invalid1[i], votes1[i]) for i in range(len(codes))]
     runoff = [_sheet(codes[i], cast2[i], invalid2[i], votes2[i]) for i in range(len(codes))]
@@ -350,13 +214,13 @@ def _sheet(code: str, ballots_cast: int, invalid: int, votes: dict[str, int]) ->
     return {"branch": code, "ballots_cast": ballots_cast, "invalid": invalid, "votes": votes}
 
 
-def _eligible(rng: random.Random, fixed: list[int]) -> list[int]:
+def _eligible(rng: random.Random, listed: Sequence[Branch], fixed: list[int]) -> list[int]:
     """Members on the roll per branch, summing exactly to TOTAL_ELIGIBLE."""
-    raw = [float(rng.randint(*_SIZES[size])) for _, _, size in _BRANCHES]
-    result = [0] * len(_BRANCHES)
+    raw = [float(rng.randint(*_SIZES[branch.size])) for branch in listed]
+    result = [0] * len(listed)
     for i in fixed:
-        result[i] = _FIXED_ROUND1[_BRANCHES[i][0]][0]
-    free = [i for i in range(len(_BRANCHES)) if i not in fixed]
+        result[i] = _FIXED_ROUND1[listed[i].name][0]
+    free = [i for i in range(len(listed)) if i not in fixed]
     shares = _apportion([raw[i] for i in free], TOTAL_ELIGIBLE - sum(result))
     for i, value in zip(free, shares, strict=True):
         result[i] = value
@@ -396,7 +260,7 @@ def _round1(
 
     seed_table = []
     for i in free:
-        leaning = _REGION_LEANING[regions[i]]
+        leaning = _regions()[regions[i]].leaning
         seed_table.append([share * rng.uniform(0.75, 1.25) for share in leaning])
     valid = [c - v for c, v in zip(free_cast, free_invalid, strict=True)]
     column_totals = [ROUND1_VOTES[code] - sum(votes[i][code] for i in fixed) for code in codes]
@@ -427,7 +291,7 @@ def _runoff(
     seed_table = []
     for region, first in zip(regions, votes1, strict=True):
         # Most Herzog and Mitzna voters went to Yacimovich; less so in Peretz's strongholds.
-        to_peretz = 0.38 if region in ("South", "Negev", "Arab and Druze sector") else 0.22
+        to_peretz = _regions()[region].to_peretz
         yac = first["YAC"] + (1 - to_peretz) * (first["HER"] + first["MIT"])
         per = first["PER"] + to_peretz * (first["HER"] + first["MIT"])
         seed_table.append([yac * rng.uniform(0.9, 1.1), per * rng.uniform(0.9, 1.1)])
