@@ -1,6 +1,7 @@
-"""Who may use which route: every view declares it with exactly one of these decorators.
+"""Who may use which route: every view declares it with one of these decorators.
 
-``create_app`` refuses to start if a view lacks one (as Arlo does), and a test walks the URL map.
+``create_app`` refuses to start if a view declares none (as Arlo does), and a test walks the URL
+map. The roles themselves and what each may do are in :mod:`primaries.core.roles`.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from flask_login import current_user
 F = TypeVar("F", bound=Callable[..., Any])
 
 ACCESS_ATTR = "_primaries_access"
-ROLE_ORDER = ("observer", "clerk", "supervisor", "admin")
 
 
 def _mark(view: Callable[..., Any], access: str) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import getpass
 import json
 import sys
 from collections.abc import Callable
@@ -19,15 +18,13 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
+from .changes import Actor
 from .errors import Refused
 from .extensions import db
 
 
-def _actor() -> str:
-    try:
-        return "cli:" + getpass.getuser()
-    except Exception:  # no user name in this environment
-        return "cli"
+def _actor() -> Actor:
+    return Actor.command_line()
 
 
 def ensure_schema() -> None:
@@ -83,7 +80,7 @@ def _read(file: IO[bytes]) -> bytes:
 @refusals
 def load_command(file: IO[bytes]) -> None:
     """Load an election package (JSON); '-' reads standard input."""
-    from .elections.services import load_package
+    from .elections.packages import load_package
 
     summary = load_package(_read(file), actor=_actor())
     db.session.commit()
@@ -101,7 +98,7 @@ def load_command(file: IO[bytes]) -> None:
 def export_command(slug: str, output: IO[str]) -> None:
     """Write the election package (standard output by default)."""
     from .elections.lookup import get_election
-    from .elections.services import export_package
+    from .results.package import export_package
 
     package = export_package(get_election(slug))
     json.dump(package, output, ensure_ascii=False, indent=1)
@@ -161,10 +158,9 @@ def format_result(name: str, status: str, result: dict[str, Any], threshold: Any
 @refusals
 def import_branches_command(slug: str, file: IO[bytes]) -> None:
     """Add or update branches from a CSV file (code,name,region,eligible)."""
-    from .elections.lookup import get_election
-    from .elections.services import import_branches
+    from .elections.branches import import_branches
 
-    summary = import_branches(get_election(slug), _read(file), actor=_actor())
+    summary = import_branches(slug, _read(file), actor=_actor())
     db.session.commit()
     click.echo(
         f"{len(summary.added)} branches added, {len(summary.updated)} updated, "
@@ -184,15 +180,14 @@ def import_sheets_command(
     slug: str, round_number: int, correct: bool, reason: str | None, file: IO[bytes]
 ) -> None:
     """Import counted sheets of a round from a CSV file."""
-    from .elections.lookup import get_election
-    from .elections.services import import_sheets
+    from .sheets.imports import import_sheets
 
     if correct and not (reason or "").strip():
         raise click.UsageError("--correct needs --reason TEXT")
     if reason and not correct:
         raise click.UsageError("--reason goes with --correct")
     summary = import_sheets(
-        get_election(slug),
+        slug,
         round_number,
         _read(file),
         actor=_actor(),
@@ -215,10 +210,9 @@ def import_sheets_command(
 @refusals
 def lot_command(slug: str, round_number: int, note: str | None, codes: tuple[str, ...]) -> None:
     """Record a lot: the drawn order of candidates who are tied now."""
-    from .elections.lookup import get_election
-    from .elections.services import record_lot
+    from .elections.lots import record_lot
 
-    record_lot(get_election(slug), round_number, codes, actor=_actor(), note=note)
+    record_lot(slug, round_number, codes, actor=_actor(), note=note)
     db.session.commit()
     click.echo(f"lot recorded for round {round_number}: {' > '.join(codes)}")
 
@@ -232,10 +226,10 @@ def lot_command(slug: str, round_number: int, note: str | None, codes: tuple[str
 @refusals
 def annul_command(slug: str, round_number: int, reason: str, branch: str) -> None:
     """Annul a branch's sheet for a round."""
-    from .elections.lookup import get_election
-    from .elections.services import annul
+    from .sheets.decisions import annul
+    from .sheets.place import SheetRef
 
-    annul(get_election(slug), round_number, branch, reason, actor=_actor())
+    annul(SheetRef(slug, round_number, branch), reason, actor=_actor())
     db.session.commit()
     click.echo(f"branch {branch} annulled in round {round_number}")
 
@@ -247,13 +241,10 @@ def annul_command(slug: str, round_number: int, reason: str, branch: str) -> Non
 @refusals
 def runoff_command(slug: str, held_on: dt.datetime | None) -> None:
     """Open the runoff from the last round's runoff outcome; print the qualifiers."""
-    from .elections.lookup import get_election
-    from .elections.services import open_runoff
+    from .elections.runoff import open_runoff
     from .tally import ballot_of
 
-    runoff = open_runoff(
-        get_election(slug), actor=_actor(), held_on=held_on.date() if held_on else None
-    )
+    runoff = open_runoff(slug, actor=_actor(), held_on=held_on.date() if held_on else None)
     db.session.commit()
     names = ", ".join(f"{code} {name}" for _, code, name in ballot_of(runoff))
     click.echo(f"round {runoff.number} opened: {names}")

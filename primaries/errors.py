@@ -7,7 +7,7 @@ raised: the caller rolls the transaction back.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 
 class Refused(Exception):
@@ -23,3 +23,18 @@ class NotFound(Refused):
 
 class StaleSheet(Refused):
     """A sheet changed between the moment a form was shown and the moment it was saved."""
+
+
+class NumbersRefused(Refused):
+    """The numbers of a sheet break a rule; ``by_field`` maps each field to its problems.
+
+    ``labels`` names the fields as the paper does, for the one-line-per-problem form.
+    """
+
+    def __init__(self, by_field: Mapping[str, list[str]], labels: Mapping[str, str]) -> None:
+        self.by_field = {key: list(problems) for key, problems in by_field.items()}
+        super().__init__(
+            f"{labels.get(key, key)}: {problem}" if key else problem
+            for key, problems in self.by_field.items()
+            for problem in problems
+        )

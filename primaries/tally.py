@@ -11,6 +11,9 @@ sheets): the full recount that the running totals must always agree with.
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -19,6 +22,7 @@ from sqlalchemy import and_, event, func, select
 from sqlalchemy.orm import Session
 
 from .core.rules import Decision, Rules, decide, percent
+from .core.sheets import SheetState
 from .database import KEPT_OVER_READ_ROLLBACK
 from .extensions import db
 from .models import (
@@ -35,7 +39,7 @@ from .models import (
     SheetEntry,
 )
 
-COUNTS = and_(Sheet.state == "counted", Sheet.annulled.is_(False))
+COUNTS = and_(Sheet.state == SheetState.COUNTED, Sheet.annulled.is_(False))
 
 
 def rules_of(election: Election) -> Rules:
@@ -45,6 +49,23 @@ def rules_of(election: Election) -> Rules:
         threshold_basis=election.threshold_basis,  # type: ignore[arg-type]
         runoff_size=election.runoff_size,
     )
+
+
+def rules_dict(election: Election) -> dict[str, Any]:
+    """The election's rules as the contract writes them (section 2)."""
+    return {
+        "threshold_percent": format(election.threshold_percent.normalize(), "f"),
+        "threshold_inclusive": election.threshold_inclusive,
+        "threshold_basis": election.threshold_basis,
+        "runoff_size": election.runoff_size,
+        "double_entry": election.double_entry,
+    }
+
+
+def result_digest(result: Mapping[str, Any]) -> str:
+    """The SHA-256 of a result JSON in canonical form: what a certificate certifies."""
+    canonical = json.dumps(result, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 @dataclass(frozen=True)

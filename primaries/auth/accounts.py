@@ -13,6 +13,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from ..access import roles
+from ..changes import Actor
 from ..errors import NotFound, Refused
 from ..extensions import db
 from ..models import AuditEvent, User
@@ -49,7 +50,10 @@ def accounts() -> tuple[str, int]:
         username = (form.username.data or "").strip()
         try:
             user = create_user(
-                username, form.role.data or "", password, actor=current_user.username
+                username,
+                form.role.data or "",
+                password,
+                actor=Actor.of(current_user._get_current_object()),
             )
             db.session.commit()
         except Refused as exc:
@@ -113,7 +117,7 @@ def account_active(username: str) -> Response | tuple[str, int]:
         return redirect(url_for("auth.account", username=user.username))
     active = form.make_active.data == "yes"
     try:
-        set_active(user, active, actor=current_user.username, by=current_user)
+        set_active(user, active, actor=Actor.of(current_user._get_current_object()))
         db.session.commit()
     except Refused as exc:
         db.session.rollback()
@@ -134,7 +138,7 @@ def account_password(username: str) -> tuple[str, int]:
     generated = not form.password.data
     password = form.password.data or generate_password()
     try:
-        user = reset_password(user, password, actor=current_user.username)
+        user = reset_password(user, password, actor=Actor.of(current_user._get_current_object()))
         db.session.commit()
     except Refused as exc:
         db.session.rollback()

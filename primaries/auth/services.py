@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..audit.chain import record
+from ..changes import Actor
 from ..database import begin_change
 from ..errors import NotFound, Refused
 from ..extensions import db
@@ -32,7 +33,7 @@ def check_password_rules(password: str) -> list[str]:
     return problems
 
 
-def create_user(username: str, role: str, password: str, *, actor: str) -> User:
+def create_user(username: str, role: str, password: str, *, actor: Actor) -> User:
     begin_change()
     problems = []
     if not USERNAME_RE.match(username):
@@ -53,7 +54,7 @@ def create_user(username: str, role: str, password: str, *, actor: str) -> User:
     db.session.flush()
     record(
         "user.create",
-        actor=actor,
+        actor=actor.name,
         object_type="user",
         object_id=username,
         after={"username": username, "role": role, "active": True},
@@ -65,7 +66,7 @@ def generate_password() -> str:
     return secrets.token_urlsafe(12)
 
 
-def bootstrap_admin(*, actor: str) -> str | None:
+def bootstrap_admin(*, actor: Actor) -> str | None:
     """On a database without accounts, create ``admin`` with a random password and return it."""
     if db.session.scalar(select(func.count(User.id))):
         return None
@@ -84,7 +85,7 @@ def authenticate(username: str, password: str) -> User | None:
     return user
 
 
-def set_active(user: User, active: bool, *, actor: str, by: User | None = None) -> User:
+def set_active(user: User, active: bool, *, actor: Actor) -> User:
     """Enable or disable an account; disabling ends its sessions at once.
 
     Refused: no change, disabling one's own account, disabling the last active admin.
@@ -93,7 +94,7 @@ def set_active(user: User, active: bool, *, actor: str, by: User | None = None) 
     user = db.session.get(User, user.id)  # type: ignore[assignment]
     if user.active == active:
         raise Refused(f"account {user.username} is already {'active' if active else 'disabled'}")
-    if not active and by is not None and by.id == user.id:
+    if not active and actor.user_id == user.id:
         raise Refused("you cannot disable your own account: ask another admin")
     if not active and user.role == "admin" and _active_admins() <= 1:
         raise Refused(f"account {user.username} is the last active admin: it cannot be disabled")
@@ -102,7 +103,7 @@ def set_active(user: User, active: bool, *, actor: str, by: User | None = None) 
     user.session_epoch += 1
     record(
         "user.enable" if active else "user.disable",
-        actor=actor,
+        actor=actor.name,
         object_type="user",
         object_id=user.username,
         before={"active": before},
@@ -120,7 +121,7 @@ def _active_admins() -> int:
     )
 
 
-def reset_password(user: User, password: str, *, actor: str) -> User:
+def reset_password(user: User, password: str, *, actor: Actor) -> User:
     """Give the account a new password; every session of the account ends."""
     begin_change()
     problems = check_password_rules(password)
@@ -129,7 +130,7 @@ def reset_password(user: User, password: str, *, actor: str) -> User:
     user = db.session.get(User, user.id)  # type: ignore[assignment]
     user.password_hash = hash_password(password)
     user.session_epoch += 1
-    record("user.reset_password", actor=actor, object_type="user", object_id=user.username)
+    record("user.reset_password", actor=actor.name, object_type="user", object_id=user.username)
     return user
 
 

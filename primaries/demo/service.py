@@ -6,15 +6,16 @@ import json
 
 from sqlalchemy import select
 
+from ..changes import Actor
 from ..elections.lookup import get_election, get_round
+from ..elections.packages import load_package
 from ..elections.rounds import certify_round
-from ..elections.services import load_package
 from ..extensions import db
 from ..models import Election
 from .data import DEMO_SLUG, demo_package
 
 
-def load_demo(*, complete: bool, actor: str) -> str:
+def load_demo(*, complete: bool, actor: Actor) -> str:
     """Load the demo unless it is there; return what happened, for the command to print."""
     if db.session.scalar(select(Election.id).where(Election.slug == DEMO_SLUG)):
         return f"the demo election {DEMO_SLUG} is already loaded"

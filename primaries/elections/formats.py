@@ -52,6 +52,7 @@ from decimal import Decimal
 from typing import Any
 
 from primaries.core.rules import Rules, decide
+from primaries.errors import Refused
 
 __all__ = [
     "BRANCH_CODE_RE",
@@ -109,7 +110,7 @@ _PLAIN_KEY_RE = re.compile(r"^[A-Za-z0-9_-]+\Z")
 _RULES_FIELDS = frozenset(f.name for f in dataclasses.fields(Rules))
 
 
-class FormatError(Exception):
+class FormatError(Refused):
     """Refused input. ``problems`` holds one human-readable line per problem."""
 
     def __init__(self, problems: Sequence[str]) -> None:
@@ -117,7 +118,6 @@ class FormatError(Exception):
         if len(problems) > MAX_PROBLEMS:
             left_off = len(problems) - MAX_PROBLEMS
             problems = [*problems[:MAX_PROBLEMS], f"... and {left_off} more problems"]
-        self.problems: list[str] = problems
         super().__init__(problems)
 
     def __str__(self) -> str:

@@ -1,21 +1,22 @@
-"""Finding elections, rounds and branches by their public names, and the rules of change."""
+"""Finding elections, rounds and branches by their public names, and whether a round may change.
+
+Reads only: the rules themselves (what makes a round final, when entry stops) are in
+:mod:`primaries.core.rounds`; this module asks the database what they need to know.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, select
 
+from ..core import rounds as round_rules
+from ..core.limits import is_branch_code, is_round_number, is_slug
 from ..errors import NotFound, Refused
 from ..extensions import db
-from ..models import Branch, Election, Round
-from .formats import BRANCH_CODE_RE, SLUG_RE
-
-# Round numbers are 32-bit INTEGER columns: a larger number (from a URL or an option) names no
-# round, and asking the database about it would fail instead of finding nothing.
-MAX_ROUND_NUMBER = 2**31 - 1
+from ..models import Branch, Election, Round, RoundEvent
 
 
 def get_election(slug: str) -> Election:
-    if not SLUG_RE.match(slug):  # NUL, lone surrogates...: not a slug, never stored
+    if not is_slug(slug):  # NUL, lone surrogates...: not a slug, never stored
         raise NotFound(f"no election {slug!r}")
     election = db.session.scalar(select(Election).where(Election.slug == slug))
     if election is None:
@@ -31,7 +32,7 @@ def get_round(election: Election, number: int | None = None) -> Round:
         if round_ is None:
             raise NotFound(f"election {election.slug!r} has no rounds")
         return round_
-    if not 1 <= number <= MAX_ROUND_NUMBER:
+    if not is_round_number(number):
         raise NotFound(f"election {election.slug!r} has no round {number}")
     round_ = db.session.scalar(stmt.where(Round.number == number))
     if round_ is None:
@@ -40,7 +41,7 @@ def get_round(election: Election, number: int | None = None) -> Round:
 
 
 def get_branch(election: Election, code: str) -> Branch:
-    if not BRANCH_CODE_RE.match(code):
+    if not is_branch_code(code):
         raise NotFound(f"election {election.slug!r} has no branch {code!r}")
     branch = db.session.scalar(
         select(Branch).where(Branch.election_id == election.id, Branch.code == code)
@@ -50,15 +51,9 @@ def get_branch(election: Election, code: str) -> Branch:
     return branch
 
 
-# Statements every save runs, built once (building one costs more than running it).
+# Built once: every save runs it (building a statement costs more than running it).
 _LATER_ROUNDS = select(func.count(Round.id)).where(
     Round.election_id == bindparam("election_id"), Round.number > bindparam("number")
-)
-_BUMP_VERSION = (
-    update(Round)
-    .where(Round.id == bindparam("round_id"))
-    .values(data_version=Round.data_version + 1)
-    .execution_options(synchronize_session=False)
 )
 
 
@@ -69,31 +64,34 @@ def has_later_round(round_: Round) -> bool:
 
 def lock_reason(round_: Round) -> str | None:
     """Why this round accepts no changes to its count, or None when it does."""
-    if round_.status == "certified":
-        return f"round {round_.number} is certified: an admin must decertify it first"
-    if has_later_round(round_):
-        return f"round {round_.number} is final: round {round_.number + 1} has been opened after it"
-    return None
+    return round_rules.lock_reason(
+        round_.status, round_.number, has_later_round=has_later_round(round_)
+    )
+
+
+def entry_stop_reason(round_: Round) -> str | None:
+    """Why no new sheet may be typed into this round now, or None when it may."""
+    return round_rules.entry_stop_reason(
+        round_.status, round_.number, has_later_round=has_later_round(round_)
+    )
 
 
 def ensure_changeable(round_: Round, *, entry: bool = False) -> None:
     """Refuse a change of the round's count (and, for ``entry``, typing into a closed round)."""
-    reason = lock_reason(round_)
+    reason = entry_stop_reason(round_) if entry else lock_reason(round_)
     if reason:
         raise Refused(reason)
-    if entry and round_.status == "closed":
-        raise Refused(f"round {round_.number} is closed: entry has stopped")
 
 
-def bump_version(round_: Round) -> None:
-    """Mark the round's result as changed (caches and ETags key on ``data_version``)."""
-    db.session.execute(_BUMP_VERSION, {"round_id": round_.id})
-    db.session.expire(round_, ["data_version"])  # read again, as the database has it, if asked
-
-
-def bump_election_versions(election: Election) -> None:
-    db.session.execute(
-        update(Round)
-        .where(Round.election_id == election.id)
-        .values(data_version=Round.data_version + 1)
+def current_certificate(round_: Round) -> RoundEvent | None:
+    """The certificate of a certified round (its latest ``certify`` event), else None."""
+    if round_.status != round_rules.RoundStatus.CERTIFIED:
+        return None
+    return db.session.scalar(
+        select(RoundEvent)
+        .where(
+            RoundEvent.round_id == round_.id, RoundEvent.action == round_rules.RoundAction.CERTIFY
+        )
+        .order_by(RoundEvent.id.desc())
+        .limit(1)
     )

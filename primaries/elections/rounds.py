@@ -5,34 +5,36 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from ..audit.chain import head, record
+from ..changes import Actor
+from ..core.rounds import RoundAction, RoundStatus
+from ..core.sheets import UNSETTLED
 from ..database import begin_change
 from ..errors import Refused
 from ..extensions import db
-from ..models import Round, RoundEvent, Sheet, User
-from ..tally import decision_of, round_result, sums_of
-from .lookup import bump_version, has_later_round
-from .services import result_digest
+from ..models import Round, RoundEvent, Sheet
+from ..tally import decision_of, result_digest, round_result, sums_of
+from .lookup import has_later_round
+from .versions import bump_version
 
 
 def _event(
     round_: Round,
-    action: str,
+    action: RoundAction,
     *,
-    actor: str,
-    user: User | None,
+    actor: Actor,
     reason: str | None = None,
     before: object = None,
     after: object = None,
     **extra: str | None,
 ) -> RoundEvent:
     event = RoundEvent(
-        round_id=round_.id, action=action, reason=reason, user_id=user.id if user else None, **extra
+        round_id=round_.id, action=action, reason=reason, user_id=actor.user_id, **extra
     )
     db.session.add(event)
     db.session.flush()
     record(
-        f"round.{action}",
-        actor=actor,
+        f"round.{action.value}",
+        actor=actor.name,
         object_type="round",
         object_id=f"{round_.election.slug}/{round_.number}",
         election=round_.election.slug,
@@ -48,38 +50,39 @@ def _fresh(round_: Round) -> Round:
     return db.session.get(Round, round_.id)  # type: ignore[return-value]
 
 
-def close_round(round_: Round, *, actor: str, user: User | None = None) -> None:
+def close_round(round_: Round, *, actor: Actor, reason: str | None = None) -> None:
+    """Close an open round: entry stops; corrections and decisions go on until it is final."""
     round_ = _fresh(round_)
-    if round_.status != "open":
+    if round_.status != RoundStatus.OPEN:
         raise Refused(f"round {round_.number} is {round_.status}, not open")
-    round_.status = "closed"
+    round_.status = RoundStatus.CLOSED
     bump_version(round_)
+    after = {"status": "closed", **({"reason": reason} if reason else {})}
     _event(
         round_,
-        "close",
+        RoundAction.CLOSE,
         actor=actor,
-        user=user,
+        reason=reason,
         before={"status": "open"},
-        after={"status": "closed"},
+        after=after,
     )
 
 
-def reopen_round(round_: Round, reason: str, *, actor: str, user: User | None = None) -> None:
+def reopen_round(round_: Round, reason: str, *, actor: Actor) -> None:
     round_ = _fresh(round_)
     reason = (reason or "").strip()
     if not reason:
         raise Refused("reason: reopening a round needs a reason")
-    if round_.status != "closed":
+    if round_.status != RoundStatus.CLOSED:
         raise Refused(f"round {round_.number} is {round_.status}, not closed")
     if has_later_round(round_):
         raise Refused(f"round {round_.number} is final: a later round has been opened")
-    round_.status = "open"
+    round_.status = RoundStatus.OPEN
     bump_version(round_)
     _event(
         round_,
-        "reopen",
+        RoundAction.REOPEN,
         actor=actor,
-        user=user,
         reason=reason,
         before={"status": "closed"},
         after={"status": "open", "reason": reason},
@@ -95,7 +98,7 @@ def certification_blockers(round_: Round) -> list[str]:
             select(func.count(Sheet.id)).where(
                 Sheet.round_id == round_.id,
                 Sheet.annulled.is_(False),
-                Sheet.state.in_(("awaiting_second", "mismatch")),
+                Sheet.state.in_(UNSETTLED),
             )
         )
         blockers.append(
@@ -112,11 +115,11 @@ def certification_blockers(round_: Round) -> list[str]:
     return blockers
 
 
-def certify_round(round_: Round, *, actor: str, user: User | None = None) -> RoundEvent:
+def certify_round(round_: Round, *, actor: Actor) -> RoundEvent:
     round_ = _fresh(round_)
-    if round_.status == "certified":
+    if round_.status == RoundStatus.CERTIFIED:
         raise Refused(f"round {round_.number} is already certified")
-    if round_.status != "closed":
+    if round_.status != RoundStatus.CLOSED:
         raise Refused(f"round {round_.number} must be closed before it is certified")
     blockers = certification_blockers(round_)
     if blockers:
@@ -124,13 +127,12 @@ def certify_round(round_: Round, *, actor: str, user: User | None = None) -> Rou
     result = round_result(round_)
     digest = result_digest(result)
     _, audit_head = head()
-    round_.status = "certified"
+    round_.status = RoundStatus.CERTIFIED
     bump_version(round_)
     return _event(
         round_,
-        "certify",
+        RoundAction.CERTIFY,
         actor=actor,
-        user=user,
         before={"status": "closed"},
         after={
             "status": "certified",
@@ -143,34 +145,22 @@ def certify_round(round_: Round, *, actor: str, user: User | None = None) -> Rou
     )
 
 
-def decertify_round(round_: Round, reason: str, *, actor: str, user: User | None = None) -> None:
+def decertify_round(round_: Round, reason: str, *, actor: Actor) -> None:
     round_ = _fresh(round_)
     reason = (reason or "").strip()
     if not reason:
         raise Refused("reason: decertifying a round needs a reason")
-    if round_.status != "certified":
+    if round_.status != RoundStatus.CERTIFIED:
         raise Refused(f"round {round_.number} is not certified")
     if has_later_round(round_):
         raise Refused(f"round {round_.number} is final: a later round has been opened")
-    round_.status = "closed"
+    round_.status = RoundStatus.CLOSED
     bump_version(round_)
     _event(
         round_,
-        "decertify",
+        RoundAction.DECERTIFY,
         actor=actor,
-        user=user,
         reason=reason,
         before={"status": "certified"},
         after={"status": "closed", "reason": reason},
-    )
-
-
-def current_certificate(round_: Round) -> RoundEvent | None:
-    if round_.status != "certified":
-        return None
-    return db.session.scalar(
-        select(RoundEvent)
-        .where(RoundEvent.round_id == round_.id, RoundEvent.action == "certify")
-        .order_by(RoundEvent.id.desc())
-        .limit(1)
     )

@@ -20,14 +20,13 @@ from typing import Any
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import aliased
 
+from ..core.limits import MAX_ROUND_NUMBER
 from ..core.rules import percent
 from ..elections.formats import SLUG_RE
-from ..elections.lookup import MAX_ROUND_NUMBER
-from ..elections.rounds import current_certificate
-from ..elections.services import rules_dict
+from ..elections.lookup import current_certificate
 from ..extensions import db
 from ..models import AuditEvent, Branch, Election, EntryVote, Round, Sheet, SheetEntry
-from ..tally import COUNTS, ballot_of, counted_votes_by_entry, round_result
+from ..tally import COUNTS, ballot_of, counted_votes_by_entry, round_result, rules_dict
 from .cache import cached, recent
 
 # --------------------------------------------------------------------------------------------

@@ -22,7 +22,6 @@ from werkzeug.wrappers import Response
 
 from ..access import public, results
 from ..elections.lookup import get_branch, get_election
-from ..elections.services import export_package
 from ..errors import NotFound
 from ..i18n import clock, text_direction
 from ..models import Election
@@ -32,6 +31,7 @@ from .cache import EXTENSION_KEY, ResultCache, cached
 from .chart import bar_chart
 from .downloads import branches_csv, err_report
 from .http import api_etag, conditional, page_etag, shareable_page
+from .package import export_package
 from .queries import (
     RoundVersion,
     RoundView,

@@ -14,12 +14,13 @@ from werkzeug.datastructures import MultiDict
 
 from ..access import roles
 from ..audit.chain import verify
+from ..audit.log import AuditFilters, audit_actions, audit_page, audit_select, election_slugs
+from ..core.text import spreadsheet_cell
 from ..extensions import db
 from ..models import AuditEvent
 from ..timestamps import utcnow
 from .blueprint import COUNT, READ, bp
 from .forms import AuditFilterForm, options
-from .queries import AuditFilters, audit_actions, audit_page, audit_select, election_slugs
 
 PER_PAGE = 50
 CSV_COLUMNS = (
@@ -37,15 +38,6 @@ CSV_COLUMNS = (
     "prev_hash",
     "hash",
 )
-# A cell starting with one of these is run as a formula by spreadsheet programs (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
-
-
-def csv_safe(value: Any) -> Any:
-    """Text that a spreadsheet would take for a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def _filters(args: MultiDict[str, str]) -> tuple[AuditFilterForm, AuditFilters]:
@@ -111,8 +103,8 @@ def _csv_cell(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, dict | list):
-        return csv_safe(json.dumps(value, ensure_ascii=False, sort_keys=True))
-    return csv_safe(value)
+        return spreadsheet_cell(json.dumps(value, ensure_ascii=False, sort_keys=True))
+    return spreadsheet_cell(value)
 
 
 @bp.get("/audit.csv")

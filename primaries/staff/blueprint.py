@@ -8,17 +8,17 @@ from typing import Any
 from flask import Blueprint, abort
 from flask_login import current_user
 
+from ..changes import Actor
+from ..core.roles import ADMIN, COUNT, ENTER, READ, STAFF, Role
+from ..core.sheets import STATUS_LABELS
 from ..elections.lookup import get_election, get_round
 from ..errors import NotFound
 from ..models import Election, Round, User
-from .entry import STATE_LABELS, SheetPlace, locate
+from ..sheets.place import SheetPlace, SheetRef, locate
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
-STAFF = ("admin", "supervisor", "clerk", "observer")
-ENTER = ("clerk", "supervisor", "admin")  # may type sheets
-COUNT = ("supervisor", "admin")  # everything about the count
-READ = ("observer",)  # sees every staff page, changes nothing
+__all__ = ["ADMIN", "COUNT", "ENTER", "READ", "STAFF", "bp"]
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class Abilities:
 
     @property
     def is_admin(self) -> bool:
-        return self.role == "admin"
+        return self.role == Role.ADMIN
 
     @property
     def sees_count(self) -> bool:
@@ -45,7 +45,7 @@ class Abilities:
 
     @property
     def sees_accounts(self) -> bool:
-        return self.role in ("admin", "supervisor", "observer")
+        return self.role in (Role.ADMIN, Role.SUPERVISOR, Role.OBSERVER)
 
     @property
     def read_only(self) -> bool:
@@ -55,12 +55,17 @@ class Abilities:
 @bp.app_context_processor
 def staff_context() -> dict[str, Any]:
     role = current_user.role if current_user.is_authenticated else None
-    return {"staff": Abilities(role), "state_labels": STATE_LABELS}
+    return {"staff": Abilities(role), "state_labels": STATUS_LABELS}
 
 
 def me() -> User:
     """The signed-in account itself (not Flask-Login's proxy), for the services."""
     return current_user._get_current_object()  # type: ignore[no-any-return]
+
+
+def actor() -> Actor:
+    """The signed-in account as the services' :class:`Actor`."""
+    return Actor.of(me())
 
 
 def election_or_404(slug: str) -> Election:
@@ -82,3 +87,8 @@ def place_or_404(slug: str, number: int, branch: str) -> SheetPlace:
         return locate(slug, number, branch)
     except NotFound as exc:
         abort(404, exc.problems[0])
+
+
+def ref(slug: str, number: int, place: SheetPlace) -> SheetRef:
+    """The services' name of the sheet a page shows (its branch code as stored)."""
+    return SheetRef(slug, number, place.branch.code)

@@ -2,8 +2,8 @@
 life, imports and the filters of the lists.
 
 A sheet's form is built for its round's ballot (one field per candidate, labelled with the
-candidate's name); its numbers are checked by the same rules as the services
-(:func:`primaries.staff.entry.check_numbers`), with the problem next to the field.
+candidate's name); its numbers are checked by the rules of every sheet
+(:func:`primaries.core.sheets.sheet_problems`), with the problem next to the field.
 """
 
 from __future__ import annotations
@@ -29,9 +29,11 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import TextInput
 
-from ..elections.formats import MAX_INT
+from ..core.limits import MAX_INT
+from ..core.sheets import STATUS_LABELS, Numbers, sheet_problems, vote_field
+from ..sheets.entry import Mismatch
+from ..sheets.place import SheetPlace
 from ..tally import ballot_of
-from .entry import STATE_LABELS, Mismatch, Numbers, SheetPlace, check_numbers, vote_field
 
 _DIGITS = re.compile(r"^[0-9]+\Z")
 TYPE_A_COUNT = "Type the number on the sheet (0 if there is none)."
@@ -116,7 +118,10 @@ class SheetForm(VersionedForm):
         counts = [field, self.invalid, *self.vote_fields()]
         if any(f.data is None for f in counts):
             return  # the missing or malformed number is reported at its own field
-        problems = check_numbers(self.place, self.numbers())
+        place = self.place
+        problems = sheet_problems(
+            self.numbers(), self.codes, eligible=place.branch.eligible, branch=place.branch.code
+        )
         if problems.get("ballots_cast"):
             raise ValidationError("; ".join(problems["ballots_cast"]))
 
@@ -329,7 +334,7 @@ class ChooseBranchForm(_GetForm):
 class BranchFilterForm(_GetForm):
     q = StringField("Code or name contains", validators=[Optional(), Length(max=200)])
     state = SelectField(
-        "State", choices=options([("", "any"), *STATE_LABELS.items()]), validators=[Optional()]
+        "State", choices=options([("", "any"), *STATUS_LABELS.items()]), validators=[Optional()]
     )
     region = SelectField("Region", choices=options([("", "any")]), validators=[Optional()])
 

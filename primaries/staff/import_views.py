@@ -9,36 +9,31 @@ from flask import render_template
 from werkzeug.wrappers import Response
 
 from ..access import roles
-from ..elections.formats import FormatError
-from ..elections.services import ImportSummary, import_branches, import_sheets
-from ..errors import Refused
-from ..extensions import db
+from ..changes import attempt
+from ..core.roles import ADMIN, Role
+from ..elections.branches import import_branches
+from ..sheets.imports import ImportSummary, import_sheets
 from ..tally import ballot_of
-from .blueprint import COUNT, READ, bp, election_or_404, me, round_or_404
+from .blueprint import COUNT, READ, actor, bp, election_or_404, me, round_or_404
 from .forms import ImportBranchesForm, ImportSheetsForm
 
 Page = str | tuple[str, int] | Response
 
 
 def _run(import_: Any, *args: Any, **kwargs: Any) -> tuple[ImportSummary | None, list[str]]:
-    try:
-        summary = import_(*args, **kwargs)
-    except (Refused, FormatError) as exc:
-        db.session.rollback()
-        return None, exc.problems
-    db.session.commit()
-    return summary, []
+    done = attempt(import_, *args, **kwargs)
+    return done.value, done.problems
 
 
 @bp.route("/elections/<slug>/import/branches", methods=["GET", "POST"])
-@roles("admin", read_only_for=("supervisor", "observer"))
+@roles(*ADMIN, read_only_for=(Role.SUPERVISOR, Role.OBSERVER))
 def import_branches_page(slug: str) -> Page:
     election = election_or_404(slug)
     form = ImportBranchesForm()
     summary, problems, status = None, [], 200
     if form.validate_on_submit():
         raw = form.file.data.read()
-        summary, problems = _run(import_branches, election, raw, actor=me().username)
+        summary, problems = _run(import_branches, slug, raw, actor=actor())
         status = 422 if problems else 200
     elif form.is_submitted():
         status = 422
@@ -50,7 +45,7 @@ def import_branches_page(slug: str) -> Page:
         form=form,
         summary=summary,
         problems=problems,
-        can_import=me().role == "admin",
+        can_import=me().role == Role.ADMIN,
         columns="code,name,region,eligible",
     ), status
 
@@ -65,11 +60,10 @@ def import_sheets_page(slug: str, number: int) -> Page:
         raw = form.file.data.read()
         summary, problems = _run(
             import_sheets,
-            round_.election,
+            slug,
             number,
             raw,
-            actor=me().username,
-            user=me(),
+            actor=actor(),
             correct=bool(form.correct.data),
             reason=(form.reason.data or "").strip() or None,
         )

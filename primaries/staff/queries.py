@@ -1,20 +1,19 @@
-"""Read-side queries of the staff pages: branch states, lists, per-clerk statistics, a branch's
-history and the audit log's filters. Nothing here writes; sums and counts are done in SQL."""
+"""Read-side queries of the staff pages: branch states, lists and per-clerk statistics.
+
+Nothing here writes; sums and counts are done in SQL. A branch's history is in
+:mod:`.history`, the audit log's queries in :mod:`primaries.audit.log`."""
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import aliased
 
+from ..core.sheets import STATUS_LABELS, SheetState, SheetStatus
 from ..extensions import db
 from ..models import (
-    Annulment,
-    AuditEvent,
     Branch,
     Election,
     EntryVote,
@@ -23,16 +22,14 @@ from ..models import (
     SheetEntry,
     User,
 )
-from ..tally import ballot_of
-from .entry import STATE_LABELS, vote_field
 
 # The state a branch is in for a round: annulled wins; no sheet row yet means "empty".
 EFFECTIVE_STATE = case(
-    (Sheet.annulled.is_(True), literal("annulled")),
-    (Sheet.state.is_(None), literal("empty")),
+    (Sheet.annulled.is_(True), literal(SheetStatus.ANNULLED.value)),
+    (Sheet.state.is_(None), literal(SheetStatus.EMPTY.value)),
     else_=Sheet.state,
 )
-STATE_ORDER = ("empty", "awaiting_second", "mismatch", "counted", "annulled")
+STATE_ORDER: tuple[str, ...] = tuple(SheetStatus)
 
 
 def _branches_with_state(round_: Round) -> Select[Any]:
@@ -80,7 +77,7 @@ def branch_list(
 ) -> BranchPage:
     """Branches of the round's election with their state, filtered, in code order, paged."""
     stmt = _branches_with_state(round_)
-    if state in STATE_LABELS:
+    if state in STATUS_LABELS:
         stmt = stmt.where(EFFECTIVE_STATE.in_([state]))
     if text:
         like = f"%{_escape_like(text.strip().lower())}%"
@@ -189,7 +186,7 @@ def awaiting_second_for(round_: Round, user: User, limit: int = 30) -> list[Bran
             .join(Sheet, and_(Sheet.branch_id == Branch.id, Sheet.round_id == round_.id))
             .join(SheetEntry, SheetEntry.id == Sheet.first_entry_id)
             .where(
-                Sheet.state == "awaiting_second",
+                Sheet.state == SheetState.AWAITING_SECOND,
                 Sheet.annulled.is_(False),
                 SheetEntry.user_id != user.id,
             )
@@ -200,7 +197,7 @@ def awaiting_second_for(round_: Round, user: User, limit: int = 30) -> list[Bran
 
 
 def not_entered(round_: Round, limit: int = 30) -> list[Branch]:
-    stmt = _branches_with_state(round_).where(EFFECTIVE_STATE == "empty")
+    stmt = _branches_with_state(round_).where(SheetStatus.EMPTY.value == EFFECTIVE_STATE)
     return [b for b, _ in db.session.execute(stmt.order_by(Branch.code).limit(limit))]
 
 
@@ -257,192 +254,3 @@ def clerk_stats(round_: Round) -> list[dict[str, Any]]:
         }
         for username, role, entries, matched, differed, last in rows
     ]
-
-
-# --------------------------------------------------------------------------------------------
-# A branch's history
-
-
-@dataclass
-class HistoryItem:
-    at: dt.datetime
-    what: str
-    who: str | None
-    numbers: dict[str, Any] | None = None
-    reason: str | None = None
-    counts: bool = False
-    details: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class RoundHistory:
-    round: Round
-    state: str
-    ballot: list[tuple[int, str, str]]
-    items: list[HistoryItem]
-
-
-ENTRY_WHAT = {
-    "package": "loaded with the election package",
-    "import": "imported from a sheets file",
-    "entry": "entered",
-    "resolution": "mismatch resolved by a supervisor",
-    "correction": "corrected",
-}
-
-
-def branch_history(election: Election, branch: Branch) -> list[RoundHistory]:
-    """Every entry, decision, correction and annulment of the branch's sheet, round by round."""
-    out = []
-    for round_ in election.rounds:
-        ballot = ballot_of(round_)
-        code_of = {cid: code for cid, code, _ in ballot}
-        sheet = db.session.scalar(
-            select(Sheet).where(Sheet.round_id == round_.id, Sheet.branch_id == branch.id)
-        )
-        entries = db.session.scalars(
-            select(SheetEntry)
-            .where(SheetEntry.round_id == round_.id, SheetEntry.branch_id == branch.id)
-            .order_by(SheetEntry.id)
-        ).all()
-        votes: dict[int, dict[str, int]] = {}
-        if entries:
-            for entry_id, candidate_id, n in db.session.execute(
-                select(EntryVote.entry_id, EntryVote.candidate_id, EntryVote.votes).where(
-                    EntryVote.entry_id.in_([e.id for e in entries])
-                )
-            ):
-                votes.setdefault(entry_id, {})[code_of[candidate_id]] = int(n)
-        names = {
-            uid: name
-            for uid, name in db.session.execute(select(User.id, User.username))
-            if uid in {e.user_id for e in entries}
-        }
-        items = [
-            HistoryItem(
-                at=e.created_at,
-                what=ENTRY_WHAT.get(e.kind, e.kind),
-                who=names.get(e.user_id) if e.user_id else None,
-                numbers={
-                    "ballots_cast": e.ballots_cast,
-                    "invalid": e.invalid,
-                    "votes": votes.get(e.id, {}),
-                },
-                reason=e.reason,
-                counts=sheet is not None and sheet.counted_entry_id == e.id,
-                details={"entry_id": e.id, "kind": e.kind},
-            )
-            for e in entries
-        ]
-        for annulment, username in db.session.execute(
-            select(Annulment, User.username)
-            .outerjoin(User, User.id == Annulment.user_id)
-            .where(Annulment.round_id == round_.id, Annulment.branch_id == branch.id)
-        ):
-            items.append(
-                HistoryItem(
-                    at=annulment.created_at,
-                    what="annulled" if annulment.action == "annul" else "annulment reversed",
-                    who=username,
-                    reason=annulment.reason,
-                )
-            )
-        for event in db.session.scalars(
-            select(AuditEvent).where(
-                AuditEvent.election == election.slug,
-                AuditEvent.round_number == round_.number,
-                AuditEvent.branch == branch.code,
-                AuditEvent.action.in_(("sheet.send_back", "sheet.resolve")),
-            )
-        ):
-            after = event.after or {}
-            if event.action == "sheet.send_back":
-                items.append(
-                    HistoryItem(
-                        at=event.created_at,
-                        what="sent back to be keyed again",
-                        who=event.actor,
-                        reason=after.get("reason"),
-                    )
-                )
-            else:
-                decided = after.get("decided") or {}
-                labels = {"ballots_cast": "Ballots cast", "invalid": "Invalid ballots"}
-                labels.update({vote_field(code): name for _, code, name in ballot})
-                items.append(
-                    HistoryItem(
-                        at=event.created_at,
-                        what="decision on the mismatch, field by field",
-                        who=event.actor,
-                        reason="; ".join(
-                            f"{labels.get(k, k)}: {'the paper' if v == 'paper' else v}"
-                            for k, v in decided.items()
-                        )
-                        or None,
-                    )
-                )
-        items.sort(key=lambda item: item.at)
-        state = "empty" if sheet is None else "annulled" if sheet.annulled else sheet.state
-        out.append(RoundHistory(round_, state, ballot, items))
-    return out
-
-
-# --------------------------------------------------------------------------------------------
-# The audit log
-
-
-@dataclass(frozen=True)
-class AuditFilters:
-    action: str | None = None
-    actor: str | None = None
-    election: str | None = None
-    branch: str | None = None
-    since: dt.date | None = None
-    until: dt.date | None = None
-
-    def as_args(self) -> dict[str, str]:
-        return {
-            key: value.isoformat() if isinstance(value, dt.date) else value
-            for key, value in self.__dict__.items()
-            if value
-        }
-
-
-def audit_select(filters: AuditFilters) -> Select[tuple[AuditEvent]]:
-    stmt = select(AuditEvent)
-    if filters.action:
-        stmt = stmt.where(AuditEvent.action == filters.action)
-    if filters.actor:
-        stmt = stmt.where(AuditEvent.actor == filters.actor)
-    if filters.election:
-        stmt = stmt.where(AuditEvent.election == filters.election)
-    if filters.branch:
-        stmt = stmt.where(AuditEvent.branch == filters.branch)
-    if filters.since:
-        start = dt.datetime.combine(filters.since, dt.time(), tzinfo=dt.UTC)
-        stmt = stmt.where(AuditEvent.created_at >= start)
-    if filters.until:
-        end = dt.datetime.combine(filters.until + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
-        stmt = stmt.where(AuditEvent.created_at < end)
-    return stmt
-
-
-def audit_page(
-    filters: AuditFilters, page: int, per_page: int = 50
-) -> tuple[Sequence[AuditEvent], int]:
-    stmt = audit_select(filters)
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    events = db.session.scalars(
-        stmt.order_by(AuditEvent.seq.desc()).limit(per_page).offset((max(1, page) - 1) * per_page)
-    ).all()
-    return events, int(total)
-
-
-def audit_actions() -> list[str]:
-    return list(
-        db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action))
-    )
-
-
-def election_slugs() -> list[str]:
-    return list(db.session.scalars(select(Election.slug).order_by(Election.slug)))

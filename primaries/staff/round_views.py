@@ -10,20 +10,28 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from ..access import roles
-from ..elections.lookup import get_branch, get_round, has_later_round, lock_reason
+from ..changes import attempt
+from ..core.roles import ADMIN
+from ..core.rounds import RoundStatus
+from ..elections.lookup import (
+    current_certificate,
+    get_branch,
+    get_round,
+    has_later_round,
+    lock_reason,
+)
+from ..elections.lots import record_lot
 from ..elections.rounds import (
     certification_blockers,
     certify_round,
     close_round,
-    current_certificate,
     decertify_round,
     reopen_round,
 )
-from ..elections.services import open_runoff, record_lot
-from ..errors import NotFound, Refused
-from ..extensions import db
+from ..elections.runoff import open_runoff
+from ..errors import NotFound
 from ..tally import round_result
-from .blueprint import COUNT, READ, bp, election_or_404, me, round_or_404
+from .blueprint import COUNT, READ, actor, bp, election_or_404, round_or_404
 from .forms import (
     BranchFilterForm,
     CertifyForm,
@@ -33,7 +41,8 @@ from .forms import (
     lot_form,
     options,
 )
-from .queries import branch_history, branch_list, clerk_stats, regions, state_counts
+from .history import branch_history
+from .queries import branch_list, clerk_stats, regions, state_counts
 
 Page = str | tuple[str, int] | Response
 
@@ -75,7 +84,9 @@ def round_dashboard(slug: str, number: int) -> str:
         reopen_form=ReasonForm(prefix="reopen"),
         decertify_form=ReasonForm(prefix="decertify"),
         runoff_ready=(
-            round_.status == "certified" and result["outcome"]["status"] == "runoff" and not later
+            round_.status == RoundStatus.CERTIFIED
+            and result["outcome"]["status"] == "runoff"
+            and not later
         ),
     )
 
@@ -84,14 +95,10 @@ def _round_change(
     slug: str, number: int, change: Callable[..., Any], done: str, **kwargs: Any
 ) -> Response:
     round_ = round_or_404(slug, number)
-    try:
-        change(round_, actor=me().username, user=me(), **kwargs)
-    except Refused as exc:
-        db.session.rollback()
-        for problem in exc.problems:
-            flash(f"Nothing was changed: {problem}", "error")
-    else:
-        db.session.commit()
+    outcome = attempt(change, round_, actor=actor(), **kwargs)
+    for problem in outcome.problems:
+        flash(f"Nothing was changed: {problem}", "error")
+    if outcome.done:
         flash(done, "success")
     return redirect(url_for("staff.round_dashboard", slug=slug, number=number))
 
@@ -132,7 +139,7 @@ def certify(slug: str, number: int) -> Response:
 
 
 @bp.post("/elections/<slug>/rounds/<int:number>/decertify")
-@roles("admin")
+@roles(*ADMIN)
 def decertify(slug: str, number: int) -> Response:
     reason = _reason("decertify", slug, number)
     if reason is None:
@@ -167,22 +174,13 @@ def lot(slug: str, number: int) -> Page:
     if request.method == "POST":
         status = 422
         if form.validate_on_submit():
-            try:
-                record_lot(
-                    round_.election,
-                    number,
-                    form.order(),
-                    actor=me().username,
-                    note=form.note.data,
-                    user=me(),
-                )
-            except Refused as exc:
-                db.session.rollback()
-                problems, status = exc.problems, 409
-            else:
-                db.session.commit()
+            done = attempt(
+                record_lot, slug, number, form.order(), actor=actor(), note=form.note.data
+            )
+            if done.done:
                 flash("The lot is recorded; the outcome follows it.", "success")
                 return redirect(url_for("staff.round_dashboard", slug=slug, number=number))
+            problems, status = done.problems, 409
     return render_template(
         "staff/lot.html",
         round=round_,
@@ -206,23 +204,19 @@ def runoff(slug: str) -> Page:
     if request.method == "POST":
         status = 422
         if form.validate_on_submit():
-            try:
-                new_round = open_runoff(
-                    election,
-                    actor=me().username,
-                    held_on=form.held_on.data,
-                    user=me(),
-                    require_certified=True,
-                )
-            except Refused as exc:
-                db.session.rollback()
-                problems, status = exc.problems, 409
-            else:
-                number = new_round.number
-                db.session.commit()
+            done = attempt(
+                open_runoff,
+                slug,
+                actor=actor(),
+                held_on=form.held_on.data,
+                require_certified=True,
+            )
+            if done.done:
+                number = last.number + 1
                 flash(f"Round {number}, the runoff, is open.", "success")
                 return redirect(url_for("staff.round_dashboard", slug=slug, number=number))
-    ready = last.status == "certified" and result["outcome"]["status"] == "runoff"
+            problems, status = done.problems, 409
+    ready = last.status == RoundStatus.CERTIFIED and result["outcome"]["status"] == "runoff"
     return render_template(
         "staff/runoff.html",
         election=election,

@@ -1,9 +1,10 @@
 """Staff pages: the workspace, choosing the next sheet, entering a sheet, and the supervisor's
 decisions about one sheet (mismatch, send back, correction, annulment).
 
-Views are thin: they read the form, call one service, commit once on success and roll back on
-refusal, then show what happened. The round's pages, the audit log and the imports are in the
-sibling modules imported at the bottom (same blueprint).
+Views are thin: they read the form, run one service through :func:`primaries.changes.attempt`
+(commit on success, roll back and show the problems on refusal, what was typed kept), then show
+what happened. The round's pages, the audit log and the imports are in the sibling modules
+imported at the bottom (same blueprint).
 """
 
 from __future__ import annotations
@@ -15,24 +16,17 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from ..access import roles
-from ..elections.lookup import lock_reason
-from ..elections.sheets import values_of
-from ..errors import Refused, StaleSheet
+from ..changes import attempt
+from ..core.sheets import SheetStatus, flatten
+from ..elections.lookup import entry_stop_reason, lock_reason
 from ..extensions import db
-from ..models import Election, Round
-from .blueprint import COUNT, ENTER, READ, STAFF, bp, me, place_or_404, round_or_404
-from .entry import (
-    NumbersRefused,
-    SheetPlace,
-    annul_sheet,
-    correct,
-    enter_sheet,
-    flatten,
-    mismatch_of,
-    reinstate_sheet,
-    resolve_mismatch,
-    send_back,
-)
+from ..models import Election
+from ..sheets.decisions import annul, correct, reinstate
+from ..sheets.entry import enter, mismatch_of, send_back
+from ..sheets.entry import resolve as resolve_mismatch
+from ..sheets.place import SheetPlace
+from ..sheets.rows import numbers_of
+from .blueprint import COUNT, ENTER, READ, STAFF, actor, bp, me, place_or_404, ref, round_or_404
 from .forms import (
     AnnulForm,
     ChooseBranchForm,
@@ -85,36 +79,27 @@ def next_sheet(slug: str, number: int) -> Page:
         mine=my_entries(round_, user),
         awaiting=awaiting_second_for(round_, user),
         empty=not_entered(round_),
-        lock=_entry_lock(round_),
+        lock=entry_stop_reason(round_),
     )
-
-
-def _entry_lock(round_: Round) -> str | None:
-    reason = lock_reason(round_)
-    if reason:
-        return reason
-    if round_.status == "closed":
-        return f"round {round_.number} is closed: entry has stopped"
-    return None
 
 
 def _sheet_page(place: SheetPlace, form: SheetForm, problems: list[str], status: int) -> Page:
     user = me()
     sheet = place.sheet
     first_is_mine = (
-        place.state == "awaiting_second"
+        place.state == SheetStatus.AWAITING_SECOND
         and sheet is not None
         and sheet.first_entry is not None
         and sheet.first_entry.user_id == user.id
     )
-    lock = _entry_lock(place.round)
+    lock = entry_stop_reason(place.round)
     can_type = (
         user.role in ENTER
         and lock is None
-        and place.state in ("empty", "awaiting_second")
+        and place.state in (SheetStatus.EMPTY, SheetStatus.AWAITING_SECOND)
         and not first_is_mine
     )
-    counted = values_of(sheet.counted_entry) if sheet and place.state == "counted" else None
+    counted = _counted(place)
     page = render_template(
         "staff/sheet.html",
         place=place,
@@ -130,6 +115,20 @@ def _sheet_page(place: SheetPlace, form: SheetForm, problems: list[str], status:
     return page, status
 
 
+def _counted(place: SheetPlace) -> dict[str, Any] | None:
+    """The numbers that count now, as JSON (None unless the sheet counts)."""
+    if place.sheet is None or place.state != SheetStatus.COUNTED:
+        return None
+    numbers = numbers_of(place.sheet.counted_entry)
+    return numbers.as_dict() if numbers else None
+
+
+def _refused(problems: list[str]) -> Response | None:
+    for problem in problems:
+        flash(f"Nothing was changed: {problem}", "error")
+    return None
+
+
 @bp.route("/elections/<slug>/rounds/<int:number>/sheets/<branch>", methods=["GET", "POST"])
 @roles(*ENTER, read_only_for=READ)
 def sheet(slug: str, number: int, branch: str) -> Page:
@@ -142,33 +141,23 @@ def sheet(slug: str, number: int, branch: str) -> Page:
         return _sheet_page(place, form, problems, 200)
     status = 422
     if form.validate_on_submit():
-        try:
-            result = enter_sheet(
-                slug,
-                number,
-                place.branch.code,
-                form.numbers(),
-                version=form.version_number,
-                user=me(),
-            )
-        except NumbersRefused as exc:
-            db.session.rollback()
-            problems = form.add_problems(exc.by_field)
-        except StaleSheet as exc:
-            db.session.rollback()
-            problems, status = exc.problems, 409
-            place = place_or_404(slug, number, branch)
-            # What was typed stays in the form; saving again applies it to the sheet as it is now.
-            form.version.data = str(place.version)
-        except Refused as exc:
-            db.session.rollback()
-            problems, status = exc.problems, 409
-        else:
-            message = result.message(place.name)  # before the commit expires the place
-            db.session.commit()
-            flash(message, "success")
+        message_for = place.name  # before the commit expires the place
+        done = attempt(
+            enter,
+            ref(slug, number, place),
+            form.numbers(),
+            version=form.version_number,
+            actor=actor(),
+        )
+        if done.value is not None:
+            flash(done.value.message(message_for), "success")
             return redirect(url_for("staff.next_sheet", slug=slug, number=number))
+        # What was typed stays in the form; saving again applies it to the sheet as it is now.
+        problems = form.add_problems(done.by_field) if done.by_field else done.problems
+        status = 422 if done.by_field else 409
         place = place_or_404(slug, number, branch)
+        if done.stale:
+            form.version.data = str(place.version)
     else:
         problems = form.hidden_problems()
     return _sheet_page(place, form, problems, status)
@@ -191,39 +180,32 @@ def resolve(slug: str, number: int, branch: str) -> Page:
     if request.method == "GET":
         form.version.data = str(place.version)
     elif form.validate_on_submit():
-        try:
-            resolve_mismatch(
-                slug,
-                number,
-                place.branch.code,
-                form.choices(),
-                version=form.version_number,
-                user=me(),
-            )
-        except NumbersRefused as exc:
-            db.session.rollback()
-            problems, status = form.add_problems(exc.by_field), 422
-        except StaleSheet as exc:
-            db.session.rollback()
-            # Show the sheet as it is now, with its version: deciding again applies to it.
-            place = place_or_404(slug, number, branch)
-            fresh = mismatch_of(place)
-            if fresh is None:
-                for problem in exc.problems:
-                    flash(f"Nothing was changed: {problem}", "error")
-                return redirect(url_for("staff.sheet", slug=slug, number=number, branch=branch))
-            mismatch, form = fresh, resolve_form(fresh, labels)
-            form.version.data = str(place.version)
-            problems, status = exc.problems, 409
-        except Refused as exc:
-            db.session.rollback()
-            problems, status = exc.problems, 409
-        else:
-            db.session.commit()
+        done = attempt(
+            resolve_mismatch,
+            ref(slug, number, place),
+            form.choices(),
+            version=form.version_number,
+            actor=actor(),
+        )
+        if done.done:
             flash(f"{place.name}: the mismatch is resolved; the decided numbers count.", "success")
             return redirect(
                 url_for("staff.round_dashboard", slug=slug, number=number, state="mismatch")
             )
+        if done.by_field:
+            problems, status = form.add_problems(done.by_field), 422
+        elif done.stale:
+            # Show the sheet as it is now, with its version: deciding again applies to it.
+            place = place_or_404(slug, number, branch)
+            fresh = mismatch_of(place)
+            if fresh is None:
+                _refused(done.problems)
+                return redirect(url_for("staff.sheet", slug=slug, number=number, branch=branch))
+            mismatch, form = fresh, resolve_form(fresh, labels)
+            form.version.data = str(place.version)
+            problems, status = done.problems, 409
+        else:
+            problems, status = done.problems, 409
     else:
         problems, status = form.hidden_problems(), 422
     return render_template(
@@ -245,21 +227,16 @@ def send_back_sheet(slug: str, number: int, branch: str) -> Response:
     if not form.validate_on_submit():
         flash("Nothing was changed: the form was incomplete; try again.", "error")
         return redirect(url_for("staff.sheet", slug=slug, number=number, branch=branch))
-    try:
-        send_back(
-            slug,
-            number,
-            place.branch.code,
-            version=form.version_number,
-            user=me(),
-            reason=form.reason.data or "",
-        )
-    except Refused as exc:
-        db.session.rollback()
-        for problem in exc.problems:
-            flash(f"Nothing was changed: {problem}", "error")
+    done = attempt(
+        send_back,
+        ref(slug, number, place),
+        version=form.version_number,
+        actor=actor(),
+        reason=form.reason.data or "",
+    )
+    if not done.done:
+        _refused(done.problems)
         return redirect(url_for("staff.sheet", slug=slug, number=number, branch=branch))
-    db.session.commit()
     flash(f"{place.name} is sent back: it is to be keyed again, twice.", "success")
     return redirect(url_for("staff.round_dashboard", slug=slug, number=number))
 
@@ -269,9 +246,7 @@ def send_back_sheet(slug: str, number: int, branch: str) -> Response:
 def correct_sheet(slug: str, number: int, branch: str) -> Page:
     """A correction (recount) of a counted sheet, with a reason."""
     place = place_or_404(slug, number, branch)
-    counted = (
-        values_of(place.sheet.counted_entry) if place.sheet and place.state == "counted" else None
-    )
+    counted = _counted(place)
     if request.method == "GET":
         data: dict[str, Any] = flatten(counted) if counted else {}
         form = sheet_form(place, correction=True, data=data)
@@ -283,37 +258,26 @@ def correct_sheet(slug: str, number: int, branch: str) -> Page:
     problems: list[str] = []
     status = 422
     if form.validate_on_submit():
-        try:
-            correct(
-                slug,
-                number,
-                place.branch.code,
-                form.numbers(),
-                version=form.version_number,
-                user=me(),
-                reason=form.reason.data or "",  # type: ignore[attr-defined]
-            )
-        except NumbersRefused as exc:
-            db.session.rollback()
-            problems = form.add_problems(exc.by_field)
-        except StaleSheet as exc:
-            db.session.rollback()
-            problems, status = exc.problems, 409
+        done = attempt(
+            correct,
+            ref(slug, number, place),
+            form.numbers(),
+            reason=form.reason.data or "",  # type: ignore[attr-defined]
+            actor=actor(),
+            version=form.version_number,
+        )
+        if done.done:
+            flash(f"{place.name} is corrected; the new numbers count.", "success")
+            return redirect(url_for("staff.sheet", slug=slug, number=number, branch=branch))
+        if done.by_field:
+            problems = form.add_problems(done.by_field)
+        else:
+            problems, status = done.problems, 409
+        if done.stale:
             # What was typed stays; saving again applies it to the sheet as it is now.
             place = place_or_404(slug, number, branch)
             form.version.data = str(place.version)
-            counted = (
-                values_of(place.sheet.counted_entry)
-                if place.sheet and place.state == "counted"
-                else None
-            )
-        except Refused as exc:
-            db.session.rollback()
-            problems, status = exc.problems, 409
-        else:
-            db.session.commit()
-            flash(f"{place.name} is corrected; the new numbers count.", "success")
-            return redirect(url_for("staff.sheet", slug=slug, number=number, branch=branch))
+            counted = _counted(place)
     else:
         problems = form.hidden_problems()
     return render_template(
@@ -328,39 +292,31 @@ def correct_sheet(slug: str, number: int, branch: str) -> Page:
 def annulment(slug: str, number: int, branch: str) -> Page:
     """Annul the branch's sheet for the round, or reverse its annulment; a reason either way."""
     place = place_or_404(slug, number, branch)
-    annulled = place.state == "annulled"
+    annulled = place.state == SheetStatus.ANNULLED
     form: AnnulForm | ReinstateForm = ReinstateForm() if annulled else AnnulForm()
     problems: list[str] = []
     status = 200
     if request.method == "GET":
         form.version.data = str(place.version)
     elif form.validate_on_submit():
-        action = reinstate_sheet if annulled else annul_sheet
-        try:
-            action(
-                slug,
-                number,
-                place.branch.code,
-                form.reason.data or "",
-                version=form.version_number,
-                user=me(),
-            )
-        except StaleSheet as exc:
-            db.session.rollback()
-            problems, status = exc.problems, 409
+        done = attempt(
+            reinstate if annulled else annul,
+            ref(slug, number, place),
+            form.reason.data or "",
+            actor=actor(),
+            version=form.version_number,
+        )
+        if done.done:
+            what = "reinstated: its counted numbers count again" if annulled else "annulled"
+            flash(f"{place.name} is {what}.", "success")
+            return redirect(url_for("staff.sheet", slug=slug, number=number, branch=branch))
+        problems, status = done.problems, 409
+        if done.stale:
             # The sheet as it is now (annulled or not meanwhile), the reason kept, its version.
             place = place_or_404(slug, number, branch)
-            annulled = place.state == "annulled"
+            annulled = place.state == SheetStatus.ANNULLED
             form = ReinstateForm() if annulled else AnnulForm()
             form.version.data = str(place.version)
-        except Refused as exc:
-            db.session.rollback()
-            problems, status = exc.problems, 409
-        else:
-            db.session.commit()
-            done = "reinstated: its counted numbers count again" if annulled else "annulled"
-            flash(f"{place.name} is {done}.", "success")
-            return redirect(url_for("staff.sheet", slug=slug, number=number, branch=branch))
     else:
         problems, status = form.hidden_problems(), 422
     return render_template(

@@ -10,6 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
 
+from primaries.changes import Actor
 from primaries.demo.data import pending_runoff_sheets
 from primaries.extensions import db
 from tests.browser.conftest import LiveServer, screenshot
@@ -96,7 +97,7 @@ def test_an_open_results_page_updates_when_a_sheet_is_accepted(
 
     from primaries.elections.lookup import get_election, get_round
     from primaries.elections.rounds import certify_round, close_round
-    from primaries.elections.services import import_sheets
+    from primaries.sheets.imports import import_sheets
 
     app.config["RESULTS_POLL_SECONDS"] = 1
     page.goto(live_server.url + RUNOFF)
@@ -104,21 +105,21 @@ def test_an_open_results_page_updates_when_a_sheet_is_accepted(
     page.evaluate("window.__notReloaded = true")
 
     pending = pending_runoff_sheets()
-    import_sheets(get_election("labor-2011"), 2, sheets_csv(pending[:1], ["YAC", "PER"]), actor="t")
+    import_sheets("labor-2011", 2, sheets_csv(pending[:1], ["YAC", "PER"]), actor=Actor("t"))
     db.session.commit()
     expect(page.locator(".progress")).to_contain_text("151 of 171 branches reported")
     expect(page.locator("progress")).to_have_attribute("value", "151")
     assert page.evaluate("window.__notReloaded") is True
 
-    import_sheets(get_election("labor-2011"), 2, sheets_csv(pending[1:], ["YAC", "PER"]), actor="t")
+    import_sheets("labor-2011", 2, sheets_csv(pending[1:], ["YAC", "PER"]), actor=Actor("t"))
     db.session.commit()
     expect(page.locator(".progress")).to_contain_text("171 of 171 branches reported")
     expect(page.locator("table.results")).to_contain_text("22,299")
     expect(page.locator(".outcome")).to_contain_text("wins the runoff, provisionally")
 
     round_ = get_round(get_election("labor-2011"), 2)
-    close_round(round_, actor="t")
-    certify_round(get_round(get_election("labor-2011"), 2), actor="t")
+    close_round(round_, actor=Actor("t"))
+    certify_round(get_round(get_election("labor-2011"), 2), actor=Actor("t"))
     db.session.commit()
     expect(page.locator(".label")).to_have_text("Certified result")
     expect(page.locator(".live-page")).to_have_attribute("data-live-stopped", "")

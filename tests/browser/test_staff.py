@@ -12,8 +12,8 @@ import pytest
 from flask import Flask
 from werkzeug.security import generate_password_hash
 
-from primaries.elections.lookup import get_election
-from primaries.elections.services import open_runoff
+from primaries.changes import Actor
+from primaries.elections.runoff import open_runoff
 from primaries.extensions import db
 from primaries.models import User
 from tests.browser.conftest import LiveServer, screenshot
@@ -32,7 +32,7 @@ def night(app: Flask, loaded: Any) -> None:
         for name, role in ROLES.items()
     )
     db.session.commit()  # before the runoff: a change begins by dropping unsaved work
-    open_runoff(get_election("test-2024"), actor="test")
+    open_runoff("test-2024", actor=Actor("test"))
     db.session.commit()
 
 

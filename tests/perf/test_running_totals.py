@@ -16,18 +16,18 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import select
 
+from primaries.changes import Actor
+from primaries.core.sheets import Numbers, SheetState
 from primaries.database import begin_change
+from primaries.elections.branches import import_branches
 from primaries.elections.lookup import get_branch, get_election, get_round
-from primaries.elections.services import (
-    annul,
-    import_branches,
-    import_sheets,
-    load_package,
-    reinstate,
-)
-from primaries.elections.sheets import add_entry, make_count, sheet_of, touch
+from primaries.elections.packages import load_package
 from primaries.extensions import db
-from primaries.models import EntryVote, Sheet, SheetEntry
+from primaries.models import EntryKind, EntryVote, Sheet, SheetEntry
+from primaries.sheets.decisions import annul, reinstate
+from primaries.sheets.imports import import_sheets
+from primaries.sheets.place import SheetRef
+from primaries.sheets.rows import add_entry, make_count, new_sheet, set_state, sheet_of
 from primaries.tally import ballot_of, recount_of, round_result, sums_of
 
 CODES = ("AAA", "BBB", "CCC", "DDD")
@@ -84,22 +84,21 @@ def csv_of(rows: list[tuple[str, int, int, dict[str, int]]]) -> bytes:
 
 def test_running_totals_equal_a_full_recount_after_every_kind_of_change(app: Flask) -> None:
     rng = random.Random(5)
-    load_package(json.dumps(package(12)).encode(), actor="test")
+    load_package(json.dumps(package(12)).encode(), actor=Actor("test"))
     db.session.commit()
     check("load")
-    election = get_election("totals")
 
     # A CSV import of some pending branches, then a correction of one of them.
     rows = [(f"B{i}", *numbers(rng)) for i in (1, 3, 5)]
-    import_sheets(election, 1, csv_of(rows), actor="test")
+    import_sheets("totals", 1, csv_of(rows), actor=Actor("test"))
     db.session.commit()
     check("import")
     cast, invalid, votes = numbers(rng)
     import_sheets(
-        election,
+        "totals",
         1,
         csv_of([("B3", cast, invalid, votes)]),
-        actor="test",
+        actor=Actor("test"),
         correct=True,
         reason="recount",
     )
@@ -107,13 +106,13 @@ def test_running_totals_equal_a_full_recount_after_every_kind_of_change(app: Fla
     check("correction")
 
     # Annul a counted branch and a pending one, then reinstate the counted one.
-    annul(election, 1, "B0", "observers removed", actor="test")
+    annul(SheetRef("totals", 1, "B0"), "observers removed", actor=Actor("test"))
     db.session.commit()
     check("annul counted")
-    annul(election, 1, "B7", "box lost", actor="test")
+    annul(SheetRef("totals", 1, "B7"), "box lost", actor=Actor("test"))
     db.session.commit()
     check("annul pending")
-    reinstate(election, 1, "B0", "court order", actor="test")
+    reinstate(SheetRef("totals", 1, "B0"), "court order", actor=Actor("test"))
     db.session.commit()
     check("reinstate")
 
@@ -122,24 +121,18 @@ def test_running_totals_equal_a_full_recount_after_every_kind_of_change(app: Fla
         begin_change()
         round_ = get_round(get_election("totals"), 1)
         branch = get_branch(round_.election, code)
-        sheet = sheet_of(round_, branch)
-        assert sheet is not None
+        sheet = sheet_of(round_.id, branch.id) or new_sheet(round_.id, branch.id, flush=True)
         cast, invalid, votes = numbers(rng)
-        first = add_entry(
-            round_, branch, kind="entry", ballots_cast=cast, invalid=invalid, votes=votes
-        )
+        first = add_entry(round_, branch.id, Numbers(cast, invalid, votes), kind=EntryKind.ENTRY)
         sheet.first_entry_id = first.id
-        sheet.state = "awaiting_second"
-        touch(sheet)
+        set_state(sheet, SheetState.AWAITING_SECOND)
         db.session.commit()
         check(f"first entry {code}")
         begin_change()
         round_ = get_round(get_election("totals"), 1)
         sheet = db.session.get(Sheet, sheet.id)
         assert sheet is not None
-        second = add_entry(
-            round_, branch, kind="entry", ballots_cast=cast, invalid=invalid, votes=votes
-        )
+        second = add_entry(round_, branch.id, Numbers(cast, invalid, votes), kind=EntryKind.ENTRY)
         sheet.second_entry_id = second.id
         make_count(sheet, second)
         db.session.commit()
@@ -147,9 +140,9 @@ def test_running_totals_equal_a_full_recount_after_every_kind_of_change(app: Fla
 
     # A branch's eligible members change (turnout's denominator), and a sheet is reset by hand.
     import_branches(
-        get_election("totals"),
+        "totals",
         b"code,name,region,eligible\nB1,Branch 1,,1500\nB2,Branch 2,,900\nB12,New,,10\n",
-        actor="test",
+        actor=Actor("test"),
     )
     db.session.commit()
     check("import branches")
@@ -170,8 +163,7 @@ def test_running_totals_equal_a_full_recount_after_every_kind_of_change(app: Fla
     begin_change()
     round_ = get_round(get_election("totals"), 1)
     branch = get_branch(round_.election, "B4")
-    sheet = sheet_of(round_, branch)
-    assert sheet is not None
+    sheet = sheet_of(round_.id, branch.id) or new_sheet(round_.id, branch.id, flush=True)
     cast, invalid, votes = numbers(rng)
     entry = SheetEntry(
         round_id=round_.id, branch_id=branch.id, kind="correction", ballots_cast=cast,
@@ -211,11 +203,10 @@ def test_running_totals_equal_a_full_recount_after_every_kind_of_change(app: Fla
     round_ = get_round(get_election("totals"), 1)
     for _ in range(20):
         branch = get_branch(round_.election, f"B{rng.randrange(12)}")
-        sheet = sheet_of(round_, branch)
-        assert sheet is not None
+        sheet = sheet_of(round_.id, branch.id) or new_sheet(round_.id, branch.id, flush=True)
         cast, invalid, votes = numbers(rng)
         entry = add_entry(
-            round_, branch, kind="correction", ballots_cast=cast, invalid=invalid, votes=votes
+            round_, branch.id, Numbers(cast, invalid, votes), kind=EntryKind.CORRECTION
         )
         make_count(sheet, entry)
         sheet.annulled = rng.random() < 0.2

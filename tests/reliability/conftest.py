@@ -27,9 +27,12 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import func, select
 
+from primaries.changes import Actor
+from primaries.core.sheets import Numbers
 from primaries.extensions import db
 from primaries.models import AuditEvent, User
-from primaries.staff.entry import Numbers, enter_sheet, locate
+from primaries.sheets.entry import enter
+from primaries.sheets.place import SheetRef, locate
 
 ROOT = Path(__file__).resolve().parents[2]
 PRIMARIES = Path(sys.executable).parent / "primaries"
@@ -544,13 +547,11 @@ def counting(app: Flask, runner: FlaskCliRunner, loaded: dict[str, Any], tmp_pat
         ("clerk1", "B3", (120, 0, 70, 50)),
     ):
         cast, invalid, a, b = sheet
-        enter_sheet(
-            "test-2024",
-            2,
-            branch,
+        enter(
+            SheetRef("test-2024", 2, branch),
             Numbers(cast, invalid, {"AAA": a, "BBB": b}),
             version=locate("test-2024", 2, branch).version,
-            user=users[user],
+            actor=Actor.of(users[user]),
         )
         db.session.commit()
     db.session.remove()

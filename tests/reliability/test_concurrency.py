@@ -24,7 +24,7 @@ from flask.testing import FlaskCliRunner
 
 from primaries.elections.lookup import get_election, get_round
 from primaries.extensions import db
-from primaries.staff.entry import locate
+from primaries.sheets.place import locate
 from primaries.tally import round_result
 from tests.reliability.conftest import (
     STAFF_PASSWORD,

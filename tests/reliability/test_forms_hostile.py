@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 
 from primaries.elections.formats import MAX_INT
 from primaries.extensions import db
-from primaries.staff.entry import locate
+from primaries.sheets.place import locate
 from tests.browser.conftest import LiveServer
 from tests.reliability.conftest import (
     Gunicorn,

@@ -10,6 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event
 
+from primaries.changes import Actor
 from primaries.extensions import db
 from primaries.results.cache import results_cache
 
@@ -119,7 +120,7 @@ def test_a_new_sheet_changes_the_etag(
 def test_signed_in_pages_are_private(client: FlaskClient, demo: str) -> None:
     from primaries.auth.services import create_user
 
-    create_user("watcher", "observer", "a long enough password", actor="test")
+    create_user("watcher", "observer", "a long enough password", actor=Actor("test"))
     db.session.commit()
     client.post(
         "/staff/sign-in", data={"username": "watcher", "password": "a long enough password"}

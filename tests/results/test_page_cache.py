@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from primaries.auth.services import create_user
+from primaries.changes import Actor
 from primaries.extensions import db
 
 from .test_http import count_queries
@@ -75,8 +76,8 @@ def test_each_language_and_address_is_kept_apart(
 
 
 def test_a_signed_in_reader_never_gets_a_kept_page(app: Flask, demo: str) -> None:
-    create_user("alice", "observer", PASSWORD, actor="test")
-    create_user("bob", "clerk", PASSWORD, actor="test")
+    create_user("alice", "observer", PASSWORD, actor=Actor("test"))
+    create_user("bob", "clerk", PASSWORD, actor=Actor("test"))
     db.session.commit()
     anonymous = app.test_client()
     anonymous.get(ROUND)  # the anonymous page is kept

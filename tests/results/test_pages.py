@@ -10,6 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
+from primaries.changes import Actor
 from primaries.i18n import number
 from tests.conftest import small_package
 from tests.results.conftest import tally, text_of
@@ -166,7 +167,7 @@ def _round_action(runner: FlaskCliRunner, action: str) -> None:
     from primaries.extensions import db
 
     round_ = get_round(get_election("labor-2011"), 2)
-    (close_round if action == "close" else certify_round)(round_, actor="test")
+    (close_round if action == "close" else certify_round)(round_, actor=Actor("test"))
     db.session.commit()
 
 

@@ -12,8 +12,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
+from primaries.changes import Actor
 from primaries.elections.lookup import get_election, get_round
-from primaries.elections.services import open_runoff
+from primaries.elections.runoff import open_runoff
 from primaries.extensions import db
 from primaries.models import Sheet, SheetEntry, User
 
@@ -82,7 +83,7 @@ def sign_in(app: Flask, accounts: dict[str, User]) -> Callable[[str], FlaskClien
 @pytest.fixture
 def runoff(loaded: dict[str, Any]) -> dict[str, Any]:
     """The small election with round 2 (the runoff, AAA against BBB) open and nothing entered."""
-    open_runoff(get_election("test-2024"), actor="test")
+    open_runoff("test-2024", actor=Actor("test"))
     db.session.commit()
     return loaded
 

@@ -8,7 +8,8 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-from primaries.elections.services import load_package
+from primaries.changes import Actor
+from primaries.elections.packages import load_package
 from primaries.extensions import db
 from primaries.models import AuditEvent
 from tests.staff.conftest import current_version
@@ -183,7 +184,7 @@ def test_single_entry_counts_at_once_when_double_entry_is_off(
 ) -> None:
     package["election"]["rules"] = {"double_entry": False}
     package["rounds"][0]["sheets"] = package["rounds"][0]["sheets"][:3]
-    load_package(json.dumps(package).encode(), actor="test")
+    load_package(json.dumps(package).encode(), actor=Actor("test"))
     db.session.commit()
     clerk = sign_in("clerk1")
     response = clerk.post(

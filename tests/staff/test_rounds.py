@@ -7,9 +7,10 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
+from primaries.changes import Actor
 from primaries.elections.lookup import get_election, get_round
-from primaries.elections.services import import_sheets
 from primaries.extensions import db
+from primaries.sheets.imports import import_sheets
 
 ROUND2 = "/staff/elections/test-2024/rounds/2"
 ROUND1 = "/staff/elections/test-2024/rounds/1"
@@ -18,7 +19,7 @@ ROUND1 = "/staff/elections/test-2024/rounds/1"
 def import_round2(paper: dict[str, tuple[int, int, int, int]], *only: str) -> None:
     lines = ["branch,ballots_cast,invalid,AAA,BBB"]
     lines += [",".join(map(str, (b, *paper[b]))) for b in (only or paper)]
-    import_sheets(get_election("test-2024"), 2, "\n".join(lines).encode(), actor="test")
+    import_sheets("test-2024", 2, "\n".join(lines).encode(), actor=Actor("test"))
     db.session.commit()
 
 

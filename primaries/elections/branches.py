@@ -1,0 +1,122 @@
+"""Adding and updating branches from a CSV file (CONTRACT section 6, ``import-branches``).
+
+Refused where it would put a branch's eligible members below the ballots counted there, where it
+would change a branch counted in a round that accepts no more changes, and it adds no branch while
+such a round exists. All or nothing, every problem listed with its line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from sqlalchemy import select
+
+from ..audit.chain import record
+from ..changes import Actor
+from ..database import begin_change
+from ..elections.formats import parse_branches_csv
+from ..errors import Refused
+from ..extensions import db
+from ..models import Branch, Election, Round, Sheet, SheetEntry
+from ..sheets.imports import ImportSummary
+from .lookup import get_election, lock_reason
+from .versions import bump_election_versions
+
+
+def _locked_rounds(election: Election) -> list[Round]:
+    return [r for r in election.rounds if lock_reason(r)]
+
+
+def import_branches(slug: str, raw: bytes, *, actor: Actor) -> ImportSummary:
+    """Add or update branches from a CSV file (header ``code,name,region,eligible``)."""
+    specs = parse_branches_csv(raw)
+    begin_change()
+    election = get_election(slug)
+    existing = {
+        b.code: b
+        for b in db.session.scalars(select(Branch).where(Branch.election_id == election.id))
+    }
+    locked = _locked_rounds(election)
+    counted_cast = _counted_ballots_by_branch(election)
+    problems: list[str] = []
+    summary = ImportSummary()
+    changes: dict[str, Any] = {}
+    for spec in specs:
+        where = f"line {spec.line}" if spec.line else spec.code
+        branch = existing.get(spec.code)
+        if branch is None:
+            if locked:
+                problems.append(
+                    f"{where}: code: cannot add branch {spec.code!r}: "
+                    + (lock_reason(locked[0]) or "")
+                )
+            continue
+        if branch.eligible != spec.eligible:
+            for round_number, cast, is_locked in counted_cast.get(branch.id, []):
+                if spec.eligible < cast:
+                    problems.append(
+                        f"{where}: eligible: {spec.eligible} is less than the {cast} ballots "
+                        f"cast counted at branch {spec.code} in round {round_number}"
+                    )
+                elif is_locked:
+                    problems.append(
+                        f"{where}: eligible: cannot change branch {spec.code}'s eligible members:"
+                        f" its sheet counts in round {round_number}, which accepts no changes"
+                    )
+    if problems:
+        raise Refused(problems)
+    for spec in specs:
+        branch = existing.get(spec.code)
+        after = {"name": spec.name, "region": spec.region, "eligible": spec.eligible}
+        if branch is None:
+            db.session.add(
+                Branch(
+                    election_id=election.id,
+                    code=spec.code,
+                    name=spec.name,
+                    region=spec.region,
+                    eligible=spec.eligible,
+                )
+            )
+            summary.added.append(spec.code)
+            changes[spec.code] = {"before": None, "after": after}
+            continue
+        before = {"name": branch.name, "region": branch.region, "eligible": branch.eligible}
+        if before == after:
+            summary.unchanged += 1
+            continue
+        branch.name, branch.region, branch.eligible = spec.name, spec.region, spec.eligible
+        summary.updated.append(spec.code)
+        changes[spec.code] = {"before": before, "after": after}
+    if summary.changed:
+        db.session.flush()
+        bump_election_versions(election)
+        record(
+            "branches.import",
+            actor=actor.name,
+            object_type="election",
+            object_id=election.slug,
+            election=election.slug,
+            after={
+                "sha256": hashlib.sha256(raw).hexdigest(),
+                "added": summary.added,
+                "updated": summary.updated,
+                "changes": changes,
+            },
+        )
+    return summary
+
+
+def _counted_ballots_by_branch(election: Election) -> dict[int, list[tuple[int, int, bool]]]:
+    """branch id -> [(round number, ballots cast counted, round locked)] over every round."""
+    out: dict[int, list[tuple[int, int, bool]]] = {}
+    for round_ in election.rounds:
+        locked = lock_reason(round_) is not None
+        for branch_id, cast in db.session.execute(
+            select(Sheet.branch_id, SheetEntry.ballots_cast)
+            .join(SheetEntry, SheetEntry.id == Sheet.counted_entry_id)
+            .where(Sheet.round_id == round_.id, Sheet.annulled.is_(False))
+        ):
+            out.setdefault(branch_id, []).append((round_.number, int(cast), locked))
+    return out

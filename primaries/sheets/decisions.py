@@ -1,0 +1,120 @@
+"""A supervisor's decisions about a counted or annulled sheet: corrections and annulments.
+
+- a correction (a recount) makes a new ``correction`` entry count instead of the one before;
+- an annulment makes the sheet count towards completeness while adding nothing; a reinstatement
+  reverses it, and its counted numbers, if any, count again.
+
+Each needs a reason, is refused in a round that accepts no change, and is audited.
+"""
+
+from __future__ import annotations
+
+from ..changes import Actor
+from ..core.sheets import STATUS_LABELS, Numbers, SheetStatus
+from ..core.text import storable_problem
+from ..elections.versions import bump_version
+from ..errors import NumbersRefused, Refused
+from ..extensions import db
+from ..models import EntryKind, Sheet
+from .entry import record_sheet_event, validate
+from .place import SheetPlace, SheetRef, begin_on
+from .rows import add_annulment, add_entry, make_count, new_sheet, numbers_of, set_annulled
+
+
+def storable_reason(reason: str | None, what: str) -> str:
+    """The reason, stripped, or Refused: a decision needs one that a database can store."""
+    text = (reason or "").strip()
+    if not text:
+        raise NumbersRefused({"reason": [f"{what} needs a reason"]}, {"reason": "reason"})
+    problem = storable_problem(text)
+    if problem:
+        raise NumbersRefused({"reason": [problem]}, {"reason": "reason"})
+    return text
+
+
+def correct(
+    ref: SheetRef, numbers: Numbers, *, reason: str, actor: Actor, version: int | None = None
+) -> None:
+    """A supervisor's correction of a counted sheet (a recount), with a reason."""
+    place = begin_on(ref, version)
+    if place.state != SheetStatus.COUNTED or place.sheet is None:
+        raise Refused(
+            f"{place.name} is {STATUS_LABELS[place.state]}: only a counted sheet is corrected"
+        )
+    reason = storable_reason(reason, "a correction")
+    validate(place, numbers)
+    if numbers_of(place.sheet.counted_entry) == numbers:
+        raise Refused("these are the numbers that count already: nothing to correct")
+    apply_correction(place, place.sheet, numbers, reason=reason, actor=actor)
+
+
+def apply_correction(
+    place: SheetPlace, sheet: Sheet, numbers: Numbers, *, reason: str, actor: Actor
+) -> None:
+    """Write a correction the caller has checked (inside its change): the entry, the count,
+    the round's new version and the audit event."""
+    before = numbers_of(sheet.counted_entry)
+    entry = add_entry(
+        place.round,
+        place.branch.id,
+        numbers,
+        kind=EntryKind.CORRECTION,
+        user_id=actor.user_id,
+        reason=reason,
+    )
+    make_count(sheet, entry)
+    bump_version(place.round)
+    record_sheet_event(
+        "sheet.correct",
+        place,
+        actor,
+        before=before.as_dict() if before else None,
+        after={**numbers.as_dict(), "reason": reason},
+    )
+
+
+def annul(ref: SheetRef, reason: str, *, actor: Actor, version: int | None = None) -> None:
+    """Annul a branch's sheet for a round: it counts towards completeness, adds nothing."""
+    _set_annulled(ref, reason, annulled=True, actor=actor, version=version)
+
+
+def reinstate(ref: SheetRef, reason: str, *, actor: Actor, version: int | None = None) -> None:
+    """Reverse an annulment (with a reason): the sheet's counted numbers, if any, count again."""
+    _set_annulled(ref, reason, annulled=False, actor=actor, version=version)
+
+
+def _set_annulled(
+    ref: SheetRef, reason: str, *, annulled: bool, actor: Actor, version: int | None
+) -> None:
+    place = begin_on(ref, version)
+    reason = storable_reason(reason, "an annulment" if annulled else "reversing an annulment")
+    sheet = place.sheet
+    is_annulled = place.state == SheetStatus.ANNULLED
+    if annulled and is_annulled:
+        raise Refused(
+            f"branch {place.branch.code} is already annulled in round {place.round.number}"
+        )
+    if not annulled and not is_annulled:
+        raise Refused(f"branch {place.branch.code} is not annulled in round {place.round.number}")
+    if sheet is None:
+        sheet = new_sheet(place.round.id, place.branch.id, flush=True)
+    if annulled:
+        counted = numbers_of(sheet.counted_entry)
+        before: dict[str, object] = {
+            "state": sheet.state,
+            "counted": counted.as_dict() if counted else None,
+        }
+    else:
+        before = {"annulled": True}
+    set_annulled(sheet, annulled, reason)
+    add_annulment(
+        place.round.id, place.branch.id, annulled=annulled, reason=reason, user_id=actor.user_id
+    )
+    bump_version(place.round)
+    db.session.flush()
+    after: dict[str, object] = {"annulled": annulled, "reason": reason}
+    if not annulled:
+        after["state"] = sheet.state
+    record_sheet_event(
+        "sheet.annul" if annulled else "sheet.reinstate", place, actor, before=before, after=after
+    )

@@ -1,0 +1,151 @@
+"""Counted sheets imported from a CSV file (CONTRACT section 6, ``import-sheets``).
+
+All or nothing: every line is checked before anything is written, and every problem is listed
+with its line. An identical sheet is a no-op; a different one is refused unless the import is a
+correction with a reason, which is then recorded sheet by sheet as a supervisor's correction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from ..audit.chain import record
+from ..changes import Actor
+from ..core.rounds import RoundStatus
+from ..core.sheets import Numbers, SheetState
+from ..database import begin_change
+from ..elections.formats import parse_sheets_csv
+from ..elections.lookup import ensure_changeable, get_election, get_round
+from ..elections.versions import bump_version
+from ..errors import Refused
+from ..extensions import db
+from ..models import Branch, EntryKind, Sheet
+from ..tally import ballot_of
+from .bulk import CountedRow, write_counted
+from .decisions import apply_correction, storable_reason
+from .place import SheetPlace
+from .rows import numbers_of
+
+
+@dataclass
+class ImportSummary:
+    """What an import of a file did, by code."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    corrected: list[str] = field(default_factory=list)
+    unchanged: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.corrected)
+
+
+def import_sheets(
+    slug: str,
+    round_number: int,
+    raw: bytes,
+    *,
+    actor: Actor,
+    correct: bool = False,
+    reason: str | None = None,
+) -> ImportSummary:
+    """Import counted sheets for a round (CSV); identical sheets are no-ops, different ones
+    need ``correct`` with a ``reason``."""
+    begin_change()
+    election = get_election(slug)
+    round_ = get_round(election, round_number)
+    ballot = ballot_of(round_)
+    specs = parse_sheets_csv(raw, [code for _, code, _ in ballot])
+    if correct:
+        reason = storable_reason(reason, "a correction")
+    ensure_changeable(round_)
+    branches = {
+        b.code: b
+        for b in db.session.scalars(select(Branch).where(Branch.election_id == election.id))
+    }
+    sheets = {
+        s.branch_id: s for s in db.session.scalars(select(Sheet).where(Sheet.round_id == round_.id))
+    }
+    candidate_id = {code: cid for cid, code, _ in ballot}
+    problems: list[str] = []
+    new_rows: list[CountedRow] = []
+    corrections: list[tuple[Branch, Sheet, Numbers]] = []
+    summary = ImportSummary()
+    for spec in specs:
+        where = f"line {spec.line}"
+        branch = branches.get(spec.branch)
+        if branch is None:
+            problems.append(f"{where}: branch: no branch {spec.branch!r} in {election.slug}")
+            continue
+        numbers = Numbers(
+            spec.ballots_cast or 0,
+            spec.invalid or 0,
+            {code: (spec.votes or {})[code] for _, code, _ in ballot},
+        )
+        if numbers.ballots_cast > branch.eligible:
+            problems.append(
+                f"{where}: ballots_cast: {numbers.ballots_cast} is more than the "
+                f"{branch.eligible} eligible members of branch {branch.code}"
+            )
+            continue
+        sheet = sheets.get(branch.id)
+        if sheet is not None and sheet.annulled:
+            problems.append(
+                f"{where}: branch {branch.code} is annulled in round {round_.number}: "
+                "reinstate it before importing its sheet"
+            )
+            continue
+        if sheet is not None and sheet.state == SheetState.COUNTED:
+            if numbers_of(sheet.counted_entry) == numbers:
+                summary.unchanged += 1
+            elif correct:
+                corrections.append((branch, sheet, numbers))
+            else:
+                problems.append(
+                    f"{where}: branch {branch.code} already has a different counted sheet in "
+                    f"round {round_.number} (give --correct --reason TEXT to record a correction)"
+                )
+            continue
+        if round_.status == RoundStatus.CLOSED:
+            problems.append(
+                f"{where}: round {round_.number} is closed: new sheets are not accepted "
+                "(reopen it first)"
+            )
+            continue
+        new_rows.append(
+            CountedRow(
+                branch_id=branch.id,
+                ballots_cast=numbers.ballots_cast,
+                invalid=numbers.invalid,
+                votes={candidate_id[c]: v for c, v in numbers.votes.items()},
+                sheet=sheet,
+            )
+        )
+        summary.added.append(branch.code)
+    if problems:
+        raise Refused(problems)
+    write_counted(round_, new_rows, kind=EntryKind.IMPORT, user_id=actor.user_id)
+    for branch, sheet, numbers in corrections:
+        place = SheetPlace(election, round_, branch, sheet)
+        apply_correction(place, sheet, numbers, reason=reason or "", actor=actor)
+        summary.corrected.append(branch.code)
+    if summary.added:
+        bump_version(round_)
+        record(
+            "sheets.import",
+            actor=actor.name,
+            object_type="round",
+            object_id=f"{election.slug}/{round_.number}",
+            election=election.slug,
+            round_number=round_.number,
+            after={
+                "sha256": hashlib.sha256(raw).hexdigest(),
+                "added": summary.added,
+                "unchanged": summary.unchanged,
+            },
+        )
+    return summary
