@@ -6,11 +6,11 @@ from flask_wtf import FlaskForm
 from wtforms import (
     HiddenField,
     PasswordField,
-    SelectChoice,
     SelectField,
     StringField,
     ValidationError,
 )
+from wtforms.fields import SelectChoice  # type: ignore[attr-defined]  # new in 3.3, not in stubs
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..models import ROLES

@@ -90,7 +90,7 @@ def set_active(user: User, active: bool, *, actor: str, by: User | None = None) 
     Refused: no change, disabling one's own account, disabling the last active admin.
     """
     begin_change()
-    user = db.session.get(User, user.id)  # type: ignore[assignment]
+    user = db.session.get_one(User, user.id)
     if user.active == active:
         raise Refused(f"account {user.username} is already {'active' if active else 'disabled'}")
     if not active and by is not None and by.id == user.id:
@@ -126,7 +126,7 @@ def reset_password(user: User, password: str, *, actor: str) -> User:
     problems = check_password_rules(password)
     if problems:
         raise Refused(problems)
-    user = db.session.get(User, user.id)  # type: ignore[assignment]
+    user = db.session.get_one(User, user.id)
     user.password_hash = hash_password(password)
     user.session_epoch += 1
     record("user.reset_password", actor=actor, object_type="user", object_id=user.username)

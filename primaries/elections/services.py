@@ -462,7 +462,7 @@ def import_branches(election: Election, raw: bytes, *, actor: str) -> ImportSumm
     """Add or update branches from a CSV file (header ``code,name,region,eligible``)."""
     specs = parse_branches_csv(raw)
     begin_change()
-    election = db.session.get(Election, election.id)  # type: ignore[assignment]
+    election = db.session.get_one(Election, election.id)
     existing = {
         b.code: b
         for b in db.session.scalars(select(Branch).where(Branch.election_id == election.id))
@@ -565,7 +565,7 @@ def import_sheets(
     """Import counted sheets for a round (CSV); identical sheets are no-ops, different ones
     need ``correct`` with a ``reason``."""
     begin_change()
-    election = db.session.get(Election, election.id)  # type: ignore[assignment]
+    election = db.session.get_one(Election, election.id)
     round_ = get_round(election, round_number)
     ballot = ballot_of(round_)
     specs = parse_sheets_csv(raw, [code for _, code, _ in ballot])
@@ -776,7 +776,7 @@ def _set_annulled(
     if not reason:
         what = "an annulment" if annulled else "reversing an annulment"
         raise Refused(f"reason: {what} needs a reason")
-    election = db.session.get(Election, election.id)  # type: ignore[assignment]
+    election = db.session.get_one(Election, election.id)
     round_ = get_round(election, round_number)
     branch = get_branch(election, branch_code)
     ensure_changeable(round_)
@@ -834,7 +834,7 @@ def record_lot(
 ) -> Lot:
     """Record the drawn order of candidates who are tied now."""
     begin_change()
-    election = db.session.get(Election, election.id)  # type: ignore[assignment]
+    election = db.session.get_one(Election, election.id)
     round_ = get_round(election, round_number)
     ensure_changeable(round_)
     codes = list(codes)
@@ -887,7 +887,7 @@ def open_runoff(
 ) -> Round:
     """Open the next round between the qualifiers of the last round's ``runoff`` outcome."""
     begin_change()
-    election = db.session.get(Election, election.id)  # type: ignore[assignment]
+    election = db.session.get_one(Election, election.id)
     last = get_round(election)
     if require_certified and last.status != "certified":
         raise Refused(f"round {last.number} must be certified before the runoff is opened")

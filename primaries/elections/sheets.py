@@ -77,7 +77,7 @@ def values_of(entry: SheetEntry | None) -> dict[str, Any] | None:
 
 
 def entry_round(entry: SheetEntry) -> Round:
-    return db.session.get(Round, entry.round_id)  # type: ignore[return-value]
+    return db.session.get_one(Round, entry.round_id)
 
 
 def same_numbers(a: Mapping[str, Any] | None, b: Mapping[str, Any] | None) -> bool:

@@ -142,7 +142,7 @@ def locate(slug: str, round_number: int, branch_code: str) -> SheetPlace:
     return SheetPlace(election, round_, branch, sheet_of(round_, branch, create=False))
 
 
-def _locate_statement() -> Select[Any]:
+def _locate_statement() -> Select[Election, Round, Branch, Sheet]:
     return (
         select(Election, Round, Branch, Sheet)
         .join(Round, Round.election_id == Election.id)

@@ -291,7 +291,7 @@ def correct_sheet(slug: str, number: int, branch: str) -> Page:
                 form.numbers(),
                 version=form.version_number,
                 user=me(),
-                reason=form.reason.data or "",  # type: ignore[attr-defined]
+                reason=form.reason.data or "",
             )
         except NumbersRefused as exc:
             db.session.rollback()
