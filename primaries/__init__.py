@@ -46,7 +46,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from .api.views import bp as api_bp
     from .results.views import bp as results_bp
-    from .staff.views import bp as staff_bp
+    from .staff import views as _staff_views  # noqa: F401  (the staff routes)
+    from .staff.blueprint import bp as staff_bp
 
     app.register_blueprint(results_bp)
     app.register_blueprint(staff_bp)

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from flask import abort, current_app, request
 from flask_login import current_user
+
+from .extensions import login_manager
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -34,11 +36,11 @@ def results(view: F) -> F:
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if not current_app.config.get("RESULTS_PUBLIC", True) and not current_user.is_authenticated:
-            return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
+            return login_manager.unauthorized()
         return view(*args, **kwargs)
 
     _mark(wrapper, "results")
-    return wrapper  # type: ignore[return-value]
+    return cast(F, wrapper)
 
 
 def roles(*allowed: str, read_only_for: tuple[str, ...] = ()) -> Callable[[F], F]:
@@ -52,7 +54,7 @@ def roles(*allowed: str, read_only_for: tuple[str, ...] = ()) -> Callable[[F], F
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             if not current_user.is_authenticated:
-                return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
+                return login_manager.unauthorized()
             role = current_user.role
             if role in allowed:
                 return view(*args, **kwargs)
@@ -61,7 +63,7 @@ def roles(*allowed: str, read_only_for: tuple[str, ...] = ()) -> Callable[[F], F
             abort(403)
 
         _mark(wrapper, "roles:" + ",".join(allowed + tuple(f"{r}(read)" for r in read_only_for)))
-        return wrapper  # type: ignore[return-value]
+        return cast(F, wrapper)
 
     return decorator
 

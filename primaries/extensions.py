@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, ClassVar
+
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, Table
 from sqlalchemy.orm import DeclarativeBase
 
 # One naming convention for every constraint and index, so migrations name them the same way on
@@ -21,7 +23,17 @@ NAMING_CONVENTION = {
 
 
 class Base(DeclarativeBase):
+    """The models' base class (``db.Model`` is made from it, with the same metadata).
+
+    The models subclass it rather than ``db.Model``, which type checkers cannot see through. They
+    use nothing ``db.Model`` adds (the legacy ``Model.query``, automatic table names, bind keys,
+    its ``__repr__``): each sets its ``__tablename__``, and queries go through ``db.session``.
+    """
+
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    if TYPE_CHECKING:
+        # Every model is mapped to a Table (SQLAlchemy promises only a FromClause).
+        __table__: ClassVar[Table]
 
 
 db = SQLAlchemy(model_class=Base)

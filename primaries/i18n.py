@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from babel import Locale, UnknownLocaleError
@@ -40,6 +40,8 @@ DASH = "–"
 LRM = "\u200e"  # keeps a leading sign on the left of its number in right-to-left text
 
 babel = Babel()
+
+_Number = TypeVar("_Number", int, Decimal)  # abs() of an int | Decimal would type as object
 
 
 def _chosen_language() -> str | None:
@@ -132,7 +134,7 @@ def threshold(value: str | Decimal) -> str:
     return format_decimal(Decimal(value), format="#,##0.##") + "%"
 
 
-def _with_sign(value: int | Decimal | None, pattern: str) -> str:
+def _with_sign(value: _Number | None, pattern: str) -> str:
     if value is None:
         return DASH
     text = format_decimal(abs(value), format=pattern)

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .core.roles import ROLES
 from .core.rounds import RoundAction, RoundStatus
 from .core.sheets import SheetState
-from .extensions import db
+from .extensions import Base
 from .timestamps import UTCDateTime, utcnow
 
 ROUND_STATUSES: tuple[str, ...] = tuple(RoundStatus)
@@ -66,7 +66,7 @@ def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
-class User(db.Model):
+class User(Base):
     __tablename__ = "users"
     __table_args__ = (CheckConstraint(_in("role", ROLES), name="role_known"),)
 
@@ -99,7 +99,7 @@ class User(db.Model):
         return f"<User {self.username} ({self.role})>"
 
 
-class Election(db.Model):
+class Election(Base):
     __tablename__ = "elections"
     __table_args__ = (
         CheckConstraint(
@@ -128,7 +128,7 @@ class Election(db.Model):
         return f"<Election {self.slug}>"
 
 
-class Candidate(db.Model):
+class Candidate(Base):
     __tablename__ = "candidates"
     __table_args__ = (UniqueConstraint("election_id", "code"),)
 
@@ -141,7 +141,7 @@ class Candidate(db.Model):
     election: Mapped[Election] = relationship(back_populates="candidates")
 
 
-class Branch(db.Model):
+class Branch(Base):
     __tablename__ = "branches"
     __table_args__ = (
         UniqueConstraint("election_id", "code"),
@@ -157,7 +157,7 @@ class Branch(db.Model):
     eligible: Mapped[int] = mapped_column(BigInteger)
 
 
-class Round(db.Model):
+class Round(Base):
     __tablename__ = "rounds"
     __table_args__ = (
         UniqueConstraint("election_id", "number"),
@@ -178,7 +178,7 @@ class Round(db.Model):
     ballot: Mapped[list[RoundCandidate]] = relationship(order_by="RoundCandidate.position")
 
 
-class RoundCandidate(db.Model):
+class RoundCandidate(Base):
     """A candidate on a round's ballot."""
 
     __tablename__ = "round_candidates"
@@ -190,7 +190,7 @@ class RoundCandidate(db.Model):
     candidate: Mapped[Candidate] = relationship()
 
 
-class SheetEntry(db.Model):
+class SheetEntry(Base):
     """One typing, import, decision or correction of a branch's count sheet. Never changed."""
 
     __tablename__ = "sheet_entries"
@@ -217,7 +217,7 @@ class SheetEntry(db.Model):
     user: Mapped[User | None] = relationship()
 
 
-class EntryVote(db.Model):
+class EntryVote(Base):
     """One candidate's count on one sheet entry."""
 
     __tablename__ = "entry_votes"
@@ -230,7 +230,7 @@ class EntryVote(db.Model):
     candidate: Mapped[Candidate] = relationship()
 
 
-class Sheet(db.Model):
+class Sheet(Base):
     """The current state of one branch's sheet in one round: at most one per branch and round.
 
     It counts when ``state == 'counted'`` and it is not annulled; ``counted_entry`` then holds
@@ -272,7 +272,7 @@ class Sheet(db.Model):
         return self.state == "counted" and not self.annulled
 
 
-class SheetDecision(db.Model):
+class SheetDecision(Base):
     """A supervisor's decision about a sheet's two entries: resolved or sent back. Never changed.
 
     ``first_entry_id`` and ``second_entry_id`` are the entries decided about (a send-back of a
@@ -305,7 +305,7 @@ class SheetDecision(db.Model):
     user: Mapped[User | None] = relationship()
 
 
-class RoundTotal(db.Model):
+class RoundTotal(Base):
     """The running totals of a round's counted sheets: what the tally would sum, kept current.
 
     Maintained by database triggers (migration 0002) in the same transaction as every change of
@@ -327,7 +327,7 @@ class RoundTotal(db.Model):
     invalid: Mapped[int] = mapped_column(BigInteger)
 
 
-class CandidateTotal(db.Model):
+class CandidateTotal(Base):
     """A candidate's running total of votes in a round (see :class:`RoundTotal`)."""
 
     __tablename__ = "candidate_totals"
@@ -341,7 +341,7 @@ class CandidateTotal(db.Model):
     votes: Mapped[int] = mapped_column(BigInteger)
 
 
-class Annulment(db.Model):
+class Annulment(Base):
     """An annulment of a branch's sheet for a round, or its reversal (``action='reinstate'``)."""
 
     __tablename__ = "annulments"
@@ -361,7 +361,7 @@ class Annulment(db.Model):
     user: Mapped[User | None] = relationship()
 
 
-class Lot(db.Model):
+class Lot(Base):
     """A lot drawn by the committee: the order of tied candidates' codes, most recent holds."""
 
     __tablename__ = "lots"
@@ -375,7 +375,7 @@ class Lot(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class RoundEvent(db.Model):
+class RoundEvent(Base):
     """A step in a round's life: opened, closed, reopened, certified, decertified."""
 
     __tablename__ = "round_events"
@@ -396,7 +396,7 @@ class RoundEvent(db.Model):
     user: Mapped[User | None] = relationship()
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Base):
     """One link of the tamper-evident audit chain.
 
     ``hash`` is SHA-256 over the canonical serialisation of the event and ``prev_hash``; the

@@ -44,7 +44,8 @@ def request_id_from(header: str | None) -> str:
 
 def current_request_id() -> str | None:
     if has_request_context():
-        return g.get("request_id")
+        request_id: str | None = g.get("request_id")
+        return request_id
     return None
 
 
@@ -79,13 +80,13 @@ class _RequestIdFilter(logging.Filter):
         return True
 
 
-class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+class _StderrHandler(logging.StreamHandler[TextIO]):
     """Writes to whatever ``sys.stderr`` is at the time (test runners swap it)."""
 
     def __init__(self) -> None:
         super().__init__()
 
-    @property  # type: ignore[override]
+    @property
     def stream(self) -> TextIO:
         return sys.stderr
 

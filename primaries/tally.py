@@ -16,12 +16,12 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import and_, event, func, select
 from sqlalchemy.orm import Session
 
-from .core.rules import Decision, Rules, decide, percent
+from .core.rules import Basis, Decision, Rules, decide, percent
 from .core.sheets import SheetState
 from .database import KEPT_OVER_READ_ROLLBACK
 from .extensions import db
@@ -46,7 +46,8 @@ def rules_of(election: Election) -> Rules:
     return Rules(
         threshold_percent=Decimal(election.threshold_percent),
         threshold_inclusive=election.threshold_inclusive,
-        threshold_basis=election.threshold_basis,  # type: ignore[arg-type]
+        # The column's CHECK constraint (basis_known) holds it to a Basis; Rules checks again.
+        threshold_basis=cast(Basis, election.threshold_basis),
         runoff_size=election.runoff_size,
     )
 

@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, jsonify
 from werkzeug.wrappers import Response
 
 from ..access import results
@@ -42,7 +42,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 @bp.record_once
 def _json_401(state: Any) -> None:
     # Flask-Login answers 401 (rendered as JSON under /api/) instead of redirecting API clients.
-    login_manager.blueprint_login_views["api"] = None  # type: ignore[assignment]
+    login_manager.blueprint_login_views["api"] = None
 
 
 @bp.errorhandler(NotFound)
@@ -73,7 +73,7 @@ def _round_answer(kind: str, slug: str, number: int, body: Callable[[Round], Any
             assert round_ is not None
             return bytes(jsonify(body(round_)).get_data())
 
-        return Response(cached(("json", *key), serialise), mimetype=current_app.json.mimetype)
+        return Response(cached(("json", *key), serialise), mimetype="application/json")
 
     return conditional(api_etag(kind, key[1:]), render, final=state.final, page=False)
 

@@ -29,7 +29,7 @@ class AuditFilters:
         }
 
 
-def audit_select(filters: AuditFilters) -> Select[tuple[AuditEvent]]:
+def audit_select(filters: AuditFilters) -> Select[AuditEvent]:
     stmt = select(AuditEvent)
     if filters.action:
         stmt = stmt.where(AuditEvent.action == filters.action)

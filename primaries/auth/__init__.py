@@ -17,7 +17,6 @@ def init_auth(app: Flask) -> None:
     login_manager.login_message = "Please sign in to see this page."
     login_manager.session_protection = "strong"
 
-    @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
         # The id carries the account's session epoch: a password reset, disabling or
         # "sign out everywhere" bumps it and every older session stops working.
@@ -29,6 +28,8 @@ def init_auth(app: Flask) -> None:
         if user is None or not user.active or str(user.session_epoch) != raw_epoch:
             return None
         return user
+
+    login_manager.user_loader(load_user)  # called, not a decorator: load_user stays typed
 
     from . import accounts  # noqa: F401  (registers the account pages on the blueprint)
     from .limits import init_limits

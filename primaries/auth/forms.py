@@ -6,14 +6,14 @@ from flask_wtf import FlaskForm
 from wtforms import (
     HiddenField,
     PasswordField,
-    SelectChoice,
     SelectField,
     StringField,
     ValidationError,
 )
+from wtforms.fields import SelectChoice  # type: ignore[attr-defined]  # new in 3.3, not in stubs
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..models import ROLES
+from ..core.roles import ROLES
 from .services import MIN_PASSWORD_LENGTH, USERNAME_RE
 
 ROLE_HELP = {

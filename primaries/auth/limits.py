@@ -62,7 +62,10 @@ def init_limits(app: Flask) -> Limiter:
     limiter = Limiter(key_func=get_remote_address, default_limits=[])
     limiter.init_app(app)
     app.extensions["primaries_sign_in_limiter"] = limiter  # the limits hold it only weakly
-    view = app.view_functions["auth.sign_in"]
+    from .views import sign_in
+
+    # The registered view itself, typed as the plain function it is (not any route callable).
+    assert app.view_functions["auth.sign_in"] is sign_in
     view = limiter.limit(
         lambda: current_app.config["SIGN_IN_LIMIT_PER_ACCOUNT"],
         key_func=_account_key,
@@ -70,7 +73,7 @@ def init_limits(app: Flask) -> Limiter:
         deduct_when=_failed,
         error_message=_account_message,
         scope="account",
-    )(view)
+    )(sign_in)
     view = limiter.limit(
         lambda: current_app.config["SIGN_IN_LIMIT_PER_ADDRESS"],
         key_func=_address_key,

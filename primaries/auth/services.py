@@ -10,10 +10,11 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..audit.chain import record
 from ..changes import Actor
+from ..core.roles import ROLES
 from ..database import begin_change
 from ..errors import NotFound, Refused
 from ..extensions import db
-from ..models import ROLES, User
+from ..models import User
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}\Z")
 MIN_PASSWORD_LENGTH = 8  # NIST SP 800-63B minimum
@@ -91,7 +92,7 @@ def set_active(user: User, active: bool, *, actor: Actor) -> User:
     Refused: no change, disabling one's own account, disabling the last active admin.
     """
     begin_change()
-    user = db.session.get(User, user.id)  # type: ignore[assignment]
+    user = db.session.get_one(User, user.id)
     if user.active == active:
         raise Refused(f"account {user.username} is already {'active' if active else 'disabled'}")
     if not active and actor.user_id == user.id:
@@ -127,7 +128,7 @@ def reset_password(user: User, password: str, *, actor: Actor) -> User:
     problems = check_password_rules(password)
     if problems:
         raise Refused(problems)
-    user = db.session.get(User, user.id)  # type: ignore[assignment]
+    user = db.session.get_one(User, user.id)
     user.password_hash = hash_password(password)
     user.session_epoch += 1
     record("user.reset_password", actor=actor.name, object_type="user", object_id=user.username)

@@ -50,7 +50,7 @@ class PublicStatus(StrEnum):
     PENDING = "pending"
 
 
-UNSETTLED = (SheetState.AWAITING_SECOND, SheetState.MISMATCH)
+UNSETTLED: tuple[str, ...] = (SheetState.AWAITING_SECOND, SheetState.MISMATCH)
 """States in which a sheet has entries but does not count: they block a round's certification."""
 
 STATUS_LABELS: dict[str, str] = {

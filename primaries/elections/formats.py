@@ -1159,10 +1159,13 @@ def _lazy_document(text: str, decoder: json.JSONDecoder) -> Any:
     with the same hooks as the whole-document parse, so the values are the same. Raises
     ``_NotStreamable`` at anything that is not well-formed JSON.
     """
-    scan = decoder.scan_once
+    scan: Callable[[str, int], tuple[Any, int]]
+    scan = decoder.scan_once  # type: ignore[attr-defined]  # set in JSONDecoder.__init__
 
     def skip(index: int) -> int:
-        return _WHITESPACE_RE.match(text, index).end()  # type: ignore[union-attr]
+        found = _WHITESPACE_RE.match(text, index)
+        assert found is not None  # the pattern matches the empty string too
+        return found.end()
 
     def value(index: int, path: tuple[Any, ...]) -> tuple[Any, int]:
         char = text[index : index + 1]
@@ -1175,7 +1178,7 @@ def _lazy_document(text: str, decoder: json.JSONDecoder) -> Any:
         if len(path) == 3 and path[2] == "sheets" and char == "[":
             return lazy(index)
         try:
-            return scan(text, index)  # type: ignore[no-any-return]
+            return scan(text, index)
         except (StopIteration, json.JSONDecodeError, RecursionError):
             raise _NotStreamable from None
 
@@ -1188,7 +1191,7 @@ def _lazy_document(text: str, decoder: json.JSONDecoder) -> Any:
             if text[index : index + 1] != '"':
                 raise _NotStreamable
             try:
-                key, index = json.decoder.scanstring(text, index + 1, True)  # type: ignore[attr-defined]
+                key, index = json.decoder.scanstring(text, index + 1, True)  # type: ignore[attr-defined]  # stubs omit it
             except json.JSONDecodeError:
                 raise _NotStreamable from None
             index = skip(index)
@@ -1276,7 +1279,7 @@ class _LazySheets(Sequence[SheetSpec]):
             return NotImplemented
         return len(self) == len(other) and tuple(self) == tuple(other)
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment]  # None: unhashable (mypy wants a method)
 
     def __getitem__(self, index: Any) -> Any:
         if isinstance(index, slice):

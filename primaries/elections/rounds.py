@@ -47,7 +47,7 @@ def _event(
 
 def _fresh(round_: Round) -> Round:
     begin_change()
-    return db.session.get(Round, round_.id)  # type: ignore[return-value]
+    return db.session.get_one(Round, round_.id)
 
 
 def close_round(round_: Round, *, actor: Actor, reason: str | None = None) -> None:

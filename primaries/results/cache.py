@@ -25,7 +25,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
-from flask import current_app, has_app_context
+from flask import Flask, current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -55,7 +55,8 @@ class ResultCache:
             if key in self._items:
                 self._items.move_to_end(key)
                 self.hits += 1
-                return self._items[key]  # type: ignore[no-any-return]
+                found: T = self._items[key]  # what compute() returned for this key
+                return found
             self.misses += 1
         # Computed outside the lock: two requests may compute the same version at once, which
         # is harmless (same key, same value) and better than serialising every page.
@@ -78,11 +79,11 @@ class ResultCache:
 
 def results_cache() -> ResultCache:
     """The current app's cache (one per app, so tests with fresh databases never share one)."""
-    cache = current_app.extensions.get(EXTENSION_KEY)
+    cache: ResultCache | None = current_app.extensions.get(EXTENSION_KEY)
     if cache is None:
         cache = ResultCache(int(current_app.config.get("RESULTS_CACHE_SIZE", DEFAULT_SIZE)))
         current_app.extensions[EXTENSION_KEY] = cache
-    return cache  # type: ignore[no-any-return]
+    return cache
 
 
 def cached(key: Hashable, compute: Callable[[], T]) -> T:
@@ -101,7 +102,8 @@ class Recent:
         with self._lock:
             kept = self._items.get(key)
         if kept is not None and kept[0] > now:
-            return kept[1]  # type: ignore[no-any-return]
+            found: T = kept[1]  # what compute() returned for this key
+            return found
         value = compute()
         if value is None:  # nothing found (a wrong address): not kept
             return value
@@ -116,11 +118,11 @@ class Recent:
             self._items.clear()
 
 
-def _recent_store(app: Any) -> Recent:
-    store = app.extensions.get(RECENT_KEY)
+def _recent_store(app: Flask) -> Recent:
+    store: Recent | None = app.extensions.get(RECENT_KEY)
     if store is None:
         store = app.extensions[RECENT_KEY] = Recent()
-    return store  # type: ignore[no-any-return]
+    return store
 
 
 def recent(key: Hashable, compute: Callable[[], T]) -> T:

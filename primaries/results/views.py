@@ -346,4 +346,4 @@ def _download_page(
 @bp.get("/favicon.ico")
 @public
 def favicon() -> Response:
-    return redirect(url_for("static", filename="favicon.svg"), code=301)  # type: ignore[return-value]
+    return redirect(url_for("static", filename="favicon.svg"), code=301)

@@ -8,7 +8,6 @@ and, unless told otherwise, refuse when the round accepts no change of its count
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import Select, bindparam, select
 
@@ -85,7 +84,7 @@ def locate(slug: str, round_number: int, branch_code: str) -> SheetPlace:
     return SheetPlace(election, round_, branch, sheet_of(round_.id, branch.id))
 
 
-def _locate_statement() -> Select[Any]:
+def _locate_statement() -> Select[Election, Round, Branch, Sheet]:
     return (
         select(Election, Round, Branch, Sheet)
         .join(Round, Round.election_id == Election.id)

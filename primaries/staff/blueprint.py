@@ -60,7 +60,8 @@ def staff_context() -> dict[str, Any]:
 
 def me() -> User:
     """The signed-in account itself (not Flask-Login's proxy), for the services."""
-    return current_user._get_current_object()  # type: ignore[no-any-return]
+    user: User = current_user._get_current_object()
+    return user
 
 
 def actor() -> Actor:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal, overload
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -20,12 +20,12 @@ from wtforms import (
     Field,
     HiddenField,
     RadioField,
-    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
     ValidationError,
 )
+from wtforms.fields import SelectChoice  # type: ignore[attr-defined]  # new in 3.3, not in stubs
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import TextInput
 
@@ -88,7 +88,7 @@ class VersionedForm(FlaskForm):
 
     @property
     def version_number(self) -> int:
-        return int(self.version.data)
+        return int(self.version.data or "")
 
     def hidden_problems(self) -> list[str]:
         """The problems of the hidden version field: no field shows them, the page must."""
@@ -144,6 +144,12 @@ class CorrectionForm(SheetForm):
     )
 
 
+@overload
+def sheet_form(
+    place: SheetPlace, *, correction: Literal[True], **kwargs: Any
+) -> CorrectionForm: ...
+@overload
+def sheet_form(place: SheetPlace, *, correction: bool = False, **kwargs: Any) -> SheetForm: ...
 def sheet_form(place: SheetPlace, *, correction: bool = False, **kwargs: Any) -> SheetForm:
     """The form of this sheet: Ballots cast, Invalid ballots, then one field per candidate."""
     ballot = tuple((code, name) for _, code, name in ballot_of(place.round))
@@ -198,7 +204,7 @@ def resolve_form(mismatch: Mismatch, labels: dict[str, str], **kwargs: Any) -> R
             validate_choice=False,
         )
         fields[f"paper_{key}"] = CountField(f"{labels[key]} on the paper sheet", [Optional()])
-    form_class = type("MismatchForm", (ResolveForm,), fields)
+    form_class: type[ResolveForm] = type("MismatchForm", (ResolveForm,), fields)
     form = form_class(**kwargs)
     form.keys = keys
     return form
@@ -267,7 +273,7 @@ def lot_form(tied: list[tuple[str, str]], **kwargs: Any) -> LotForm:
         )
         for i in range(1, len(tied) + 1)
     }
-    form_class = type("DrawnLotForm", (LotForm,), fields)
+    form_class: type[LotForm] = type("DrawnLotForm", (LotForm,), fields)
     form = form_class(**kwargs)
     form.places = len(tied)
     return form

@@ -46,7 +46,7 @@ class RoundHistory:
     items: list[HistoryItem]
 
 
-ENTRY_WHAT = {
+ENTRY_WHAT: dict[str, str] = {
     EntryKind.PACKAGE: "loaded with the election package",
     EntryKind.IMPORT: "imported from a sheets file",
     EntryKind.ENTRY: "entered",

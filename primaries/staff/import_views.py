@@ -30,6 +30,7 @@ def _run(import_: Any, *args: Any, **kwargs: Any) -> tuple[ImportSummary | None,
 def import_branches_page(slug: str) -> Page:
     election = election_or_404(slug)
     form = ImportBranchesForm()
+    problems: list[str]
     summary, problems, status = None, [], 200
     if form.validate_on_submit():
         raw = form.file.data.read()
@@ -55,6 +56,7 @@ def import_branches_page(slug: str) -> Page:
 def import_sheets_page(slug: str, number: int) -> Page:
     round_ = round_or_404(slug, number)
     form = ImportSheetsForm()
+    problems: list[str]
     summary, problems, status = None, [], 200
     if form.validate_on_submit():
         raw = form.file.data.read()

@@ -197,7 +197,7 @@ def awaiting_second_for(round_: Round, user: User, limit: int = 30) -> list[Bran
 
 
 def not_entered(round_: Round, limit: int = 30) -> list[Branch]:
-    stmt = _branches_with_state(round_).where(SheetStatus.EMPTY.value == EFFECTIVE_STATE)
+    stmt = _branches_with_state(round_).where(EFFECTIVE_STATE.in_([SheetStatus.EMPTY.value]))
     return [b for b, _ in db.session.execute(stmt.order_by(Branch.code).limit(limit))]
 
 

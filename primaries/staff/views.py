@@ -262,7 +262,7 @@ def correct_sheet(slug: str, number: int, branch: str) -> Page:
             correct,
             ref(slug, number, place),
             form.numbers(),
-            reason=form.reason.data or "",  # type: ignore[attr-defined]
+            reason=form.reason.data or "",
             actor=actor(),
             version=form.version_number,
         )

@@ -1,0 +1,9 @@
+from typing import Any
+
+from wtforms import FileField as _FileField
+from wtforms.validators import DataRequired
+
+class FileField(_FileField): ...
+class FileRequired(DataRequired): ...
+
+def __getattr__(name: str) -> Any: ...
