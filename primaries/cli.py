@@ -126,7 +126,7 @@ def tally_command(slug: str, round_number: int | None, as_json: bool) -> None:
 
 
 def format_result(name: str, status: str, result: dict[str, Any], threshold: Any) -> str:
-    from .core.words import describe_outcome
+    from .cli_words import describe_outcome
 
     b, t = result["branches"], result["totals"]
     label = status if status == "certified" else f"{status}; provisional"

@@ -26,6 +26,11 @@ MAX_ROUND_NUMBER = 2**31 - 1
 round, and asking the database about it would fail instead of finding nothing."""
 
 
+def is_int(value: object) -> bool:
+    """A whole number, and not a bool (which Python counts as one)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def is_slug(text: str) -> bool:
     return bool(SLUG_RE.match(text))
 

@@ -13,25 +13,19 @@ Public API:
 - :func:`reaches_threshold`: the exact threshold comparison of round 1.
 - :func:`percent`: a two-decimal, half-up percentage string from exact integers.
 
-How lots work (CONTRACT section 3): a lot is an ordering of codes recorded by the committee for a
-round. It matters only inside a group of candidates with equal votes, and only for the members
-of that group it names. For each such group, the pairwise precedences of the lots are taken
-newest lot first; within one lot, pairs are taken in the lot's order (first named against every
-later one, then the second, ...). A precedence ``a before b`` is taken only if it does not
-contradict (close a cycle with) the precedences already taken, so the most recent lot holds for
-any pair it names and a cycle among older lots cannot break anything. The group is then ordered
-topologically, remaining freedom broken by code. The first ``k`` members of a group are *decided
-by lot* when each of them precedes, through the taken precedences, every member after them.
+How lots order candidates with equal votes is :mod:`primaries.core.lots`.
 """
 
 from __future__ import annotations
 
-import heapq
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
+
+from .limits import is_int
+from .lots import LotOrder, check_lots, lot_orders
 
 __all__ = [
     "Basis",
@@ -54,10 +48,6 @@ Basis = Literal["valid", "cast"]
 
 _THRESHOLD_TEXT = re.compile(r"\d{1,3}(?:\.\d{1,2})?")
 _HUNDREDTH = Decimal("0.01")
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _check_count(name: str, value: object) -> int:
@@ -115,7 +105,7 @@ class Rules:
             raise ValueError(
                 f"threshold_basis must be 'valid' or 'cast', got {self.threshold_basis!r}"
             )
-        if not _is_int(self.runoff_size):
+        if not is_int(self.runoff_size):
             raise TypeError("runoff_size must be an int")
         if self.runoff_size < 2:
             raise ValueError(f"runoff_size must be >= 2, got {self.runoff_size}")
@@ -170,56 +160,6 @@ class Decision:
     extra: dict[str, object] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class LotOrder:
-    """How the recorded lots order one group of candidates with equal votes.
-
-    ``order``: the group's order (lots, then code). ``precedes``: for each member, the members
-    it precedes through the precedences taken from the lots (transitively closed).
-    """
-
-    order: tuple[str, ...]
-    precedes: Mapping[str, frozenset[str]]
-
-    def decides_first(self, k: int) -> bool:
-        """Whether the lots decide which members take the group's first ``k`` places.
-
-        True when each of the first ``k`` members precedes every member after them (so the
-        set of the first ``k`` is fixed by lot; their order among themselves may not be).
-        """
-        if not _is_int(k) or not 0 <= k <= len(self.order):
-            raise ValueError(f"k must be an int between 0 and {len(self.order)}, got {k!r}")
-        rest = frozenset(self.order[k:])
-        return all(rest <= self.precedes[code] for code in self.order[:k])
-
-
-def _check_lot(lot: object) -> tuple[str, ...]:
-    if isinstance(lot, str | bytes) or not isinstance(lot, Sequence):
-        raise TypeError(f"a lot must be a sequence of codes, got {lot!r}")
-    codes = tuple(lot)
-    for code in codes:
-        if not isinstance(code, str):
-            raise TypeError(f"a lot must name codes as str, got {code!r}")
-    if len(set(codes)) != len(codes):
-        raise ValueError(f"a lot names a candidate twice: {list(codes)}")
-    return codes
-
-
-def _check_lots(lots: object, ballot: Iterable[str] | None = None) -> tuple[tuple[str, ...], ...]:
-    if isinstance(lots, str | bytes) or not isinstance(lots, Sequence):
-        raise TypeError(f"lots must be a sequence of lots, got {lots!r}")
-    checked = tuple(_check_lot(lot) for lot in lots)
-    if ballot is not None:
-        on_ballot = set(ballot)
-        for lot in checked:
-            if len(lot) < 2:
-                raise ValueError(f"a lot must order at least two candidates: {list(lot)}")
-            unknown = sorted(set(lot) - on_ballot)
-            if unknown:
-                raise ValueError(f"a lot names candidates not on the ballot: {unknown}")
-    return checked
-
-
 def _check_votes(votes: object) -> dict[str, int]:
     if not isinstance(votes, Mapping):
         raise TypeError("votes must be a mapping of code -> votes")
@@ -231,45 +171,6 @@ def _check_votes(votes: object) -> dict[str, int]:
             raise ValueError(f"a candidate code must be a non-empty str, got {code!r}")
         checked[code] = _check_count(f"votes[{code!r}]", count)
     return checked
-
-
-def lot_orders(group: Iterable[str], lots: Sequence[Sequence[str]] = ()) -> LotOrder:
-    """Order one group of candidates with equal votes by the recorded lots, then by code.
-
-    ``lots`` are oldest first; codes a lot names outside ``group`` are ignored. See the module
-    docstring for the exact rule.
-    """
-    members = sorted(set(group))
-    for code in members:
-        if not isinstance(code, str):
-            raise TypeError(f"a candidate code must be a str, got {code!r}")
-    checked = _check_lots(lots)
-    reach: dict[str, set[str]] = {code: set() for code in members}
-    for lot in reversed(checked):
-        named = [code for code in lot if code in reach]
-        for i, a in enumerate(named):
-            for b in named[i + 1 :]:
-                if a in reach[b] or b in reach[a]:
-                    continue  # contradicts a newer precedence, or already implied by them
-                gained = {b} | reach[b]
-                for u in members:
-                    if u == a or a in reach[u]:
-                        reach[u] |= gained
-    ancestors = dict.fromkeys(members, 0)
-    for code in members:
-        for later in reach[code]:
-            ancestors[later] += 1
-    ready = [code for code in members if ancestors[code] == 0]
-    heapq.heapify(ready)
-    order: list[str] = []
-    while ready:
-        code = heapq.heappop(ready)
-        order.append(code)
-        for later in reach[code]:
-            ancestors[later] -= 1
-            if ancestors[later] == 0:
-                heapq.heappush(ready, later)
-    return LotOrder(order=tuple(order), precedes={code: frozenset(reach[code]) for code in members})
 
 
 def competition_ranks(votes: Mapping[str, int]) -> dict[str, int]:
@@ -302,7 +203,7 @@ def order_candidates(
 ) -> tuple[Placed, ...]:
     """Every candidate in the round's order: votes descending, equal votes by lots then code."""
     checked = _check_votes(votes)
-    return _placed(_groups(checked, _check_lots(lots, checked)))
+    return _placed(_groups(checked, check_lots(lots, checked)))
 
 
 def reaches_threshold(votes: int, *, rules: Rules, valid: int, cast: int) -> bool:
@@ -351,7 +252,7 @@ def decide(
     ballot, negative numbers, a round number below 1, a lot naming a code twice, fewer than two
     codes or a code not on the ballot.
     """
-    if not _is_int(round_number):
+    if not is_int(round_number):
         raise TypeError("round_number must be an int")
     if round_number < 1:
         raise ValueError(f"round_number must be >= 1, got {round_number}")
@@ -364,7 +265,7 @@ def decide(
         raise ValueError(f"valid ({valid}) is not the sum of the votes ({sum(checked.values())})")
     if cast < valid:
         raise ValueError(f"cast ({cast}) is less than valid ({valid})")
-    groups = _groups(checked, _check_lots(lots, checked))
+    groups = _groups(checked, check_lots(lots, checked))
     candidates = _placed(groups)
 
     if valid == 0:

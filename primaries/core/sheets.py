@@ -32,6 +32,23 @@ class SheetState(StrEnum):
     COUNTED = "counted"
 
 
+class EntryKind(StrEnum):
+    """How an entry of a sheet came to be."""
+
+    PACKAGE = "package"  # loaded with the election package
+    IMPORT = "import"  # imported from a sheets file
+    ENTRY = "entry"  # typed by a clerk (one of a blind pair, or the only one)
+    RESOLUTION = "resolution"  # a supervisor's decision on a mismatch, field by field
+    CORRECTION = "correction"  # a supervisor's correction (recount) of a counted sheet
+
+
+class DecisionKind(StrEnum):
+    """A supervisor's decision about a sheet's entries that is not itself an entry."""
+
+    RESOLVE = "resolve"  # a mismatch decided field by field (the resolution entry counts)
+    SEND_BACK = "send_back"  # the entries set aside, the sheet to be keyed again
+
+
 class SheetStatus(StrEnum):
     """What staff pages show: the state, or ``annulled`` when the sheet is annulled."""
 

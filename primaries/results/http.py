@@ -36,7 +36,7 @@ _BUILD_SOURCES = (
     "primaries/translations",
     "primaries/results",
     "primaries/i18n.py",
-    "primaries/core/words.py",
+    "primaries/cli_words.py",
 )
 
 

@@ -1,6 +1,6 @@
 """Outcomes, states and round names in the reader's language (English or Hebrew).
 
-The command line keeps its own English sentence (:mod:`primaries.core.words`); these are the
+The command line keeps its own English sentence (:mod:`primaries.cli_words`); these are the
 pages' sentences. They are careful about what is known: "won" only once the round is
 certified, "provisionally" while it is complete but not certified, "so far" with the number of
 branches reported while it is not complete.

@@ -1,0 +1,40 @@
+"""The data model: elections, their candidates, branches and rounds; sheets and their history;
+annulments, lots, the life of a round; accounts; and the audit chain.
+
+Nothing that records what somebody did is updated or deleted: every entry of a sheet is a new
+``SheetEntry`` row, every annulment and reinstatement a new ``Annulment`` row, every decision a
+``SheetDecision`` row, every close, certification and decertification a new ``RoundEvent`` row.
+``Sheet`` is the current state of one branch in one round and points at the entries that made it.
+
+One module per part of the domain; everything is importable from here.
+"""
+
+from __future__ import annotations
+
+from ..core.sheets import DecisionKind, EntryKind
+from .accounts import User
+from .audit import AuditEvent
+from .elections import Branch, Candidate, Election, Lot, Round, RoundCandidate, RoundEvent
+from .sheets import Annulment, EntryVote, Sheet, SheetDecision, SheetEntry
+from .totals import CandidateTotal, RoundTotal
+
+__all__ = [
+    "Annulment",
+    "AuditEvent",
+    "Branch",
+    "Candidate",
+    "CandidateTotal",
+    "DecisionKind",
+    "Election",
+    "EntryKind",
+    "EntryVote",
+    "Lot",
+    "Round",
+    "RoundCandidate",
+    "RoundEvent",
+    "RoundTotal",
+    "Sheet",
+    "SheetDecision",
+    "SheetEntry",
+    "User",
+]

@@ -1,0 +1,158 @@
+"""Elections, their candidates, branches and rounds; a round's ballot, its life (events) and
+the committee's lots."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..core.rounds import RoundAction, RoundStatus
+from ..extensions import Base
+from ..timestamps import UTCDateTime, utcnow
+from .columns import one_of
+
+if TYPE_CHECKING:
+    from .accounts import User
+
+
+class Election(Base):
+    __tablename__ = "elections"
+    __table_args__ = (
+        CheckConstraint(
+            "threshold_percent >= 0 AND threshold_percent <= 100", name="threshold_range"
+        ),
+        CheckConstraint(one_of("threshold_basis", ("valid", "cast")), name="basis_known"),
+        CheckConstraint("runoff_size >= 2", name="runoff_size_min"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    threshold_percent: Mapped[Decimal] = mapped_column(Numeric(5, 2, asdecimal=True))
+    threshold_inclusive: Mapped[bool] = mapped_column(Boolean)
+    threshold_basis: Mapped[str] = mapped_column(String(8))
+    runoff_size: Mapped[int] = mapped_column(Integer)
+    double_entry: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    candidates: Mapped[list[Candidate]] = relationship(
+        back_populates="election", order_by="Candidate.position"
+    )
+    rounds: Mapped[list[Round]] = relationship(back_populates="election", order_by="Round.number")
+
+    def __repr__(self) -> str:
+        return f"<Election {self.slug}>"
+
+
+class Candidate(Base):
+    __tablename__ = "candidates"
+    __table_args__ = (UniqueConstraint("election_id", "code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    election_id: Mapped[int] = mapped_column(ForeignKey("elections.id"))
+    code: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(Integer)
+
+    election: Mapped[Election] = relationship(back_populates="candidates")
+
+
+class Branch(Base):
+    __tablename__ = "branches"
+    __table_args__ = (
+        UniqueConstraint("election_id", "code"),
+        CheckConstraint("eligible >= 0", name="eligible_nonnegative"),
+        Index("ix_branches_election_region", "election_id", "region"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    election_id: Mapped[int] = mapped_column(ForeignKey("elections.id"))
+    code: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(Text)
+    region: Mapped[str | None] = mapped_column(Text)
+    eligible: Mapped[int] = mapped_column(BigInteger)
+
+
+class Round(Base):
+    __tablename__ = "rounds"
+    __table_args__ = (
+        UniqueConstraint("election_id", "number"),
+        CheckConstraint("number >= 1", name="number_positive"),
+        CheckConstraint(one_of("status", tuple(RoundStatus)), name="status_known"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    election_id: Mapped[int] = mapped_column(ForeignKey("elections.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    held_on: Mapped[dt.date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default=RoundStatus.OPEN.value)
+    # Bumped by every change that can change this round's result: the key of caches and ETags.
+    data_version: Mapped[int] = mapped_column(BigInteger, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    election: Mapped[Election] = relationship(back_populates="rounds")
+    ballot: Mapped[list[RoundCandidate]] = relationship(order_by="RoundCandidate.position")
+
+
+class RoundCandidate(Base):
+    """A candidate on a round's ballot."""
+
+    __tablename__ = "round_candidates"
+
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+
+    candidate: Mapped[Candidate] = relationship()
+
+
+class RoundEvent(Base):
+    """A step in a round's life: opened, closed, reopened, certified, decertified."""
+
+    __tablename__ = "round_events"
+    __table_args__ = (
+        CheckConstraint(one_of("action", tuple(RoundAction)), name="action_known"),
+        Index("ix_round_events_round", "round_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"))
+    action: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    result_sha256: Mapped[str | None] = mapped_column(String(64))
+    audit_head: Mapped[str | None] = mapped_column(String(64))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User | None] = relationship()
+
+
+class Lot(Base):
+    """A lot drawn by the committee: the order of tied candidates' codes, most recent holds."""
+
+    __tablename__ = "lots"
+    __table_args__ = (Index("ix_lots_round", "round_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"))
+    codes: Mapped[list[str]] = mapped_column(JSON)
+    note: Mapped[str | None] = mapped_column(Text)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
