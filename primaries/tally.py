@@ -7,6 +7,9 @@ whatever the number of branches (the sums in one statement, so that they come fr
 of the database, and the lots), then hands the sums to :func:`primaries.core.rules.decide`.
 :func:`recount_of` sums the same numbers from the sheets themselves (GROUP BY over the counted
 sheets): the full recount that the running totals must always agree with.
+
+An election's rules are read from its row here too: :func:`rules_of` for the core's decision,
+:func:`rules_dict` for the contract's JSON (section 2: the API, the pages and the package).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from sqlalchemy import and_, event, func, select
 from sqlalchemy.orm import Session
 
 from .core.rules import Decision, Rules, decide, percent
+from .core.sheets import SheetState
 from .database import KEPT_OVER_READ_ROLLBACK
 from .extensions import db
 from .models import (
@@ -35,16 +39,30 @@ from .models import (
     SheetEntry,
 )
 
-COUNTS = and_(Sheet.state == "counted", Sheet.annulled.is_(False))
+COUNTS = and_(Sheet.state == SheetState.COUNTED, Sheet.annulled.is_(False))
+"""The sheets that count: counted and not annulled."""
 
 
 def rules_of(election: Election) -> Rules:
+    """The election's rules as the core decides with them."""
     return Rules(
         threshold_percent=Decimal(election.threshold_percent),
         threshold_inclusive=election.threshold_inclusive,
         threshold_basis=election.threshold_basis,  # type: ignore[arg-type]
         runoff_size=election.runoff_size,
     )
+
+
+def rules_dict(election: Election) -> dict[str, Any]:
+    """The election's rules as the contract writes them (section 2): the threshold as a string
+    without trailing zeros (``"40"``, ``"33.5"``)."""
+    return {
+        "threshold_percent": format(election.threshold_percent.normalize(), "f"),
+        "threshold_inclusive": election.threshold_inclusive,
+        "threshold_basis": election.threshold_basis,
+        "runoff_size": election.runoff_size,
+        "double_entry": election.double_entry,
+    }
 
 
 @dataclass(frozen=True)

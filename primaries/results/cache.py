@@ -82,7 +82,7 @@ def results_cache() -> ResultCache:
     if cache is None:
         cache = ResultCache(int(current_app.config.get("RESULTS_CACHE_SIZE", DEFAULT_SIZE)))
         current_app.extensions[EXTENSION_KEY] = cache
-    return cache  # type: ignore[no-any-return]
+    return cache
 
 
 def cached(key: Hashable, compute: Callable[[], T]) -> T:
