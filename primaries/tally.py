@@ -7,13 +7,13 @@ whatever the number of branches (the sums in one statement, so that they come fr
 of the database, and the lots), then hands the sums to :func:`primaries.core.rules.decide`.
 :func:`recount_of` sums the same numbers from the sheets themselves (GROUP BY over the counted
 sheets): the full recount that the running totals must always agree with.
+
+An election's rules are read from its row here too: :func:`rules_of` for the core's decision,
+:func:`rules_dict` for the contract's JSON (section 2: the API, the pages and the package).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, cast
@@ -40,9 +40,11 @@ from .models import (
 )
 
 COUNTS = and_(Sheet.state == SheetState.COUNTED, Sheet.annulled.is_(False))
+"""The sheets that count: counted and not annulled."""
 
 
 def rules_of(election: Election) -> Rules:
+    """The election's rules as the core decides with them."""
     return Rules(
         threshold_percent=Decimal(election.threshold_percent),
         threshold_inclusive=election.threshold_inclusive,
@@ -53,7 +55,8 @@ def rules_of(election: Election) -> Rules:
 
 
 def rules_dict(election: Election) -> dict[str, Any]:
-    """The election's rules as the contract writes them (section 2)."""
+    """The election's rules as the contract writes them (section 2): the threshold as a string
+    without trailing zeros (``"40"``, ``"33.5"``)."""
     return {
         "threshold_percent": format(election.threshold_percent.normalize(), "f"),
         "threshold_inclusive": election.threshold_inclusive,
@@ -61,12 +64,6 @@ def rules_dict(election: Election) -> dict[str, Any]:
         "runoff_size": election.runoff_size,
         "double_entry": election.double_entry,
     }
-
-
-def result_digest(result: Mapping[str, Any]) -> str:
-    """The SHA-256 of a result JSON in canonical form: what a certificate certifies."""
-    canonical = json.dumps(result, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
-"""``/api/v1``: the public JSON API. Every answer is read-only and computed by the services.
+"""``/api/v1``: the public JSON API (CONTRACT section 7). Every answer is read-only: the
+documents come from :mod:`primaries.results.documents`, cached per data version.
 
 Every answer carries a strong ETag derived from the data versions it depends on and honours
-``If-None-Match`` with 304 (see :mod:`primaries.results.http`); results are cached per data
+``If-None-Match`` with 304 (see :mod:`primaries.results.etags`); results are cached per data
 version, so polling clients cost two small queries while nothing changes. When
 ``RESULTS_PUBLIC`` is off, an anonymous request gets 401 with a JSON body (not a redirect to the
 sign-in page).
@@ -23,15 +24,14 @@ from ..errors import NotFound
 from ..extensions import db, login_manager
 from ..models import Round
 from ..results.cache import cached
-from ..results.http import api_etag, conditional
-from ..results.queries import (
+from ..results.documents import branches_of, election_detail, elections_summary, result_of
+from ..results.etags import api_etag, conditional
+from ..results.versions import (
     RoundState,
-    branches_of,
-    election_detail,
+    all_final,
     election_versions,
-    elections_summary,
-    result_of,
     round_state,
+    site_final,
     site_versions,
 )
 from .openapi import openapi_document
@@ -82,11 +82,10 @@ def _round_answer(kind: str, slug: str, number: int, body: Callable[[Round], Any
 @results
 def elections() -> Response:
     versions = site_versions()
-    final = all(status == "certified" for _, round_id, _, status in versions if round_id)
     return conditional(
         api_etag("elections", versions),
         lambda: jsonify({"elections": elections_summary()}),
-        final=final,
+        final=site_final(versions),
         page=False,
     )
 
@@ -99,7 +98,7 @@ def election(slug: str) -> Response:
     return conditional(
         api_etag(f"election:{election.id}", versions),
         lambda: jsonify(election_detail(election)),
-        final=all(v.status == "certified" or v is not versions[-1] for v in versions),
+        final=all_final(versions),
         page=False,
     )
 

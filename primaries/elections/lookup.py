@@ -12,7 +12,7 @@ from ..core import rounds as round_rules
 from ..core.limits import is_branch_code, is_round_number, is_slug
 from ..errors import NotFound, Refused
 from ..extensions import db
-from ..models import Branch, Election, Round, RoundEvent
+from ..models import Branch, Election, Round
 
 
 def get_election(slug: str) -> Election:
@@ -81,17 +81,3 @@ def ensure_changeable(round_: Round, *, entry: bool = False) -> None:
     reason = entry_stop_reason(round_) if entry else lock_reason(round_)
     if reason:
         raise Refused(reason)
-
-
-def current_certificate(round_: Round) -> RoundEvent | None:
-    """The certificate of a certified round (its latest ``certify`` event), else None."""
-    if round_.status != round_rules.RoundStatus.CERTIFIED:
-        return None
-    return db.session.scalar(
-        select(RoundEvent)
-        .where(
-            RoundEvent.round_id == round_.id, RoundEvent.action == round_rules.RoundAction.CERTIFY
-        )
-        .order_by(RoundEvent.id.desc())
-        .limit(1)
-    )

@@ -12,7 +12,8 @@ from ..database import begin_change
 from ..errors import Refused
 from ..extensions import db
 from ..models import Round, RoundEvent, Sheet
-from ..tally import decision_of, result_digest, round_result, sums_of
+from ..results.certificates import result_digest
+from ..tally import decision_of, round_result, sums_of
 from .lookup import has_later_round
 from .versions import bump_version
 

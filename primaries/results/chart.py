@@ -2,9 +2,9 @@
 
 One horizontal bar per candidate, in the result's order, its length the candidate's share of
 valid votes; in round 1 a dashed line marks the threshold. Coordinates are computed here with
-exact decimals and handed to ``templates/results/_chart.html`` as attribute strings (SVG
-attributes, never ``style``: the Content-Security-Policy forbids inline styles). For a
-right-to-left page the chart is mirrored: bars grow from the right.
+exact decimals and handed to the ``chart`` macro of ``templates/results/_macros.html`` as
+attribute strings (SVG attributes, never ``style``: the Content-Security-Policy forbids inline
+styles). For a right-to-left page the chart is mirrored: bars grow from the right.
 """
 
 from __future__ import annotations

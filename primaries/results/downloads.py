@@ -1,10 +1,10 @@
 """The downloads of a round and an election: per-branch CSV and NIST SP 1500-100 ERR JSON.
 
-(The result JSON and the branches JSON are the API's answers; the election package is
-``export_package``.)
+(The result JSON and the branches JSON are the API's answers, :mod:`.documents`; the election
+package is :mod:`.package`.)
 
-CSV cells that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, a
-tab or a carriage return) get a leading apostrophe: a branch named ``=HYPERLINK(...)`` stays text.
+CSV cells that a spreadsheet would run as a formula get a leading apostrophe
+(:func:`primaries.core.text.spreadsheet_cell`): a branch named ``=HYPERLINK(...)`` stays text.
 Numbers are written as plain integers, so they are never touched.
 
 The ERR (Election Results Reporting common data format, version 2, JSON) report is a reasonable
@@ -27,19 +27,14 @@ from typing import Any
 
 from flask import current_app
 
+from ..core.sheets import PublicStatus
+from ..core.text import spreadsheet_cell
 from ..models import Election
 from ..timestamps import utcnow
 from .cache import cached
-from .queries import BranchRow, RegionRow, RoundView, ballot, branch_rows, region_rows
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: object) -> object:
-    """Neutralise a text cell a spreadsheet would evaluate; numbers and None pass unchanged."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+from .overview import RoundView
+from .regions import RegionRow, region_rows
+from .rows import BranchRow, ballot, branch_rows
 
 
 def branches_csv(view: RoundView) -> str:
@@ -66,9 +61,9 @@ def branches_csv(view: RoundView) -> str:
         counted = row.counted
         writer.writerow(
             [
-                safe_cell(row.code),
-                safe_cell(row.name),
-                safe_cell(row.region or ""),
+                spreadsheet_cell(row.code),
+                spreadsheet_cell(row.name),
+                spreadsheet_cell(row.region or ""),
                 row.eligible,
                 row.status,
                 row.ballots_cast if counted else "",
@@ -76,7 +71,7 @@ def branches_csv(view: RoundView) -> str:
                 row.valid if counted else "",
                 row.turnout or "" if counted else "",
                 *[row.votes.get(code, 0) if counted else "" for code in codes],
-                safe_cell(row.reason or ""),
+                spreadsheet_cell(row.reason or ""),
             ]
         )
     return out.getvalue()
@@ -182,6 +177,7 @@ def _err_report(election: Election, view: RoundView) -> dict[str, Any]:
             }
         )
     for row in rows:
+        reported = row.status != PublicStatus.PENDING
         unit: dict[str, Any] = {
             "@type": "ElectionResults.ReportingUnit",
             "@id": _id("gpu-branch", row.code),
@@ -193,7 +189,7 @@ def _err_report(election: Election, view: RoundView) -> dict[str, Any]:
                 {
                     "@type": "ElectionResults.CountStatus",
                     "Type": "total",
-                    "Status": "completed" if row.status != "pending" else "not-processed",
+                    "Status": "completed" if reported else "not-processed",
                 }
             ],
         }

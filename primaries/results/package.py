@@ -1,5 +1,9 @@
-"""The election package of an election as it stands (CONTRACT section 5): the download, and
-``primaries export``. Loading it elsewhere gives the same tallies."""
+"""The election package (CONTRACT section 5): the whole election in one JSON document.
+
+Loading an exported package into an empty database gives the same tallies: every branch, every
+round with its ballot (for runoffs), its lots and every counted or annulled sheet. The package is
+a read of the election as it stands; the pages' download and ``primaries export`` both write it.
+"""
 
 from __future__ import annotations
 
@@ -21,46 +25,12 @@ def export_package(election: Election) -> dict[str, Any]:
         select(Branch).where(Branch.election_id == election.id).order_by(Branch.id)
     ).all()
     code_of_branch = {b.id: b.code for b in branches}
-    rounds = []
-    for round_ in db.session.scalars(
-        select(Round).where(Round.election_id == election.id).order_by(Round.number)
-    ):
-        ballot = ballot_of(round_)
-        votes_of = counted_votes_by_entry(round_)
-        sheets: list[dict[str, Any]] = []
-        for sheet, entry in db.session.execute(
-            select(Sheet, SheetEntry)
-            .outerjoin(SheetEntry, SheetEntry.id == Sheet.counted_entry_id)
-            .where(Sheet.round_id == round_.id)
-            .order_by(Sheet.branch_id)
-        ):
-            code = code_of_branch[sheet.branch_id]
-            if sheet.annulled:
-                sheets.append({"branch": code, "annulled": True, "reason": sheet.annul_reason})
-            elif sheet.state == SheetState.COUNTED and entry is not None:
-                counted = votes_of.get(entry.id, {})
-                sheets.append(
-                    {
-                        "branch": code,
-                        "ballots_cast": entry.ballots_cast,
-                        "invalid": entry.invalid,
-                        "votes": {c: counted.get(c, 0) for _, c, _ in ballot},
-                    }
-                )
-        round_dict: dict[str, Any] = {"number": round_.number}
-        if round_.held_on:
-            round_dict["held_on"] = round_.held_on.isoformat()
-        if round_.number > 1:
-            round_dict["candidates"] = [code for _, code, _ in ballot]
-        lots = db.session.execute(
-            select(Lot.codes, Lot.note).where(Lot.round_id == round_.id).order_by(Lot.id)
-        ).all()
-        if lots:
-            round_dict["lots"] = [
-                {"order": list(codes), **({"note": note} if note else {})} for codes, note in lots
-            ]
-        round_dict["sheets"] = sheets
-        rounds.append(round_dict)
+    rounds = [
+        _round(round_, code_of_branch)
+        for round_ in db.session.scalars(
+            select(Round).where(Round.election_id == election.id).order_by(Round.number)
+        )
+    ]
     return {
         "format": FORMAT,
         "election": {
@@ -75,3 +45,43 @@ def export_package(election: Election) -> dict[str, Any]:
         },
         "rounds": rounds,
     }
+
+
+def _round(round_: Round, code_of_branch: dict[int, str]) -> dict[str, Any]:
+    """One round of the package: number, date, ballot (after round 1), lots and sheets."""
+    ballot = ballot_of(round_)
+    votes_of = counted_votes_by_entry(round_)
+    sheets: list[dict[str, Any]] = []
+    for sheet, entry in db.session.execute(
+        select(Sheet, SheetEntry)
+        .outerjoin(SheetEntry, SheetEntry.id == Sheet.counted_entry_id)
+        .where(Sheet.round_id == round_.id)
+        .order_by(Sheet.branch_id)
+    ):
+        code = code_of_branch[sheet.branch_id]
+        if sheet.annulled:
+            sheets.append({"branch": code, "annulled": True, "reason": sheet.annul_reason})
+        elif sheet.state == SheetState.COUNTED and entry is not None:
+            counted = votes_of.get(entry.id, {})
+            sheets.append(
+                {
+                    "branch": code,
+                    "ballots_cast": entry.ballots_cast,
+                    "invalid": entry.invalid,
+                    "votes": {c: counted.get(c, 0) for _, c, _ in ballot},
+                }
+            )
+    round_dict: dict[str, Any] = {"number": round_.number}
+    if round_.held_on:
+        round_dict["held_on"] = round_.held_on.isoformat()
+    if round_.number > 1:
+        round_dict["candidates"] = [code for _, code, _ in ballot]
+    lots = db.session.execute(
+        select(Lot.codes, Lot.note).where(Lot.round_id == round_.id).order_by(Lot.id)
+    ).all()
+    if lots:
+        round_dict["lots"] = [
+            {"order": list(codes), **({"note": note} if note else {})} for codes, note in lots
+        ]
+    round_dict["sheets"] = sheets
+    return round_dict

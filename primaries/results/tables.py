@@ -5,7 +5,7 @@ annulled branches; ``?region=`` keeps one region; ``?sort=`` is one of :data:`SO
 ``votes-CODE`` for a candidate, ``?dir=asc|desc``; ``?page=`` and ``?per=`` page it. Anything
 else, or a value out of range, falls back to the default: a hand-typed address never errors.
 
-The rows come from the cache of the round's data version (:func:`queries.branch_rows`), so
+The rows come from the cache of the round's data version (:func:`.rows.branch_rows`), so
 searching and sorting never reach the database: no text from the address ever gets near SQL.
 """
 
@@ -16,12 +16,13 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
 
-from .queries import BranchRow
+from ..core.sheets import PublicStatus
+from .rows import BranchRow
 
 SORT_KEYS = ("code", "name", "region", "eligible", "cast", "turnout", "leader", "status")
 PER_PAGE = (25, 50, 100, 500)
 DEFAULT_PER = 50
-STATUSES = ("counted", "pending", "annulled")
+STATUSES = (PublicStatus.COUNTED, PublicStatus.PENDING, PublicStatus.ANNULLED)
 MAX_QUERY = 100
 
 

@@ -4,8 +4,9 @@ Pages: the elections (``/``), an election, a round's result (chart, table, total
 regions), a round's branches (searchable, sortable, paged), a branch across rounds, a runoff
 compared with the round before. Downloads: a round's per-branch CSV and NIST ERR JSON, an
 election's package. Views are thin: they find what is asked for, let :mod:`.http` answer 304
-when the reader is up to date, and otherwise hand what :mod:`.queries` computed (cached per data
-version) to a template.
+when the reader is up to date (:mod:`.versions`), and otherwise hand what the read side computed
+(:mod:`.overview`, :mod:`.rows`, :mod:`.regions`, :mod:`.compare`, :mod:`.downloads`,
+:mod:`.package`; cached per data version) to a template.
 """
 
 from __future__ import annotations
@@ -27,36 +28,27 @@ from ..i18n import clock, text_direction
 from ..models import Election
 from ..timestamps import utcnow
 from . import words
-from .cache import EXTENSION_KEY, ResultCache, cached
+from .cache import cached
 from .chart import bar_chart
+from .compare import branch_history, compare_rounds
 from .downloads import branches_csv, err_report
-from .http import api_etag, conditional, page_etag, shareable_page
+from .etags import api_etag, conditional, page_etag, shareable_page
+from .overview import ElectionOverview, RoundView, all_elections, election_overview
 from .package import export_package
-from .queries import (
-    RoundVersion,
-    RoundView,
-    all_elections,
-    ballot,
-    branch_history,
-    branch_rows,
-    compare_rounds,
-    election_overview,
+from .regions import region_rows
+from .rows import ballot, branch_rows
+from .tables import PER_PAGE, STATUSES, branch_table, parse_query
+from .versions import (
+    all_final,
     election_versions,
-    region_rows,
+    site_final,
     site_versions,
     versions_by_slug,
 )
-from .tables import PER_PAGE, STATUSES, branch_table, parse_query
 
 bp = Blueprint("results", __name__)
 
 POLL_SECONDS = 15
-
-
-@bp.record_once
-def _create_cache(state: Any) -> None:
-    size = int(state.app.config.get("RESULTS_CACHE_SIZE", 512))
-    state.app.extensions.setdefault(EXTENSION_KEY, ResultCache(size))
 
 
 @bp.errorhandler(NotFound)
@@ -70,6 +62,7 @@ def results_helpers() -> dict[str, Any]:
         "round_title": words.round_title,
         "state_label": words.state_label,
         "status_label": words.status_label,
+        "branch_status_label": words.branch_status_label,
         "progress_text": words.progress_text,
         "outcome_sentence": words.outcome_sentence,
     }
@@ -79,29 +72,25 @@ def results_helpers() -> dict[str, Any]:
 # helpers
 
 
-def _final(versions: tuple[RoundVersion, ...], number: int | None = None) -> bool:
-    """Are the rounds shown final (certified, or followed by a later round)?"""
-    last = versions[-1].number if versions else 0
-    shown = [v for v in versions if number is None or v.number == number]
-    return all(v.status == "certified" or v.number < last for v in shown)
+def _no_round(number: int) -> NotFound:
+    return NotFound(_("There is no round %(number)s in this election.", number=number))
 
 
-def _round_view(slug: str, number: int) -> tuple[Any, RoundView, tuple[RoundVersion, ...]]:
-    election = get_election(slug)
-    versions = election_versions(election)
-    if number not in {v.number for v in versions}:
-        raise NotFound(_("There is no round %(number)s in this election.", number=number))
-    overview = election_overview(election)
-    view = next(v for v in overview.rounds if v.number == number)
-    return overview, view, versions
+def _round_view(slug: str, number: int) -> tuple[ElectionOverview, RoundView]:
+    """The election's overview and round ``number`` in it (NotFound: no such round)."""
+    overview = election_overview(get_election(slug))
+    view = next((v for v in overview.rounds if v.number == number), None)
+    if view is None:
+        raise _no_round(number)
+    return overview, view
 
 
 def _page(slug: str, number: int | None, render: Callable[[], str]) -> Response:
     versions = versions_by_slug(slug) or election_versions(get_election(slug))
     if number is not None and number not in {v.number for v in versions}:
-        raise NotFound(_("There is no round %(number)s in this election.", number=number))
+        raise _no_round(number)
     etag = page_etag(versions)
-    return conditional(etag, _kept(etag, render), final=_final(versions, number), page=True)
+    return conditional(etag, _kept(etag, render), final=all_final(versions, number), page=True)
 
 
 _NOW = "primaries.results_now"
@@ -171,9 +160,8 @@ def index() -> Response:
         return render_template("results/index.html", elections=all_elections(), words=words)
 
     versions = site_versions()
-    final = all(status == "certified" for _, round_id, _, status in versions if round_id)
     etag = page_etag(versions)
-    return conditional(etag, _kept(etag, render), final=final, page=True)
+    return conditional(etag, _kept(etag, render), final=site_final(versions), page=True)
 
 
 @bp.get("/elections/<slug>")
@@ -190,7 +178,7 @@ def election(slug: str) -> Response:
 @results
 def round_page(slug: str, number: int) -> Response:
     def render() -> str:
-        overview, view, _versions = _round_view(slug, number)
+        overview, view = _round_view(slug, number)
         threshold = overview.rules["threshold_percent"] if number == 1 else None
         return render_template(
             "results/round.html",
@@ -218,7 +206,7 @@ def round_page(slug: str, number: int) -> Response:
 @results
 def branches_page(slug: str, number: int) -> Response:
     def render() -> str:
-        overview, view, _versions = _round_view(slug, number)
+        overview, view = _round_view(slug, number)
         codes = [code for code, _ in ballot(view.round)]
         query = parse_query(request.args, codes)
         rows = branch_rows(view.round)
@@ -245,7 +233,7 @@ def branches_page(slug: str, number: int) -> Response:
 @results
 def compare_page(slug: str, number: int) -> Response:
     def render() -> str:
-        overview, view, _versions = _round_view(slug, number)
+        overview, view = _round_view(slug, number)
         if number < 2:
             raise NotFound(_("Round 1 has no round before it to compare with."))
         earlier = next(v for v in overview.rounds if v.number == number - 1)
@@ -292,7 +280,7 @@ def branch_page(slug: str, code: str) -> Response:
 @results
 def branches_csv_download(slug: str, number: int) -> Response:
     def render() -> Response:
-        _overview, view, _versions = _round_view(slug, number)
+        _overview, view = _round_view(slug, number)
         return _download(
             branches_csv(view), "text/csv; charset=utf-8", f"{slug}-round-{number}-branches.csv"
         )
@@ -304,7 +292,7 @@ def branches_csv_download(slug: str, number: int) -> Response:
 @results
 def err_download(slug: str, number: int) -> Response:
     def render() -> Response:
-        overview, view, _versions = _round_view(slug, number)
+        overview, view = _round_view(slug, number)
         report = err_report(overview.election, view)
         return _download(
             json.dumps(report, ensure_ascii=False, indent=1),
@@ -338,9 +326,9 @@ def _download_page(
     election = get_election(slug)
     versions = election_versions(election)
     if number is not None and number not in {v.number for v in versions}:
-        raise NotFound(_("There is no round %(number)s in this election.", number=number))
+        raise _no_round(number)
     etag = api_etag(request.path, versions)
-    return conditional(etag, render, final=_final(versions, number), page=False)
+    return conditional(etag, render, final=all_final(versions, number), page=False)
 
 
 @bp.get("/favicon.ico")

@@ -1,4 +1,4 @@
-"""Outcomes, states and round names in the reader's language (English or Hebrew).
+"""Outcomes, states, statuses and round names in the reader's language (English or Hebrew).
 
 The command line keeps its own English sentence (:mod:`primaries.cli_words`); these are the
 pages' sentences. They are careful about what is known: "won" only once the round is
@@ -16,8 +16,9 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from ..core.sheets import PublicStatus
 from ..i18n import long_date, number, threshold
-from .queries import ElectionOverview, RoundView
+from .overview import ElectionOverview, RoundView
 
 
 def names_list(names: Sequence[str]) -> str:
@@ -49,6 +50,16 @@ def state_label(state: str) -> str:
 
 def status_label(view: RoundView) -> str:
     return _("Certified result") if view.certified else _("Provisional result")
+
+
+def branch_status_label(status: str) -> str:
+    """A branch's public status (counted, pending, annulled) as the tables name it."""
+    labels: dict[str, str] = {
+        PublicStatus.COUNTED: _("Counted"),
+        PublicStatus.PENDING: _("Not yet reported"),
+        PublicStatus.ANNULLED: _("Annulled"),
+    }
+    return labels.get(status, status)
 
 
 def progress_text(result: Mapping[str, Any]) -> str:
@@ -89,7 +100,6 @@ def outcome_sentence(view: RoundView, rules: Mapping[str, Any]) -> str:
     branches = result["branches"]
     reported = number(int(branches["counted"]) + int(branches["annulled"]))
     total = number(int(branches["total"]))
-    done = view.certified or view.next_round is not None
     complete = bool(result["complete"])
     t = _threshold_phrase(rules)
 
@@ -138,7 +148,7 @@ def outcome_sentence(view: RoundView, rules: Mapping[str, Any]) -> str:
         )
     # runoff
     qualifiers = names_list([names.get(c, c) for c in outcome["qualifiers"]])
-    if done:
+    if view.final:
         held_on = view.next_round.held_on if view.next_round is not None else None
         if held_on is not None:
             return _(

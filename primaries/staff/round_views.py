@@ -13,13 +13,7 @@ from ..access import roles
 from ..changes import attempt
 from ..core.roles import ADMIN
 from ..core.rounds import RoundStatus
-from ..elections.lookup import (
-    current_certificate,
-    get_branch,
-    get_round,
-    has_later_round,
-    lock_reason,
-)
+from ..elections.lookup import get_branch, get_round, has_later_round, lock_reason
 from ..elections.lots import record_lot
 from ..elections.rounds import (
     certification_blockers,
@@ -30,6 +24,7 @@ from ..elections.rounds import (
 )
 from ..elections.runoff import open_runoff
 from ..errors import NotFound
+from ..results.certificates import current_certificate
 from ..tally import round_result
 from .blueprint import COUNT, READ, actor, bp, election_or_404, round_or_404
 from .forms import (

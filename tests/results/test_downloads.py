@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient, FlaskCliRunner
 
-from primaries.results.downloads import safe_cell
+from primaries.core.text import spreadsheet_cell
 from tests.conftest import small_package
 from tests.results.conftest import tally
 
@@ -58,13 +58,14 @@ def test_branches_csv_agrees_with_the_api_and_the_tally(
         ("-1", "'-1"),
         ("@SUM(A1)", "'@SUM(A1)"),
         ("\tTab", "'\tTab"),
+        ("\nrow", "'\nrow"),
         ("Tel Aviv - Center", "Tel Aviv - Center"),
         (12, 12),
         ("", ""),
     ],
 )
 def test_formula_cells_are_neutralised(value: object, expected: object) -> None:
-    assert safe_cell(value) == expected
+    assert spreadsheet_cell(value) == expected
 
 
 def test_csv_neutralises_formula_names(

@@ -123,7 +123,7 @@ def test_round_page_shows_regions_and_links(client: FlaskClient, demo: str) -> N
 
 def test_region_sums_add_up_to_the_tally(app: Flask, runner: FlaskCliRunner, demo: str) -> None:
     from primaries.elections.lookup import get_election, get_round
-    from primaries.results.queries import region_rows
+    from primaries.results.regions import region_rows
 
     for number_ in (1, 2):
         expected = tally(runner, "labor-2011", number_)
@@ -229,7 +229,8 @@ def test_branch_page_shows_every_round_side_by_side(client: FlaskClient, demo: s
 
 def test_compare_page_by_region_and_branch(client: FlaskClient, demo: str) -> None:
     from primaries.elections.lookup import get_election
-    from primaries.results.queries import compare_rounds, election_overview
+    from primaries.results.compare import compare_rounds
+    from primaries.results.overview import election_overview
 
     html = get_text(client, "/elections/labor-2011/rounds/2/compare")
     page = text_of(html)

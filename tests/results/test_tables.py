@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from primaries.results.queries import BranchRow, leader_of
+from primaries.core.sheets import PublicStatus
+from primaries.results.rows import BranchRow, leader_of
 from primaries.results.tables import TableQuery, branch_table, parse_query
 
 NAMES = {"AAA": "Alice", "BBB": "Boaz"}
@@ -14,7 +15,8 @@ def row(
     votes = kw.pop("votes", {"AAA": 10, "BBB": 5}) if status == "counted" else {}
     cast = kw.pop("cast", 20) if status == "counted" else None
     return BranchRow(
-        code=code, name=name, region=region, eligible=int(kw.pop("eligible", 40)), status=status,
+        code=code, name=name, region=region, eligible=int(kw.pop("eligible", 40)),
+        status=PublicStatus(status),
         reason=kw.pop("reason", None), ballots_cast=cast, invalid=0 if cast is not None else None,
         votes=votes, leader=leader_of(votes, ["AAA", "BBB"])[0],
     )  # fmt: skip

@@ -1,0 +1,77 @@
+"""A round's certificate: who certified it, when, and the digests they certified.
+
+Certifying a round (``primaries.elections.rounds``) records a ``certify`` round event carrying
+:func:`result_digest` of the result JSON at that moment and the head of the audit chain. The
+read side only reads that event: :func:`current_certificate` while the round is certified,
+:func:`certificate_of` for the pages (cached per data version). Anyone holding a result JSON can
+check it against the certificate with :func:`result_digest`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from ..core.rounds import RoundAction, RoundStatus
+from ..extensions import db
+from ..models import AuditEvent, Round, RoundEvent
+from .cache import cached
+from .versions import round_key
+
+
+def result_digest(result: Mapping[str, Any]) -> str:
+    """SHA-256 (hex) of the result JSON in its canonical form: sorted keys, no spaces, UTF-8."""
+    canonical = json.dumps(result, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def current_certificate(round_: Round) -> RoundEvent | None:
+    """The ``certify`` event behind the round's certified status (None unless certified)."""
+    if round_.status != RoundStatus.CERTIFIED:
+        return None
+    return db.session.scalar(
+        select(RoundEvent)
+        .where(RoundEvent.round_id == round_.id, RoundEvent.action == RoundAction.CERTIFY)
+        .order_by(RoundEvent.id.desc())
+        .limit(1)
+    )
+
+
+@dataclass(frozen=True)
+class Certificate:
+    certified_at: dt.datetime
+    certified_by: str
+    result_sha256: str | None
+    audit_head: str | None
+
+
+def certificate_of(round_: Round) -> Certificate | None:
+    """Who certified the round, when, and the digests they certified (None unless certified).
+
+    ``certified_by`` is the user's name, or the actor of the audit event (a command line user).
+    """
+
+    def compute() -> Certificate | None:
+        event = current_certificate(round_)
+        if event is None:
+            return None
+        actor = db.session.scalar(
+            select(AuditEvent.actor)
+            .where(
+                AuditEvent.action == f"round.{RoundAction.CERTIFY}",
+                AuditEvent.election == round_.election.slug,
+                AuditEvent.round_number == round_.number,
+            )
+            .order_by(AuditEvent.seq.desc())
+            .limit(1)
+        )
+        by = event.user.username if event.user is not None else (actor or "")
+        return Certificate(event.created_at, by, event.result_sha256, event.audit_head)
+
+    return cached(round_key("certificate", round_), compute)

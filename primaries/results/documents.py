@@ -1,0 +1,137 @@
+"""The contract's JSON documents (CONTRACT sections 4 and 7), as the API serves them.
+
+A round's result (:func:`result_of`, from :func:`primaries.tally.round_result`) and its
+per-branch objects (:func:`branches_of`), each computed once per data version; the list of
+elections and one election's detail with its rounds' summaries. The pages' branch rows
+(:mod:`.rows`) are made from the same per-branch objects.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from ..core.sheets import PublicStatus, public_status
+from ..extensions import db
+from ..models import Branch, Election, Round, Sheet, SheetEntry
+from ..tally import ballot_of, counted_votes_by_entry, round_result, rules_dict
+from .cache import cached
+from .certificates import current_certificate
+from .versions import round_key
+
+
+def result_of(round_: Round) -> dict[str, Any]:
+    """The contract's result JSON of the round, computed once per data version."""
+    return cached(round_key("result", round_), lambda: round_result(round_))
+
+
+def branches_of(round_: Round) -> list[dict[str, Any]]:
+    """The contract's per-branch objects of the round, computed once per data version."""
+    return cached(round_key("branches", round_), lambda: round_branches(round_))
+
+
+def round_branches(round_: Round, *, code: str | None = None) -> list[dict[str, Any]]:
+    """One object per branch: code, name, region, eligible, status and counted numbers.
+
+    Every branch of the election, or only the one with ``code`` (a branch's own page). Plain
+    columns, not ORM objects: at national scale this is 12,926 rows and 500,000 votes.
+    """
+    ballot = ballot_of(round_)
+    stmt = (
+        select(
+            Branch.id,
+            Branch.code,
+            Branch.name,
+            Branch.region,
+            Branch.eligible,
+            Sheet.state,
+            Sheet.annulled,
+            Sheet.annul_reason,
+            SheetEntry.id,
+            SheetEntry.ballots_cast,
+            SheetEntry.invalid,
+        )
+        .outerjoin(Sheet, (Sheet.branch_id == Branch.id) & (Sheet.round_id == round_.id))
+        .outerjoin(SheetEntry, SheetEntry.id == Sheet.counted_entry_id)
+        .where(Branch.election_id == round_.election_id)
+        .order_by(Branch.code)
+    )
+    if code is not None:
+        stmt = stmt.where(Branch.code == code)
+    rows = db.session.execute(stmt).all()
+    only = rows[0][0] if code is not None and rows else None
+    votes_of = counted_votes_by_entry(round_, branch_id=only) if rows else {}
+    out = []
+    for _id, b_code, name, region, eligible, state, annulled, reason, entry_id, cast, inv in rows:
+        item: dict[str, Any] = {
+            "code": b_code,
+            "name": name,
+            "region": region,
+            "eligible": eligible,
+        }
+        # A counted sheet always has its counted entry (constraint ``counted_has_entry``).
+        status = public_status(state, bool(annulled))
+        if status == PublicStatus.ANNULLED:
+            item.update(status=status.value, reason=reason)
+        elif status == PublicStatus.COUNTED:
+            counted = votes_of.get(entry_id, {})
+            item.update(
+                status=status.value,
+                ballots_cast=cast,
+                invalid=inv,
+                votes={c: counted.get(c, 0) for _, c, _ in ballot},
+            )
+        else:
+            item["status"] = status.value
+        out.append(item)
+    return out
+
+
+def round_summary(round_: Round) -> dict[str, Any]:
+    """A round as the election's detail lists it: number, date, status, ballot, certificate."""
+
+    def compute() -> dict[str, Any]:
+        certificate = current_certificate(round_)
+        return {
+            "number": round_.number,
+            "held_on": round_.held_on.isoformat() if round_.held_on else None,
+            "status": round_.status,
+            "candidates": [code for _, code, _ in ballot_of(round_)],
+            "certificate": None
+            if certificate is None
+            else {
+                "certified_at": certificate.created_at.isoformat(),
+                "result_sha256": certificate.result_sha256,
+                "audit_head": certificate.audit_head,
+            },
+        }
+
+    return cached(round_key("summary", round_), compute)
+
+
+def elections_summary() -> list[dict[str, Any]]:
+    """Every election, newest first, with its rounds' summaries (``GET /elections``)."""
+    return [
+        {
+            "slug": election.slug,
+            "name": election.name,
+            "rounds": [round_summary(r) for r in election.rounds],
+        }
+        for election in db.session.scalars(select(Election).order_by(Election.created_at.desc()))
+    ]
+
+
+def election_detail(election: Election) -> dict[str, Any]:
+    """One election: rules, candidates, the number of branches and its rounds' summaries."""
+    branches = db.session.scalar(
+        select(func.count(Branch.id)).where(Branch.election_id == election.id)
+    )
+    return {
+        "slug": election.slug,
+        "name": election.name,
+        "rules": rules_dict(election),
+        "candidates": [{"code": c.code, "name": c.name} for c in election.candidates],
+        "branches": int(branches or 0),
+        "rounds": [round_summary(r) for r in election.rounds],
+    }
