@@ -19,6 +19,7 @@ from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
 from .changes import Actor
+from .core.roles import ROLES
 from .errors import Refused
 from .extensions import db
 
@@ -277,9 +278,7 @@ def users_group() -> None:
 
 @users_group.command("create")
 @click.argument("name")
-@click.option(
-    "--role", required=True, type=click.Choice(["admin", "supervisor", "clerk", "observer"])
-)
+@click.option("--role", required=True, type=click.Choice(ROLES))
 @with_appcontext
 @refusals
 def users_create_command(name: str, role: str) -> None:

@@ -3,6 +3,13 @@
   "use strict";
 
   // A sheet's sum, live: votes + invalid against ballots cast, as the clerk types.
+  // The page gives the sentences in its language, with {votes}, {invalid}, {total}, {cast}.
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (whole, key) {
+      return key in values ? String(values[key]) : whole;
+    });
+  }
+
   function wholeNumber(input) {
     var text = input.value.trim();
     return /^[0-9]+$/.test(text) ? parseInt(text, 10) : null;
@@ -19,14 +26,11 @@
       var c = wholeNumber(cast), i = wholeNumber(invalid);
       if (c === null || i === null || numbers.indexOf(null) !== -1) { out.hidden = true; return; }
       var v = numbers.reduce(function (a, b) { return a + b; }, 0);
+      var values = { votes: v, invalid: i, total: v + i, cast: c };
+      var ok = v + i === c;
       out.hidden = false;
-      if (v + i === c) {
-        out.textContent = "votes " + v + " + invalid " + i + " = " + (v + i) + " = ballots cast";
-        out.classList.remove("bad");
-      } else {
-        out.textContent = "votes " + v + " + invalid " + i + " = " + (v + i) + ", but ballots cast is " + c;
-        out.classList.add("bad");
-      }
+      out.textContent = fill(out.getAttribute(ok ? "data-sum-ok" : "data-sum-bad") || "", values);
+      out.classList.toggle("bad", !ok);
     }
     form.addEventListener("input", update);
     update();

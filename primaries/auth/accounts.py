@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 
 from ..access import roles
 from ..changes import Actor
+from ..core.roles import ADMIN, Role
 from ..errors import NotFound, Refused
 from ..extensions import db
 from ..models import AuditEvent, User
@@ -28,7 +29,7 @@ from .services import (
 )
 from .views import bp
 
-ACCOUNT_READERS = ("supervisor", "observer")
+ACCOUNT_READERS = (Role.SUPERVISOR, Role.OBSERVER)
 
 
 def _user_or_404(username: str) -> User:
@@ -39,7 +40,7 @@ def _user_or_404(username: str) -> User:
 
 
 @bp.route("/staff/accounts", methods=["GET", "POST"])
-@roles("admin", read_only_for=ACCOUNT_READERS)
+@roles(*ADMIN, read_only_for=ACCOUNT_READERS)
 def accounts() -> tuple[str, int]:
     form = CreateAccountForm()
     problems: list[str] = []
@@ -74,7 +75,7 @@ def accounts() -> tuple[str, int]:
 
 
 @bp.get("/staff/accounts/<username>")
-@roles("admin", read_only_for=ACCOUNT_READERS)
+@roles(*ADMIN, read_only_for=ACCOUNT_READERS)
 def account(username: str) -> str:
     user = _user_or_404(username)
     return _account_page(user, ResetPasswordForm(formdata=None))[0]
@@ -108,7 +109,7 @@ def _account_page(
 
 
 @bp.post("/staff/accounts/<username>/active")
-@roles("admin")
+@roles(*ADMIN)
 def account_active(username: str) -> Response | tuple[str, int]:
     user = _user_or_404(username)
     form = ActiveForm()
@@ -129,7 +130,7 @@ def account_active(username: str) -> Response | tuple[str, int]:
 
 
 @bp.post("/staff/accounts/<username>/password")
-@roles("admin")
+@roles(*ADMIN)
 def account_password(username: str) -> tuple[str, int]:
     user = _user_or_404(username)
     form = ResetPasswordForm()

@@ -13,14 +13,14 @@ from wtforms import (
 from wtforms.fields import SelectChoice  # type: ignore[attr-defined]  # new in 3.3, not in stubs
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..core.roles import ROLES
+from ..core.roles import ROLES, Role
 from .services import MIN_PASSWORD_LENGTH, USERNAME_RE
 
-ROLE_HELP = {
-    "clerk": "clerk: enters count sheets",
-    "supervisor": "supervisor: everything about the count",
-    "admin": "admin: the count, accounts and elections",
-    "observer": "observer: sees every staff page, changes nothing",
+ROLE_HELP: dict[str, str] = {
+    Role.CLERK: "clerk: enters count sheets",
+    Role.SUPERVISOR: "supervisor: everything about the count",
+    Role.ADMIN: "admin: the count, accounts and elections",
+    Role.OBSERVER: "observer: sees every staff page, changes nothing",
 }
 
 
@@ -51,7 +51,9 @@ class CreateAccountForm(NewPasswordMixin, FlaskForm):
         render_kw={"autocomplete": "off"},
     )
     role = SelectField(
-        "Role", choices=[SelectChoice(role, ROLE_HELP[role]) for role in ROLES], default="clerk"
+        "Role",
+        choices=[SelectChoice(role, ROLE_HELP[role]) for role in ROLES],
+        default=Role.CLERK.value,
     )
 
     def validate_username(self, field: StringField) -> None:

@@ -10,7 +10,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..audit.chain import record
 from ..changes import Actor
-from ..core.roles import ROLES
+from ..core.roles import ROLES, Role
 from ..database import begin_change
 from ..errors import NotFound, Refused
 from ..extensions import db
@@ -72,7 +72,7 @@ def bootstrap_admin(*, actor: Actor) -> str | None:
     if db.session.scalar(select(func.count(User.id))):
         return None
     password = generate_password()
-    create_user("admin", "admin", password, actor=actor)
+    create_user("admin", Role.ADMIN, password, actor=actor)
     return password
 
 
@@ -97,7 +97,7 @@ def set_active(user: User, active: bool, *, actor: Actor) -> User:
         raise Refused(f"account {user.username} is already {'active' if active else 'disabled'}")
     if not active and actor.user_id == user.id:
         raise Refused("you cannot disable your own account: ask another admin")
-    if not active and user.role == "admin" and _active_admins() <= 1:
+    if not active and user.role == Role.ADMIN and _active_admins() <= 1:
         raise Refused(f"account {user.username} is the last active admin: it cannot be disabled")
     before = user.active
     user.active = active
@@ -116,7 +116,7 @@ def set_active(user: User, active: bool, *, actor: Actor) -> User:
 def _active_admins() -> int:
     return int(
         db.session.scalar(
-            select(func.count(User.id)).where(User.role == "admin", User.active.is_(True))
+            select(func.count(User.id)).where(User.role == Role.ADMIN, User.active.is_(True))
         )
         or 0
     )

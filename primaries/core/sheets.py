@@ -104,9 +104,13 @@ def vote_field(code: str) -> str:
     return f"votes_{code}"
 
 
+NUMBER_LABELS: dict[str, str] = {BALLOTS_CAST: N_("Ballots cast"), INVALID: N_("Invalid ballots")}
+"""What the paper sheet calls the numbers that are not a candidate's votes."""
+
+
 def field_labels(ballot: Iterable[tuple[str, str]]) -> dict[str, str]:
     """Field -> what the paper sheet calls it, for a ballot of ``(code, name)`` in order."""
-    labels = {BALLOTS_CAST: N_("Ballots cast"), INVALID: N_("Invalid ballots")}
+    labels = dict(NUMBER_LABELS)
     labels.update({vote_field(code): name for code, name in ballot})
     return labels
 

@@ -30,7 +30,15 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import TextInput
 
 from ..core.limits import MAX_INT
-from ..core.sheets import STATUS_LABELS, Numbers, sheet_problems, vote_field
+from ..core.sheets import (
+    BALLOTS_CAST,
+    INVALID,
+    NUMBER_LABELS,
+    STATUS_LABELS,
+    Numbers,
+    sheet_problems,
+    vote_field,
+)
 from ..sheets.entry import Mismatch
 from ..sheets.place import SheetPlace
 from ..tally import ballot_of
@@ -98,8 +106,8 @@ class VersionedForm(FlaskForm):
 class SheetForm(VersionedForm):
     """The numbers of one branch's sheet. Built by :func:`sheet_form` for the round's ballot."""
 
-    ballots_cast = CountField("Ballots cast", [REQUIRED_COUNT])
-    invalid = CountField("Invalid ballots", [REQUIRED_COUNT])
+    ballots_cast = CountField(NUMBER_LABELS[BALLOTS_CAST], [REQUIRED_COUNT])
+    invalid = CountField(NUMBER_LABELS[INVALID], [REQUIRED_COUNT])
 
     place: SheetPlace
     codes: list[str]
