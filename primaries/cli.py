@@ -20,6 +20,7 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from .changes import Actor
 from .core.roles import ROLES
+from .core.rounds import RoundStatus
 from .errors import Refused
 from .extensions import db
 
@@ -130,7 +131,7 @@ def format_result(name: str, status: str, result: dict[str, Any], threshold: Any
     from .cli_words import describe_outcome
 
     b, t = result["branches"], result["totals"]
-    label = status if status == "certified" else f"{status}; provisional"
+    label = status if status == RoundStatus.CERTIFIED else f"{status}; provisional"
     lines = [
         f"{name}, round {result['round']} ({label})",
         f"Branches: {b['counted'] + b['annulled']} of {b['total']} reported "

@@ -226,7 +226,7 @@ def resolve(
             "entry_1": {"id": mismatch.first.id, **_numbers_dict(mismatch.first_values)},
             "entry_2": {"id": mismatch.second.id, **_numbers_dict(mismatch.second_values)},
         },
-        after={"entry_id": entry.id, "state": "counted", "decided": how, **numbers.as_dict()},
+        after={"entry_id": entry.id, "state": sheet.state, "decided": how, **numbers.as_dict()},
     )
     return numbers
 
@@ -265,7 +265,7 @@ def send_back(ref: SheetRef, *, version: int, actor: Actor, reason: str = "") ->
         place,
         actor,
         before={"state": place.state.value, "entry_ids": entries},
-        after={"state": "empty", "reason": reason or None},
+        after={"state": sheet.state, "reason": reason or None},
     )
 
 

@@ -55,7 +55,7 @@ ENTRY_WHAT: dict[str, str] = {
 }
 
 
-def branch_history(election: Election, branch: Branch) -> list[RoundHistory]:
+def sheet_history(election: Election, branch: Branch) -> list[RoundHistory]:
     """Every entry, decision, correction and annulment of the branch's sheet, round by round."""
     out = []
     for round_ in election.rounds:

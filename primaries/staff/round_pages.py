@@ -36,7 +36,7 @@ from .forms import (
     lot_form,
     options,
 )
-from .history import branch_history
+from .history import sheet_history
 from .queries import branch_list, clerk_stats, regions, state_counts
 
 Page = str | tuple[str, int] | Response
@@ -106,7 +106,7 @@ def close(slug: str, number: int) -> Response:
     return _round_change(slug, number, close_round, f"Round {number} is closed: entry has stopped.")
 
 
-def _reason(prefix: str, slug: str, number: int) -> str | None:
+def _reason(prefix: str) -> str | None:
     form = ReasonForm(prefix=prefix)
     if form.validate_on_submit():
         return (form.reason.data or "").strip()
@@ -117,7 +117,7 @@ def _reason(prefix: str, slug: str, number: int) -> str | None:
 @bp.post("/elections/<slug>/rounds/<int:number>/reopen")
 @roles(*COUNT)
 def reopen(slug: str, number: int) -> Response:
-    reason = _reason("reopen", slug, number)
+    reason = _reason("reopen")
     if reason is None:
         return redirect(url_for("staff.round_dashboard", slug=slug, number=number))
     return _round_change(
@@ -136,7 +136,7 @@ def certify(slug: str, number: int) -> Response:
 @bp.post("/elections/<slug>/rounds/<int:number>/decertify")
 @roles(*ADMIN)
 def decertify(slug: str, number: int) -> Response:
-    reason = _reason("decertify", slug, number)
+    reason = _reason("decertify")
     if reason is None:
         return redirect(url_for("staff.round_dashboard", slug=slug, number=number))
     return _round_change(
@@ -236,5 +236,5 @@ def branch_history_page(slug: str, code: str) -> str:
         "staff/history.html",
         election=election,
         branch=branch,
-        rounds=branch_history(election, branch),
+        rounds=sheet_history(election, branch),
     )

@@ -1,0 +1,324 @@
+"""Staff pages: the workspace, choosing the next sheet, entering a sheet, and the supervisor's
+decisions about one sheet (mismatch, send back, correction, annulment).
+
+Views are thin: they read the form, run one service through :func:`primaries.changes.attempt`
+(commit on success, roll back and show the problems on refusal, what was typed kept), then show
+what happened. The round's pages, the audit log and the imports are in the sibling modules
+(same blueprint; :mod:`primaries.staff.views` registers them all).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from ..access import roles
+from ..changes import attempt
+from ..core.sheets import SheetStatus, flatten
+from ..elections.lookup import entry_stop_reason, lock_reason
+from ..extensions import db
+from ..models import Election
+from ..sheets.decisions import annul, correct, reinstate
+from ..sheets.entry import enter, mismatch_of, send_back
+from ..sheets.entry import resolve as resolve_mismatch
+from ..sheets.place import SheetPlace
+from ..sheets.rows import numbers_of
+from .blueprint import COUNT, ENTER, READ, STAFF, actor, bp, me, place_or_404, ref, round_or_404
+from .forms import (
+    AnnulForm,
+    ChooseBranchForm,
+    ReinstateForm,
+    SendBackForm,
+    SheetForm,
+    resolve_form,
+    sheet_form,
+)
+from .queries import all_branches, awaiting_second_for, find_branches, my_entries, not_entered
+from .queries import state_counts as _state_counts
+
+Page = str | tuple[str, int] | Response
+
+
+@bp.get("/")
+@roles(*STAFF)
+def home() -> str:
+    elections = db.session.scalars(select(Election).order_by(Election.created_at.desc())).all()
+    rounds = {
+        election.id: [(r, _state_counts(r), lock_reason(r)) for r in election.rounds]
+        for election in elections
+    }
+    return render_template("staff/home.html", elections=elections, rounds=rounds)
+
+
+@bp.get("/elections/<slug>/rounds/<int:number>/sheets")
+@roles(*ENTER, read_only_for=READ)
+def next_sheet(slug: str, number: int) -> Page:
+    """Choose the next sheet by typing its branch's code or name; see the sheets entered."""
+    round_ = round_or_404(slug, number)
+    form = ChooseBranchForm(formdata=request.args)
+    matches = None
+    text = (form.branch.data or "").strip() if form.validate() else ""
+    if text:
+        matches = find_branches(round_.election, text)
+        if len(matches) == 1:
+            return redirect(
+                url_for("staff.sheet", slug=slug, number=number, branch=matches[0].code)
+            )
+    user = me()
+    return render_template(
+        "staff/next_sheet.html",
+        round=round_,
+        election=round_.election,
+        form=form,
+        text=text,
+        matches=matches,
+        suggestions=all_branches(round_.election),
+        mine=my_entries(round_, user),
+        awaiting=awaiting_second_for(round_, user),
+        empty=not_entered(round_),
+        lock=entry_stop_reason(round_),
+    )
+
+
+def _sheet_page(place: SheetPlace, form: SheetForm, problems: list[str], status: int) -> Page:
+    user = me()
+    sheet = place.sheet
+    first_is_mine = (
+        place.state == SheetStatus.AWAITING_SECOND
+        and sheet is not None
+        and sheet.first_entry is not None
+        and sheet.first_entry.user_id == user.id
+    )
+    lock = entry_stop_reason(place.round)
+    can_type = (
+        user.role in ENTER
+        and lock is None
+        and place.state in (SheetStatus.EMPTY, SheetStatus.AWAITING_SECOND)
+        and not first_is_mine
+    )
+    counted = _counted(place)
+    page = render_template(
+        "staff/sheet.html",
+        place=place,
+        form=form,
+        problems=problems,
+        can_type=can_type,
+        first_is_mine=first_is_mine,
+        lock=lock,
+        counted=counted,
+        double_entry=place.election.double_entry,
+        send_back_form=SendBackForm(formdata=None, version=place.version),
+    )
+    return page, status
+
+
+def _counted(place: SheetPlace) -> dict[str, Any] | None:
+    """The numbers that count now, as JSON (None unless the sheet counts)."""
+    if place.sheet is None or place.state != SheetStatus.COUNTED:
+        return None
+    numbers = numbers_of(place.sheet.counted_entry)
+    return numbers.as_dict() if numbers else None
+
+
+def _refused(problems: list[str]) -> Response | None:
+    for problem in problems:
+        flash(f"Nothing was changed: {problem}", "error")
+    return None
+
+
+@bp.route("/elections/<slug>/rounds/<int:number>/sheets/<branch>", methods=["GET", "POST"])
+@roles(*ENTER, read_only_for=READ)
+def sheet(slug: str, number: int, branch: str) -> Page:
+    """The entry form of one branch's sheet in one round (a stable link, printed on paper)."""
+    place = place_or_404(slug, number, branch)
+    form = sheet_form(place)
+    problems: list[str] = []
+    if request.method == "GET":
+        form.version.data = str(place.version)
+        return _sheet_page(place, form, problems, 200)
+    status = 422
+    if form.validate_on_submit():
+        message_for = place.name  # before the commit expires the place
+        done = attempt(
+            enter,
+            ref(slug, number, place),
+            form.numbers(),
+            version=form.version_number,
+            actor=actor(),
+        )
+        if done.value is not None:
+            flash(done.value.message(message_for), "success")
+            return redirect(url_for("staff.next_sheet", slug=slug, number=number))
+        # What was typed stays in the form; saving again applies it to the sheet as it is now.
+        problems = form.add_problems(done.by_field) if done.by_field else done.problems
+        status = 422 if done.by_field else 409
+        place = place_or_404(slug, number, branch)
+        if done.stale:
+            form.version.data = str(place.version)
+    else:
+        problems = form.hidden_problems()
+    return _sheet_page(place, form, problems, status)
+
+
+@bp.route("/elections/<slug>/rounds/<int:number>/sheets/<branch>/resolve", methods=["GET", "POST"])
+@roles(*COUNT, read_only_for=READ)
+def resolve(slug: str, number: int, branch: str) -> Page:
+    """A mismatch: both entries side by side; the supervisor decides field by field."""
+    place = place_or_404(slug, number, branch)
+    mismatch = mismatch_of(place)
+    if mismatch is None:
+        if request.method == "POST":
+            flash(f"{place.name} is not in mismatch (any more): nothing was changed.", "error")
+        return redirect(url_for("staff.sheet", slug=slug, number=number, branch=branch))
+    labels = place.labels()
+    form = resolve_form(mismatch, labels)
+    problems: list[str] = []
+    status = 200
+    if request.method == "GET":
+        form.version.data = str(place.version)
+    elif form.validate_on_submit():
+        done = attempt(
+            resolve_mismatch,
+            ref(slug, number, place),
+            form.choices(),
+            version=form.version_number,
+            actor=actor(),
+        )
+        if done.done:
+            flash(f"{place.name}: the mismatch is resolved; the decided numbers count.", "success")
+            return redirect(
+                url_for("staff.round_dashboard", slug=slug, number=number, state="mismatch")
+            )
+        if done.by_field:
+            problems, status = form.add_problems(done.by_field), 422
+        elif done.stale:
+            # Show the sheet as it is now, with its version: deciding again applies to it.
+            place = place_or_404(slug, number, branch)
+            fresh = mismatch_of(place)
+            if fresh is None:
+                _refused(done.problems)
+                return redirect(url_for("staff.sheet", slug=slug, number=number, branch=branch))
+            mismatch, form = fresh, resolve_form(fresh, labels)
+            form.version.data = str(place.version)
+            problems, status = done.problems, 409
+        else:
+            problems, status = done.problems, 409
+    else:
+        problems, status = form.hidden_problems(), 422
+    return render_template(
+        "staff/resolve.html",
+        place=place,
+        mismatch=mismatch,
+        labels=labels,
+        form=form,
+        problems=problems,
+        send_back_form=SendBackForm(formdata=None, version=place.version),
+    ), status
+
+
+@bp.post("/elections/<slug>/rounds/<int:number>/sheets/<branch>/send-back")
+@roles(*COUNT)
+def send_back_sheet(slug: str, number: int, branch: str) -> Response:
+    place = place_or_404(slug, number, branch)
+    form = SendBackForm()
+    if not form.validate_on_submit():
+        flash("Nothing was changed: the form was incomplete; try again.", "error")
+        return redirect(url_for("staff.sheet", slug=slug, number=number, branch=branch))
+    done = attempt(
+        send_back,
+        ref(slug, number, place),
+        version=form.version_number,
+        actor=actor(),
+        reason=form.reason.data or "",
+    )
+    if not done.done:
+        _refused(done.problems)
+        return redirect(url_for("staff.sheet", slug=slug, number=number, branch=branch))
+    flash(f"{place.name} is sent back: it is to be keyed again, twice.", "success")
+    return redirect(url_for("staff.round_dashboard", slug=slug, number=number))
+
+
+@bp.route("/elections/<slug>/rounds/<int:number>/sheets/<branch>/correct", methods=["GET", "POST"])
+@roles(*COUNT, read_only_for=READ)
+def correct_sheet(slug: str, number: int, branch: str) -> Page:
+    """A correction (recount) of a counted sheet, with a reason."""
+    place = place_or_404(slug, number, branch)
+    counted = _counted(place)
+    if request.method == "GET":
+        data: dict[str, Any] = flatten(counted) if counted else {}
+        form = sheet_form(place, correction=True, data=data)
+        form.version.data = str(place.version)
+        return render_template(
+            "staff/correct.html", place=place, form=form, counted=counted, problems=[]
+        )
+    form = sheet_form(place, correction=True)
+    problems: list[str] = []
+    status = 422
+    if form.validate_on_submit():
+        done = attempt(
+            correct,
+            ref(slug, number, place),
+            form.numbers(),
+            reason=form.reason.data or "",
+            actor=actor(),
+            version=form.version_number,
+        )
+        if done.done:
+            flash(f"{place.name} is corrected; the new numbers count.", "success")
+            return redirect(url_for("staff.sheet", slug=slug, number=number, branch=branch))
+        if done.by_field:
+            problems = form.add_problems(done.by_field)
+        else:
+            problems, status = done.problems, 409
+        if done.stale:
+            # What was typed stays; saving again applies it to the sheet as it is now.
+            place = place_or_404(slug, number, branch)
+            form.version.data = str(place.version)
+            counted = _counted(place)
+    else:
+        problems = form.hidden_problems()
+    return render_template(
+        "staff/correct.html", place=place, form=form, counted=counted, problems=problems
+    ), status
+
+
+@bp.route(
+    "/elections/<slug>/rounds/<int:number>/sheets/<branch>/annulment", methods=["GET", "POST"]
+)
+@roles(*COUNT, read_only_for=READ)
+def annulment(slug: str, number: int, branch: str) -> Page:
+    """Annul the branch's sheet for the round, or reverse its annulment; a reason either way."""
+    place = place_or_404(slug, number, branch)
+    annulled = place.state == SheetStatus.ANNULLED
+    form: AnnulForm | ReinstateForm = ReinstateForm() if annulled else AnnulForm()
+    problems: list[str] = []
+    status = 200
+    if request.method == "GET":
+        form.version.data = str(place.version)
+    elif form.validate_on_submit():
+        done = attempt(
+            reinstate if annulled else annul,
+            ref(slug, number, place),
+            form.reason.data or "",
+            actor=actor(),
+            version=form.version_number,
+        )
+        if done.done:
+            what = "reinstated: its counted numbers count again" if annulled else "annulled"
+            flash(f"{place.name} is {what}.", "success")
+            return redirect(url_for("staff.sheet", slug=slug, number=number, branch=branch))
+        problems, status = done.problems, 409
+        if done.stale:
+            # The sheet as it is now (annulled or not meanwhile), the reason kept, its version.
+            place = place_or_404(slug, number, branch)
+            annulled = place.state == SheetStatus.ANNULLED
+            form = ReinstateForm() if annulled else AnnulForm()
+            form.version.data = str(place.version)
+    else:
+        problems, status = form.hidden_problems(), 422
+    return render_template(
+        "staff/annulment.html", place=place, form=form, annulled=annulled, problems=problems
+    ), status
