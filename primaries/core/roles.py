@@ -18,12 +18,13 @@ class Role(StrEnum):
     OBSERVER = "observer"
 
 
-ROLES: tuple[str, ...] = tuple(Role)
+# Plain strings (the values), as forms, option parsers and the database know them.
+ROLES: tuple[str, ...] = tuple(role.value for role in Role)
 STAFF: tuple[str, ...] = ROLES
-ENTER: tuple[str, ...] = (Role.CLERK, Role.SUPERVISOR, Role.ADMIN)  # may type sheets
-COUNT: tuple[str, ...] = (Role.SUPERVISOR, Role.ADMIN)  # everything about the count
-ADMIN: tuple[str, ...] = (Role.ADMIN,)
-READ: tuple[str, ...] = (Role.OBSERVER,)  # sees every staff page, changes nothing
+ENTER: tuple[str, ...] = (Role.CLERK.value, Role.SUPERVISOR.value, Role.ADMIN.value)  # types sheets
+COUNT: tuple[str, ...] = (Role.SUPERVISOR.value, Role.ADMIN.value)  # everything about the count
+ADMIN: tuple[str, ...] = (Role.ADMIN.value,)
+READ: tuple[str, ...] = (Role.OBSERVER.value,)  # sees every staff page, changes nothing
 
 
 def enters(role: str | None) -> bool:
