@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import bindparam, func, select, update
 
+from ..core.limits import BRANCH_CODE_RE, SLUG_RE
 from ..errors import NotFound, Refused
 from ..extensions import db
 from ..models import Branch, Election, Round
-from .formats import BRANCH_CODE_RE, SLUG_RE
 
 # Round numbers are 32-bit INTEGER columns: a larger number (from a URL or an option) names no
 # round, and asking the database about it would fail instead of finding nothing.

@@ -20,6 +20,7 @@ from ..audit.chain import record
 from ..database import WRITE_OPTION, begin_change
 from ..errors import Refused
 from ..extensions import db
+from ..formats import PackageSpec, SheetSpec, parse_branches_csv, parse_package, parse_sheets_csv
 from ..models import (
     Annulment,
     Branch,
@@ -35,7 +36,6 @@ from ..models import (
 )
 from ..tally import ballot_of, counted_votes_by_entry, decision_of, sums_of
 from ..timestamps import utcnow
-from .formats import PackageSpec, SheetSpec, parse_branches_csv, parse_package, parse_sheets_csv
 from .lookup import bump_election_versions, bump_version, ensure_changeable, get_round, lock_reason
 from .sheets import add_entry, make_count, sheet_of, touch, values_of
 

@@ -20,8 +20,8 @@ from typing import Any
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import aliased
 
+from ..core.limits import SLUG_RE
 from ..core.rules import percent
-from ..elections.formats import SLUG_RE
 from ..elections.lookup import MAX_ROUND_NUMBER
 from ..elections.rounds import current_certificate
 from ..elections.services import rules_dict

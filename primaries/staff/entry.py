@@ -22,8 +22,8 @@ from typing import Any
 from sqlalchemy import Select, bindparam, select
 
 from ..audit.chain import record
+from ..core.limits import BRANCH_CODE_RE, MAX_INT, SLUG_RE
 from ..database import begin_change
-from ..elections.formats import BRANCH_CODE_RE, MAX_INT, SLUG_RE
 from ..elections.lookup import (
     MAX_ROUND_NUMBER,
     bump_version,

@@ -29,7 +29,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import TextInput
 
-from ..elections.formats import MAX_INT
+from ..core.limits import MAX_INT
 from ..tally import ballot_of
 from .entry import STATE_LABELS, Mismatch, Numbers, SheetPlace, check_numbers, vote_field
 

@@ -9,7 +9,6 @@ from flask import render_template
 from werkzeug.wrappers import Response
 
 from ..access import roles
-from ..elections.formats import FormatError
 from ..elections.services import ImportSummary, import_branches, import_sheets
 from ..errors import Refused
 from ..extensions import db
@@ -23,7 +22,7 @@ Page = str | tuple[str, int] | Response
 def _run(import_: Any, *args: Any, **kwargs: Any) -> tuple[ImportSummary | None, list[str]]:
     try:
         summary = import_(*args, **kwargs)
-    except (Refused, FormatError) as exc:
+    except Refused as exc:
         db.session.rollback()
         return None, exc.problems
     db.session.commit()
