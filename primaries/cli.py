@@ -57,12 +57,10 @@ def refusals(func: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from .elections.formats import FormatError
-
         try:
             ensure_schema()
             result = func(*args, **kwargs)
-        except (Refused, FormatError) as exc:
+        except Refused as exc:
             db.session.rollback()
             for problem in exc.problems:
                 click.echo(problem, err=True)

@@ -140,7 +140,8 @@ def test_load_refuses_an_existing_slug_and_changes_nothing(
         (lambda p: p["rounds"][0]["sheets"][0].update(ballots_cast=301), "rounds[0].sheets[0]"),
         (
             lambda p: p["rounds"][0]["sheets"][2].update(ballots_cast=201, invalid=81),
-            "rounds[0].sheets[2]: ballots_cast 201 is more than the branch's eligible 200",
+            "rounds[0].sheets[2]: ballots_cast 201 is more than the 200 eligible members of "
+            "branch B3",
         ),
         (lambda p: p["rounds"][0]["sheets"][0]["votes"].update(ZZZ=1), "ZZZ"),
         (lambda p: p["rounds"][0]["sheets"][0].update(branch="NOPE"), "rounds[0].sheets[0].branch"),

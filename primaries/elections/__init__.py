@@ -1,1 +1,2 @@
-"""Elections: package and CSV formats, loading, exporting and the changes the committee makes."""
+"""Elections: loading packages and CSV files (read by primaries.formats), exporting, and the
+changes the committee makes."""

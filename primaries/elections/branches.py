@@ -15,9 +15,9 @@ from sqlalchemy import select
 from ..audit.chain import record
 from ..changes import Actor
 from ..database import begin_change
-from ..elections.formats import parse_branches_csv
 from ..errors import Refused
 from ..extensions import db
+from ..formats import parse_branches_csv
 from ..models import Branch, Election, Round, Sheet, SheetEntry
 from ..sheets.imports import ImportSummary
 from .lookup import get_election, lock_reason

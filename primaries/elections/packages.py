@@ -16,9 +16,9 @@ from ..audit.chain import record
 from ..changes import Actor
 from ..core.rounds import RoundAction, RoundStatus
 from ..database import begin_change
-from ..elections.formats import PackageSpec, SheetSpec, parse_package
 from ..errors import Refused
 from ..extensions import db
+from ..formats import PackageSpec, SheetSpec, parse_package
 from ..models import Branch, Candidate, Election, EntryKind, Lot, Round, RoundCandidate, RoundEvent
 from ..sheets.bulk import AnnulledRow, CountedRow, next_ids, write_annulled, write_counted
 

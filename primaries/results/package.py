@@ -13,10 +13,9 @@ from sqlalchemy import select
 
 from ..core.sheets import SheetState
 from ..extensions import db
+from ..formats import FORMAT
 from ..models import Branch, Election, Lot, Round, Sheet, SheetEntry
 from ..tally import ballot_of, counted_votes_by_entry, rules_dict
-
-FORMAT = "primaries/election@1"
 
 
 def export_package(election: Election) -> dict[str, Any]:

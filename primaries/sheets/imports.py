@@ -17,11 +17,11 @@ from ..changes import Actor
 from ..core.rounds import RoundStatus
 from ..core.sheets import Numbers, SheetState
 from ..database import begin_change
-from ..elections.formats import parse_sheets_csv
 from ..elections.lookup import ensure_changeable, get_election, get_round
 from ..elections.versions import bump_version
 from ..errors import Refused
 from ..extensions import db
+from ..formats import parse_sheets_csv
 from ..models import Branch, EntryKind, Sheet
 from ..tally import ballot_of
 from .bulk import CountedRow, write_counted

@@ -11,19 +11,17 @@ from typing import Any
 
 import pytest
 
+from primaries.core.limits import BRANCH_CODE_RE, CANDIDATE_CODE_RE, MAX_INT, SLUG_RE
 from primaries.core.rules import Rules
-from primaries.elections.formats import (
-    BRANCH_CODE_RE,
-    CANDIDATE_CODE_RE,
-    MAX_INT,
+from primaries.core.sheets import Numbers, sum_problems
+from primaries.errors import Refused
+from primaries.formats import (
     MAX_PROBLEMS,
-    SLUG_RE,
     BranchSpec,
     CandidateSpec,
     FormatError,
     LotSpec,
     SheetSpec,
-    check_sheet_numbers,
     parse_branches_csv,
     parse_package,
     parse_rules,
@@ -992,7 +990,8 @@ def test_sheet_ballots_cast_above_eligible() -> None:
                 rounds__1__sheets__1__ballots_cast=401,
             )
         )
-        == "rounds[1].sheets[1]: ballots_cast 401 is more than the branch's eligible 400"
+        == "rounds[1].sheets[1]: ballots_cast 401 is more than the 400 eligible members of "
+        "branch B004"
     )
 
 
@@ -1073,21 +1072,37 @@ def test_format_error_str_joins_lines() -> None:
     assert error.problems == ["a: one", "b: two"]
     copied = pickle.loads(pickle.dumps(error))
     assert copied.problems == error.problems
+    assert str(copied) == str(error)
 
 
-# --------------------------------------------------------------------------- check_sheet_numbers
+def test_format_error_is_a_refusal() -> None:
+    error = FormatError(["a: one", "b: two"])
+    assert isinstance(error, Refused)
+    assert error.field is None
+    with pytest.raises(Refused) as caught:
+        parse_branches_csv(b"")
+    assert caught.value.problems == [
+        "the file is empty: expected the header code,name,region,eligible"
+    ]
 
 
-def test_check_sheet_numbers() -> None:
-    assert check_sheet_numbers(415, 5, {"A": 400, "B": 10}) == []
-    assert check_sheet_numbers(416, 5, {"A": 400, "B": 10}) == [
+# --------------------------------------------------------------------------- the sum rule
+
+
+def test_sum_rule_in_the_words_of_files() -> None:
+    # The files' readers state the sheet rules of the core with the column name ballots_cast.
+    def problems(cast: int, invalid: int, votes: dict[str, int], **kwargs: Any) -> list[str]:
+        return sum_problems(Numbers(cast, invalid, votes), cast_word="ballots_cast", **kwargs)
+
+    assert problems(415, 5, {"A": 400, "B": 10}) == []
+    assert problems(416, 5, {"A": 400, "B": 10}) == [
         "votes 410 + invalid 5 = 415, but ballots_cast is 416"
     ]
-    assert check_sheet_numbers(415, 5, {"A": 400, "B": 10}, eligible=415) == []
-    assert check_sheet_numbers(416, 6, {"A": 400, "B": 10}, eligible=415) == [
-        "ballots_cast 416 is more than the branch's eligible 415"
+    assert problems(415, 5, {"A": 400, "B": 10}, eligible=415, branch="B1") == []
+    assert problems(416, 6, {"A": 400, "B": 10}, eligible=415, branch="B1") == [
+        "ballots_cast 416 is more than the 415 eligible members of branch B1"
     ]
-    assert check_sheet_numbers(0, 0, {}) == []
+    assert problems(0, 0, {}) == []
 
 
 # --------------------------------------------------------------------------- branches CSV

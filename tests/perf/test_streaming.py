@@ -13,8 +13,7 @@ from typing import Any
 import pytest
 
 from primaries.demo.data import demo_package
-from primaries.elections import formats
-from primaries.elections.formats import FormatError, PackageSpec, parse_package
+from primaries.formats import FormatError, PackageSpec, parse_package, streaming
 
 
 def base() -> dict[str, Any]:
@@ -95,14 +94,14 @@ def frozen(spec: PackageSpec) -> Any:
 def test_streamed_package_reads_the_same(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
     raw = CASES[case]
     whole = outcome(raw)
-    monkeypatch.setattr(formats, "STREAM_THRESHOLD", 0)
+    monkeypatch.setattr(streaming, "STREAM_THRESHOLD", 0)
     streamed = outcome(raw)
     assert streamed == whole
 
 
 def test_streamed_sheets_are_lazy_and_rereadable(monkeypatch: pytest.MonkeyPatch) -> None:
     whole = parse_package(DEMO.encode())
-    monkeypatch.setattr(formats, "STREAM_THRESHOLD", 0)
+    monkeypatch.setattr(streaming, "STREAM_THRESHOLD", 0)
     spec = parse_package(DEMO)
     sheets = spec.rounds[1].sheets
     assert not isinstance(sheets, tuple)

@@ -27,7 +27,7 @@ from flask.testing import FlaskCliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from primaries.elections.formats import MAX_INT
+from primaries.core.limits import MAX_INT
 from primaries.extensions import db
 from primaries.sheets.place import locate
 from tests.browser.conftest import LiveServer

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from werkzeug.routing import IntegerConverter
 
-from primaries.elections.formats import MAX_INT
+from primaries.core.limits import MAX_INT
 from primaries.extensions import db
 from tests.conftest import small_package
 from tests.reliability.conftest import snapshot, verify_audit

@@ -1,0 +1,230 @@
+"""The election package (CONTRACT section 5): :func:`parse_package` and its election part.
+
+A package is one JSON object: ``format``, ``election`` (slug, name, rules, candidates, branches)
+and ``rounds``. Every problem is reported as ``path: message`` with the path in the JSON document
+(``rounds[0].sheets[3].votes.PER: must be an integer >= 0, not -3``); problems with the file as a
+whole (encoding, JSON syntax, top level) carry no path. The election is read here; its rules in
+:mod:`.rules`, its rounds in :mod:`.rounds` and their sheets in :mod:`.sheets`.
+
+It is pure: loading a package into the database, and everything that needs the database (an
+existing slug, sheets already counted), is the caller's job.
+
+Decisions where the contract is silent:
+
+- Unknown keys are refused everywhere in a package, and so is a key given twice in one object.
+- ``branches`` may be an empty list (branches can follow with ``import-branches``);
+  ``candidates`` and ``rounds`` must each have at least one entry.
+- ``region`` and ``rules`` may be ``null``, meaning left out.
+- ``rules.double_entry`` is returned as ``PackageSpec.double_entry`` (see :mod:`.rules`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from primaries.core.limits import (
+    BRANCH_CODE_RE,
+    BRANCH_CODE_RULE,
+    CANDIDATE_CODE_RE,
+    CANDIDATE_CODE_RULE,
+    SLUG_RE,
+    SLUG_RULE,
+)
+from primaries.core.rules import Rules
+
+from .encoding import decode
+from .problems import FormatError, Problems
+from .rounds import Election, RoundsParser
+from .rules import check_rules, make_rules
+from .specs import BranchSpec, CandidateSpec, PackageSpec, RoundSpec
+from .streaming import read_document
+from .values import check_int, check_keys, check_name, check_optional_string, describe
+
+FORMAT = "primaries/election@1"
+
+
+def parse_package(raw: bytes | str) -> PackageSpec:
+    """Parse and validate an election package (CONTRACT section 5).
+
+    Raises :class:`FormatError` listing every problem found, each ``path: message``. A large
+    package (``STREAM_THRESHOLD``) is read with bounded memory: its sheets are decoded one at a
+    time when checked and again when loaded, never all held at once, and its rounds' ``sheets``
+    are then lazy sequences rather than tuples; the problems found are the same either way.
+    """
+    text = decode(raw)
+    if not text or text.isspace():  # what ``not text.strip()`` says, without copying the text
+        raise FormatError(["the file is empty: expected an election package (a JSON object)"])
+    return _PackageParser().parse(read_document(text))
+
+
+class _PackageParser:
+    def __init__(self) -> None:
+        self.problems = Problems()
+        self.rules: Rules | None = None
+        self.double_entry = True
+        self.candidates: tuple[CandidateSpec, ...] = ()
+        self.candidates_sound = False
+        self.branches: tuple[BranchSpec, ...] = ()
+        self.branch_eligible: dict[str, int | None] = {}
+        self.branches_sound = False
+
+    def add(self, path: str, message: str) -> None:
+        self.problems.add(path, message)
+
+    def parse(self, document: object) -> PackageSpec:
+        if not isinstance(document, dict):
+            raise FormatError([f"the top level must be a JSON object, not {describe(document)}"])
+        check_keys(
+            document, "", self.problems, ("format", "election", "rounds"), ("election", "rounds")
+        )
+        if "format" not in document:
+            self.add("format", f'is required: "{FORMAT}"')
+        elif document["format"] != FORMAT:
+            self.add("format", f'must be "{FORMAT}", not {describe(document["format"])}')
+
+        slug = name = None
+        election = document.get("election")
+        if "election" in document and not isinstance(election, dict):
+            self.add("election", f"must be an object, not {describe(election)}")
+        elif isinstance(election, dict):
+            slug, name = self.parse_election(election)
+
+        rounds: tuple[RoundSpec, ...] = ()
+        if "rounds" in document:
+            checked = Election(
+                rules=self.rules,
+                candidates=self.candidates,
+                candidates_sound=self.candidates_sound,
+                branches=self.branches,
+                branch_eligible=self.branch_eligible,
+                branches_sound=self.branches_sound,
+            )
+            rounds = RoundsParser(self.problems, checked).parse_rounds(document["rounds"])
+
+        self.problems.raise_if_any()
+        assert slug is not None
+        assert name is not None
+        assert self.rules is not None
+        return PackageSpec(
+            slug=slug,
+            name=name,
+            rules=self.rules,
+            candidates=self.candidates,
+            branches=self.branches,
+            rounds=rounds,
+            double_entry=self.double_entry,
+        )
+
+    def parse_election(self, election: dict[str, Any]) -> tuple[str | None, str | None]:
+        check_keys(
+            election,
+            "election",
+            self.problems,
+            ("slug", "name", "rules", "candidates", "branches"),
+            ("slug", "name", "candidates", "branches"),
+        )
+        slug = None
+        if "slug" in election:
+            value = election["slug"]
+            if isinstance(value, str) and SLUG_RE.match(value):
+                slug = value
+            else:
+                self.add("election.slug", f"must be {SLUG_RULE}, not {describe(value)}")
+        name = None
+        if "name" in election:
+            name = check_name(election["name"], "election.name", self.problems)
+        values = check_rules(election.get("rules"), "election.rules", self.problems)
+        if values is not None:
+            self.rules = make_rules(values)
+            self.double_entry = bool(values.get("double_entry", True))
+        if "candidates" in election:
+            self.parse_candidates(election["candidates"])
+        if "branches" in election:
+            self.parse_branches(election["branches"])
+        return slug, name
+
+    def parse_candidates(self, value: object) -> None:
+        path = "election.candidates"
+        if not isinstance(value, list) or not value:
+            self.add(path, f"must be a list of at least one candidate, not {describe(value)}")
+            return
+        count = len(self.problems)
+        candidates: list[CandidateSpec] = []
+        first_seen: dict[str, str] = {}
+        for index, item in enumerate(value):
+            item_path = f"{path}[{index}]"
+            if not isinstance(item, dict):
+                self.add(item_path, f"must be an object, not {describe(item)}")
+                continue
+            check_keys(item, item_path, self.problems, ("code", "name"), ("code", "name"))
+            code = item.get("code")
+            if "code" in item:
+                if not (isinstance(code, str) and CANDIDATE_CODE_RE.match(code)):
+                    self.add(
+                        f"{item_path}.code", f"must be {CANDIDATE_CODE_RULE}, not {describe(code)}"
+                    )
+                    code = None
+                elif code in first_seen:
+                    self.add(f"{item_path}.code", f"{code} is already used by {first_seen[code]}")
+                    code = None
+                else:
+                    first_seen[code] = item_path
+            name = (
+                check_name(item["name"], f"{item_path}.name", self.problems)
+                if "name" in item
+                else None
+            )
+            if code is not None and name is not None:
+                candidates.append(CandidateSpec(code=code, name=name))
+        self.candidates = tuple(candidates)
+        self.candidates_sound = len(self.problems) == count
+
+    def parse_branches(self, value: object) -> None:
+        path = "election.branches"
+        if not isinstance(value, list):
+            self.add(path, f"must be a list (it may be empty), not {describe(value)}")
+            return
+        count = len(self.problems)
+        branches: list[BranchSpec] = []
+        first_seen: dict[str, str] = {}
+        for index, item in enumerate(value):
+            item_path = f"{path}[{index}]"
+            if not isinstance(item, dict):
+                self.add(item_path, f"must be an object, not {describe(item)}")
+                continue
+            check_keys(
+                item,
+                item_path,
+                self.problems,
+                ("code", "name", "region", "eligible"),
+                ("code", "name", "eligible"),
+            )
+            code = item.get("code")
+            if "code" in item:
+                if not (isinstance(code, str) and BRANCH_CODE_RE.match(code)):
+                    self.add(
+                        f"{item_path}.code", f"must be {BRANCH_CODE_RULE}, not {describe(code)}"
+                    )
+                    code = None
+                elif code in first_seen:
+                    self.add(f"{item_path}.code", f"{code} is already used by {first_seen[code]}")
+                    code = None
+                else:
+                    first_seen[code] = item_path
+            name = (
+                check_name(item["name"], f"{item_path}.name", self.problems)
+                if "name" in item
+                else None
+            )
+            region = check_optional_string(item.get("region"), f"{item_path}.region", self.problems)
+            eligible = (
+                check_int(item["eligible"], f"{item_path}.eligible", self.problems)
+                if "eligible" in item
+                else None
+            )
+            if code is not None:
+                self.branch_eligible[code] = eligible
+            if code is not None and name is not None and eligible is not None:
+                branches.append(BranchSpec(code=code, name=name, region=region, eligible=eligible))
+        self.branches = tuple(branches)
+        self.branches_sound = len(self.problems) == count

@@ -1,0 +1,160 @@
+"""JSON values as this format decodes them, and the checks of one value, each problem at its path.
+
+The JSON module is given hooks (:func:`object_pairs`, :func:`parse_json_int`,
+:class:`Unrepresentable`) so that what the format refuses is still seen as written: a key given
+twice in one object is remembered (:class:`JsonObject`), and numbers the format never accepts
+(``1.0``, ``1e3``, ``NaN``, integers beyond 64 bits) are kept as their text to be named in the
+problem. The checks then add ``path: message`` lines to a :class:`~.problems.Problems`:
+
+- A number is a JSON integer, not ``1.0``, ``1e3`` or ``true``, from its minimum to
+  :data:`~primaries.core.limits.MAX_INT`.
+- Text that a database cannot store (a NUL character, a lone surrogate) is refused
+  (:func:`primaries.core.text.storable_problem`).
+- Unknown keys are refused, and so is a key given twice in one object.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from primaries.core.limits import MAX_INT
+from primaries.core.text import storable_problem
+
+from .encoding import quote
+from .problems import Problems
+
+_PLAIN_KEY_RE = re.compile(r"^[A-Za-z0-9_-]+\Z")
+
+
+class JsonObject(dict[str, Any]):
+    """A decoded JSON object that remembers the keys it was given more than once."""
+
+    duplicate_keys: tuple[str, ...] = ()
+
+
+class Unrepresentable:
+    """A JSON number this format never accepts (1.0, 1e3, NaN, huge integers), as written."""
+
+    def __init__(self, text: str, too_big: bool = False) -> None:
+        self.text = text
+        self.too_big = too_big
+
+
+def object_pairs(pairs: list[tuple[str, Any]]) -> JsonObject:
+    obj = JsonObject(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        duplicates: list[str] = []
+        for key, _ in pairs:
+            if key in seen and key not in duplicates:
+                duplicates.append(key)
+            seen.add(key)
+        obj.duplicate_keys = tuple(duplicates)
+    return obj
+
+
+def parse_json_int(text: str) -> int | Unrepresentable:
+    # Python refuses to convert integers of more than 4300 digits; anything beyond 19 digits is
+    # out of range anyway, so it is never converted.
+    if len(text.lstrip("-")) > 19:
+        shown = text if len(text) <= 40 else f"{text[:20]}... ({len(text)} digits)"
+        return Unrepresentable(shown, too_big=not text.startswith("-"))
+    return int(text)
+
+
+def describe(value: object) -> str:
+    """A short rendering of a JSON value for a message."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Unrepresentable):
+        return value.text
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        text = quote(value)
+        return text if len(text) <= 50 else f'{text[:45]}..."'
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__  # pragma: no cover - json yields nothing else
+
+
+def join(base: str, key: str) -> str:
+    """The JSON path of ``key`` inside the object at ``base``."""
+    if not _PLAIN_KEY_RE.match(key):
+        return f"{base}[{quote(key)}]"
+    return f"{base}.{key}" if base else key
+
+
+def code_list(items: Sequence[str]) -> str:
+    """Codes in a message: ``A, B`` or ``none``."""
+    return ", ".join(items) if items else "none"
+
+
+def is_int(value: object) -> bool:
+    """A JSON integer: not a bool, not a float such as 1.0."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def check_int(value: object, path: str, problems: Problems, minimum: int = 0) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        if minimum <= value <= MAX_INT:
+            return value
+        too_big = value > MAX_INT
+    else:
+        too_big = isinstance(value, Unrepresentable) and value.too_big
+    wanted = f"must be an integer >= {minimum}"
+    if too_big:
+        wanted += f" and at most {MAX_INT}"
+    problems.add(path, f"{wanted}, not {describe(value)}")
+    return None
+
+
+def check_keys(
+    obj: JsonObject | dict[str, Any],
+    path: str,
+    problems: Problems,
+    allowed: Sequence[str],
+    required: Sequence[str] = (),
+) -> bool:
+    """Report unknown, repeated and missing keys. True when there were none."""
+    count = len(problems)
+    for key in getattr(obj, "duplicate_keys", ()):
+        problems.add(join(path, key), "is given more than once")
+    for key in obj:
+        if key not in allowed:
+            problems.add(join(path, key), f"unknown key (expected: {', '.join(allowed)})")
+    for key in required:
+        if key not in obj:
+            problems.add(join(path, key), "is required")
+    return len(problems) == count
+
+
+def storable(value: str, path: str, problems: Problems) -> str | None:
+    """``value`` if a database can store it: no NUL character, no lone surrogate (``\\ud800``)."""
+    problem = storable_problem(value)
+    if problem is not None:
+        problems.add(path, problem)
+        return None
+    return value
+
+
+def check_name(value: object, path: str, problems: Problems) -> str | None:
+    if isinstance(value, str) and value.strip():
+        return storable(value, path, problems)
+    problems.add(path, f"must be a non-empty string, not {describe(value)}")
+    return None
+
+
+def check_optional_string(value: object, path: str, problems: Problems) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return storable(value, path, problems)
+    problems.add(path, f"must be a string or null, not {describe(value)}")
+    return None
