@@ -121,7 +121,7 @@ def number(value: int | Decimal | None) -> str:
     return format_decimal(value, format="#,##0")
 
 
-def percent(value: str | Decimal | None, *, decimals: int = 2) -> str:
+def percent_text(value: str | Decimal | None, *, decimals: int = 2) -> str:
     """A contract percentage string ("32.41") in the locale: "32.41%"; a dash for ``None``."""
     if value is None:
         return DASH
@@ -178,7 +178,7 @@ def init_i18n(app: Flask) -> None:
 
     app.jinja_env.filters.update(
         num=number,
-        pct=percent,
+        pct=percent_text,
         threshold=threshold,
         signed=signed,
         points=points,

@@ -361,7 +361,7 @@ def test_import_sheets_different_needs_correct_and_reason(
         ("branch,ballots_cast,invalid,AAA,BBB\nB1,300,2,148,149\n", "line 2"),
         (
             "branch,ballots_cast,invalid,AAA,BBB\nB1,600,0,300,300\n",
-            "line 2: ballots_cast: 600 is more than the 500 eligible members of branch B1",
+            "line 2: ballots_cast 600 is more than the 500 eligible members of branch B1",
         ),
         ("branch,ballots_cast,invalid,AAA,BBB\nB9,1,0,1,0\n", "line 2: branch: no branch 'B9'"),
         ("branch,ballots_cast,invalid,AAA\nB1,1,0,1\n", "BBB"),

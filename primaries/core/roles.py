@@ -25,11 +25,3 @@ ENTER: tuple[str, ...] = (Role.CLERK.value, Role.SUPERVISOR.value, Role.ADMIN.va
 COUNT: tuple[str, ...] = (Role.SUPERVISOR.value, Role.ADMIN.value)  # everything about the count
 ADMIN: tuple[str, ...] = (Role.ADMIN.value,)
 READ: tuple[str, ...] = (Role.OBSERVER.value,)  # sees every staff page, changes nothing
-
-
-def enters(role: str | None) -> bool:
-    return role in ENTER
-
-
-def counts(role: str | None) -> bool:
-    return role in COUNT

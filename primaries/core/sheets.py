@@ -168,13 +168,21 @@ def sum_problems(
             f"votes {votes} + invalid {numbers.invalid} = {votes + numbers.invalid}, "
             f"but {cast_word} is {numbers.ballots_cast}"
         )
-    if eligible is not None and numbers.ballots_cast > eligible:
-        where = f" of branch {branch}" if branch else ""
-        problems.append(
-            f"{cast_word} {numbers.ballots_cast} is more than the {eligible} eligible "
-            f"members{where}"
-        )
+    if eligible is not None:
+        problem = eligible_problem(numbers.ballots_cast, eligible, branch, cast_word=cast_word)
+        if problem:
+            problems.append(problem)
     return problems
+
+
+def eligible_problem(
+    ballots_cast: int, eligible: int, branch: str | None, *, cast_word: str = "ballots cast"
+) -> str | None:
+    """Ballots cast must stay within the branch's eligible members; None when they do."""
+    if ballots_cast <= eligible:
+        return None
+    where = f" of branch {branch}" if branch else ""
+    return f"{cast_word} {ballots_cast} is more than the {eligible} eligible members{where}"
 
 
 def sheet_problems(

@@ -20,10 +20,11 @@ from typing import Any
 
 from primaries.core.rules import Rules, decide
 
+from ..core.limits import is_int
 from .problems import Problems
 from .sheets import SheetsParser
 from .specs import BranchSpec, CandidateSpec, LotSpec, RoundSpec, SheetSpec
-from .values import check_keys, check_optional_string, code_list, describe, is_int
+from .values import check_keys, check_optional_string, code_list, describe
 
 _DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 

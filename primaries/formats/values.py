@@ -96,11 +96,6 @@ def code_list(items: Sequence[str]) -> str:
     return ", ".join(items) if items else "none"
 
 
-def is_int(value: object) -> bool:
-    """A JSON integer: not a bool, not a float such as 1.0."""
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def check_int(value: object, path: str, problems: Problems, minimum: int = 0) -> int | None:
     if isinstance(value, int) and not isinstance(value, bool):
         if minimum <= value <= MAX_INT:

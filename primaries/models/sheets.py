@@ -107,10 +107,6 @@ class Sheet(Base):
     second_entry: Mapped[SheetEntry | None] = relationship(foreign_keys=[second_entry_id])
     counted_entry: Mapped[SheetEntry | None] = relationship(foreign_keys=[counted_entry_id])
 
-    @property
-    def counts(self) -> bool:
-        return self.state == SheetState.COUNTED and not self.annulled
-
 
 class SheetDecision(Base):
     """A supervisor's decision about a sheet's two entries: resolved or sent back. Never changed.

@@ -19,7 +19,7 @@ from ..database import WRITE_OPTION
 from ..extensions import db
 from ..models import Annulment, EntryKind, Round, Sheet, SheetEntry
 from ..timestamps import utcnow
-from .rows import touch
+from .rows import set_state
 
 _CHUNK = 2000
 
@@ -54,9 +54,7 @@ def write_counted(
         entry_ids = _insert_counted(connection, round_, rows, kind=kind, user_id=user_id, now=now)
     for entry_id, row in zip(entry_ids, rows, strict=True):
         if row.sheet is not None:
-            row.sheet.state = SheetState.COUNTED
-            row.sheet.counted_entry_id = entry_id
-            touch(row.sheet)
+            set_state(row.sheet, SheetState.COUNTED, counted_id=entry_id)
     db.session.flush()
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from ..audit.chain import record
 from ..changes import Actor
 from ..core.rounds import RoundStatus
-from ..core.sheets import Numbers, SheetState
+from ..core.sheets import Numbers, SheetState, eligible_problem
 from ..database import begin_change
 from ..elections.lookup import ensure_changeable, get_election, get_round
 from ..elections.versions import bump_version
@@ -86,11 +86,11 @@ def import_sheets(
             spec.invalid or 0,
             {code: (spec.votes or {})[code] for _, code, _ in ballot},
         )
-        if numbers.ballots_cast > branch.eligible:
-            problems.append(
-                f"{where}: ballots_cast: {numbers.ballots_cast} is more than the "
-                f"{branch.eligible} eligible members of branch {branch.code}"
-            )
+        too_many = eligible_problem(
+            numbers.ballots_cast, branch.eligible, branch.code, cast_word="ballots_cast"
+        )
+        if too_many:
+            problems.append(f"{where}: {too_many}")
             continue
         sheet = sheets.get(branch.id)
         if sheet is not None and sheet.annulled:

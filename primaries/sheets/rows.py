@@ -76,16 +76,16 @@ def add_entry(
     return entry
 
 
-def set_state(sheet: Sheet, state: SheetState, *, counted: SheetEntry | None = None) -> None:
-    """Move the sheet to ``state``; ``counted`` is the entry whose numbers count (COUNTED only)."""
+def set_state(sheet: Sheet, state: SheetState, *, counted_id: int | None = None) -> None:
+    """Move the sheet to ``state``; ``counted_id`` is the entry whose numbers count (COUNTED)."""
     sheet.state = state
-    sheet.counted_entry_id = counted.id if counted is not None else None
+    sheet.counted_entry_id = counted_id
     touch(sheet)
 
 
 def make_count(sheet: Sheet, entry: SheetEntry) -> None:
     """The entry becomes the sheet's counted numbers."""
-    set_state(sheet, SheetState.COUNTED, counted=entry)
+    set_state(sheet, SheetState.COUNTED, counted_id=entry.id)
 
 
 def set_annulled(sheet: Sheet, annulled: bool, reason: str | None) -> None:
