@@ -25,6 +25,8 @@ STREAM_THRESHOLD = 16 * 2**20
 """Packages of at least this many characters are read sheet by sheet (``_lazy_document``)."""
 
 _LONG_DIGITS_RE = re.compile(r"[0-9]{20}")
+# Public in json.decoder but absent from its stubs.
+_SCANSTRING: Callable[[str, int, bool], tuple[str, int]] = getattr(json.decoder, "scanstring")  # noqa: B009
 _WHITESPACE_RE = re.compile(r"[ \t\n\r]*")
 
 
@@ -92,10 +94,13 @@ def _lazy_document(text: str, decoder: json.JSONDecoder) -> Any:
     with the same hooks as the whole-document parse, so the values are the same. Raises
     ``_NotStreamable`` at anything that is not well-formed JSON.
     """
-    scan = decoder.scan_once  # type: ignore[attr-defined]  # set by __init__, not in the stubs
+    untyped: Any = decoder  # scan_once is set by JSONDecoder.__init__, absent from the stubs
+    scan: Callable[[str, int], tuple[Any, int]] = untyped.scan_once
 
     def skip(index: int) -> int:
-        return _WHITESPACE_RE.match(text, index).end()  # type: ignore[union-attr]
+        blank = _WHITESPACE_RE.match(text, index)
+        assert blank is not None  # the pattern matches the empty string too
+        return blank.end()
 
     def value(index: int, path: tuple[Any, ...]) -> tuple[Any, int]:
         char = text[index : index + 1]
@@ -108,7 +113,7 @@ def _lazy_document(text: str, decoder: json.JSONDecoder) -> Any:
         if len(path) == 3 and path[2] == "sheets" and char == "[":
             return lazy(index)
         try:
-            return scan(text, index)  # type: ignore[no-any-return]
+            return scan(text, index)
         except (StopIteration, json.JSONDecodeError, RecursionError):
             raise _NotStreamable from None
 
@@ -121,7 +126,7 @@ def _lazy_document(text: str, decoder: json.JSONDecoder) -> Any:
             if text[index : index + 1] != '"':
                 raise _NotStreamable
             try:
-                key, index = json.decoder.scanstring(text, index + 1, True)  # type: ignore[attr-defined]
+                key, index = _SCANSTRING(text, index + 1, True)
             except json.JSONDecodeError:
                 raise _NotStreamable from None
             index = skip(index)
@@ -199,7 +204,7 @@ class LazySheets(Sequence[SheetSpec]):
             return NotImplemented
         return len(self) == len(other) and tuple(self) == tuple(other)
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment]  # unhashable, like a list (mypy wants a method)
 
     @overload
     def __getitem__(self, index: int) -> SheetSpec: ...
