@@ -44,3 +44,16 @@ clean:
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench
+
+# Mutation testing with mutmut (not part of `make test`): the files mutated and the tests run
+# are the [mutmut] block of setup.cfg. `make mutants MUTANTS='primaries.core.rules.*'` runs only
+# the mutants whose names match; the results stay in mutants/ (`$(BIN)/mutmut browse`, `show`).
+MUTANTS ?=
+.PHONY: mutants
+$(VENV)/.installed-mutants: $(VENV)/.installed-test
+	$(BIN)/pip install -q -e ".[test,mutants]"
+	touch $@
+
+mutants: $(VENV)/.installed-mutants
+	$(BIN)/mutmut run $(MUTANTS)
+	$(BIN)/mutmut results
