@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient, FlaskCliRunner
 
-from primaries.elections.formats import FormatError, parse_package
+from primaries.formats import FormatError, parse_package
 from tests.conftest import small_package
 
 
