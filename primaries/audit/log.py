@@ -1,15 +1,32 @@
-"""Reading the audit log: filters, pages, and the values the filters offer (nothing writes)."""
+"""Reading the audit log: filters, pages, the values the filters offer, and the events as staff
+see them (nothing writes).
+
+Double entry is blind for everyone, the audit log included: the numbers of a ``sheet.enter``
+event whose entry its sheet still waits on (awaiting the second entry, or in mismatch) are shown
+as :data:`~primaries.core.sheets.HIDDEN_NUMBERS` until the sheet is settled
+(:func:`~primaries.core.sheets.entry_numbers_shown` decides). Only what is shown is masked: the
+stored event and its hashes are untouched, and ``audit verify`` reads the chain itself.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 
+from ..core.sheets import (
+    BALLOTS_CAST,
+    HIDDEN_NUMBERS,
+    INVALID,
+    VOTES,
+    entry_numbers_shown,
+    entry_place,
+)
 from ..extensions import db
-from ..models import AuditEvent, Election
+from ..models import AuditEvent, Election, Sheet
 
 
 @dataclass(frozen=True)
@@ -67,3 +84,74 @@ def audit_actions() -> list[str]:
 
 def election_slugs() -> list[str]:
     return list(db.session.scalars(select(Election.slug).order_by(Election.slug)))
+
+
+# --------------------------------------------------------------------------- blind double entry
+
+ENTRY_ACTIONS = ("sheet.enter",)
+"""Events that carry the numbers of one entry (``after.entry_id``) typed into a sheet."""
+NUMBER_KEYS = (BALLOTS_CAST, INVALID, VOTES)
+
+
+@dataclass(frozen=True)
+class ShownEvent:
+    """An event as the staff see it: the stored ``event`` (seq, hashes, ...) with its ``before``
+    and ``after`` as they may be shown now; ``masked`` when numbers were hidden."""
+
+    event: AuditEvent
+    before: Any
+    after: Any
+    masked: bool = False
+
+
+def shown_events(events: Iterable[AuditEvent]) -> list[ShownEvent]:
+    """The events, in the order given, with the numbers no one may see yet hidden."""
+    events = list(events)
+    hidden = hidden_entries({entry_id for e in events if (entry_id := _entry_id(e)) is not None})
+    out = []
+    for event in events:
+        if event.action in ENTRY_ACTIONS and _has_numbers(event.after):
+            entry_id = _entry_id(event)
+            # No entry id to judge it by (no event is written so): hidden, never shown by mistake.
+            if entry_id is None or entry_id in hidden:
+                out.append(ShownEvent(event, event.before, _masked(event.after), masked=True))
+                continue
+        out.append(ShownEvent(event, event.before, event.after))
+    return out
+
+
+def hidden_entries(entry_ids: Iterable[int]) -> set[int]:
+    """Which of these entries' numbers may not be shown now: their sheet still waits on them.
+
+    Read after the events themselves: an entry that is settled stays settled (a send-back sets
+    its entries aside for good), so an event is never shown by a state older than itself."""
+    ids = set(entry_ids)
+    if not ids:
+        return set()
+    hidden = set()
+    for state, first, second in db.session.execute(
+        select(Sheet.state, Sheet.first_entry_id, Sheet.second_entry_id).where(
+            or_(Sheet.first_entry_id.in_(sorted(ids)), Sheet.second_entry_id.in_(sorted(ids)))
+        )
+    ):
+        for entry_id in (first, second):
+            if entry_id is None or entry_id not in ids:
+                continue
+            if not entry_numbers_shown(state, entry_place(entry_id, first, second)):
+                hidden.add(entry_id)
+    return hidden
+
+
+def _entry_id(event: AuditEvent) -> int | None:
+    if event.action not in ENTRY_ACTIONS or not isinstance(event.after, dict):
+        return None
+    entry_id = event.after.get("entry_id")
+    return entry_id if isinstance(entry_id, int) and not isinstance(entry_id, bool) else None
+
+
+def _has_numbers(values: Any) -> bool:
+    return isinstance(values, dict) and any(key in values for key in NUMBER_KEYS)
+
+
+def _masked(values: dict[str, Any]) -> dict[str, Any]:
+    return {key: HIDDEN_NUMBERS if key in NUMBER_KEYS else value for key, value in values.items()}

@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from .limits import MAX_INT
+from .roles import COUNT
 
 
 def N_(text: str) -> str:
@@ -90,6 +91,59 @@ def public_status(state: str | None, annulled: bool) -> PublicStatus:
     if annulled:
         return PublicStatus.ANNULLED
     return PublicStatus.COUNTED if state == SheetState.COUNTED else PublicStatus.PENDING
+
+
+# --------------------------------------------------------------------------- blind for everyone
+
+
+class EntryPlace(StrEnum):
+    """An entry's place in its sheet now: one of the pair the sheet's state is about, or not."""
+
+    FIRST = "first"  # the sheet's current first entry
+    SECOND = "second"  # the sheet's current second entry
+    OTHER = "other"  # any other: set aside by a send-back, a resolution, an import, a correction
+
+
+def entry_place(
+    entry_id: int, first_entry_id: int | None, second_entry_id: int | None
+) -> EntryPlace:
+    """Where the entry ``entry_id`` stands in a sheet whose current pair is the two ids given."""
+    if entry_id == first_entry_id:
+        return EntryPlace.FIRST
+    if entry_id == second_entry_id:
+        return EntryPlace.SECOND
+    return EntryPlace.OTHER
+
+
+HIDDEN_NUMBERS = N_("hidden until the sheet is settled")
+"""What stands in place of the numbers of an entry that may not be shown yet."""
+
+
+def entry_numbers_shown(state: str | None, place: EntryPlace, *, resolver: bool = False) -> bool:
+    """May the numbers of an entry be shown now, to anyone, whatever the role?
+
+    ``state`` is the sheet's stored state (``sheets.state``, whether or not it is annulled) and
+    ``place`` the entry's place in it. Double entry is blind for everyone: while a sheet awaits
+    its second entry, or is in mismatch, the numbers of its current entries are shown to no one,
+    on no page, download or audit view. They are shown once the sheet is settled (counted, or its
+    entries set aside by a send-back). The one exception is the resolve page of a mismatch, shown
+    to its ``resolver`` (a supervisor or admin who made neither entry, see :func:`may_resolve`).
+    """
+    if place == EntryPlace.OTHER or state not in UNSETTLED:
+        return True
+    return resolver and state == SheetState.MISMATCH
+
+
+def resolver_problem(user_id: int | None, entrants: Iterable[int | None]) -> str | None:
+    """Why this account may not resolve a mismatch whose entries ``entrants`` made, or None."""
+    if user_id is not None and user_id in set(entrants):
+        return "you made one of its two entries: a supervisor or admin who made neither resolves it"
+    return None
+
+
+def may_resolve(role: str | None, user_id: int | None, entrants: Iterable[int | None]) -> bool:
+    """A supervisor or admin who made neither entry of the mismatch (who sees both to decide)."""
+    return role in COUNT and resolver_problem(user_id, entrants) is None
 
 
 # --------------------------------------------------------------------------- the numbers

@@ -9,8 +9,10 @@ Each needs a reason, is refused in a round that accepts no change, and is audite
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..changes import Actor
-from ..core.sheets import STATUS_LABELS, Numbers, SheetStatus
+from ..core.sheets import STATUS_LABELS, Numbers, SheetState, SheetStatus
 from ..core.text import storable_problem
 from ..elections.versions import bump_version
 from ..errors import NumbersRefused, Refused
@@ -52,8 +54,13 @@ def apply_correction(
     place: SheetPlace, sheet: Sheet, numbers: Numbers, *, reason: str, actor: Actor
 ) -> None:
     """Write a correction the caller has checked (inside its change): the entry, the count,
-    the round's new version and the audit event."""
-    before = numbers_of(sheet.counted_entry)
+    the round's new version and the audit event. A sheet that did not count yet (an import's
+    correction of entries not settled) records its state and entries as the ``before``."""
+    counted = numbers_of(sheet.counted_entry)
+    before: dict[str, Any] | None = counted.as_dict() if counted else None
+    if before is None and sheet.state != SheetState.COUNTED:
+        entries = [i for i in (sheet.first_entry_id, sheet.second_entry_id) if i is not None]
+        before = {"state": sheet.state, "entry_ids": entries}
     entry = add_entry(
         place.round,
         place.branch.id,
@@ -68,7 +75,7 @@ def apply_correction(
         "sheet.correct",
         place,
         actor,
-        before=before.as_dict() if before else None,
+        before=before,
         after={**numbers.as_dict(), "reason": reason},
     )
 

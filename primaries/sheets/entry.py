@@ -24,6 +24,7 @@ from ..core.sheets import (
     SheetState,
     SheetStatus,
     flatten,
+    resolver_problem,
     sheet_problems,
     vote_field,
 )
@@ -178,11 +179,17 @@ def resolve(
 ) -> Numbers:
     """A supervisor's decision, field by field: ``choices[field] = (choice, number on paper)``
     with choice ``"1"``, ``"2"`` or ``"paper"``; fields where both entries agree need none.
-    The decided numbers become a ``resolution`` entry, which counts."""
+    The decided numbers become a ``resolution`` entry, which counts. The resolver made neither
+    entry (the two entries are blind to their entrants, and each entrant is a party to the
+    mismatch)."""
     place = begin_on(ref, version)
     mismatch = mismatch_of(place)
     if mismatch is None:
         raise Refused(f"{place.name} is {STATUS_LABELS[place.state]}, not in mismatch")
+    entrants = (mismatch.first.user_id, mismatch.second.user_id)
+    not_yours = resolver_problem(actor.user_id, entrants)
+    if not_yours:
+        raise Refused(f"{place.name} cannot be resolved by you: {not_yours}")
     problems: dict[str, list[str]] = {}
     decided: dict[str, int] = {}
     how: dict[str, str] = {}

@@ -2,7 +2,9 @@
 
 All or nothing: every line is checked before anything is written, and every problem is listed
 with its line. An identical sheet is a no-op; a different one is refused unless the import is a
-correction with a reason, which is then recorded sheet by sheet as a supervisor's correction.
+correction with a reason, which is then recorded sheet by sheet as a supervisor's correction. A
+sheet with entries typed by staff that is not settled (awaiting its second entry, or in mismatch)
+is never overwritten either: its line is refused unless the import is a correction with a reason.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from sqlalchemy import select
 from ..audit.chain import record
 from ..changes import Actor
 from ..core.rounds import RoundStatus
-from ..core.sheets import Numbers, SheetState, eligible_problem
+from ..core.sheets import UNSETTLED, Numbers, SheetState, eligible_problem
 from ..database import begin_change
 from ..elections.lookup import ensure_changeable, get_election, get_round
 from ..elections.versions import bump_version
@@ -99,6 +101,19 @@ def import_sheets(
                 "reinstate it before importing its sheet"
             )
             continue
+        if sheet is not None and sheet.state in UNSETTLED:
+            # Entries typed by staff are never overwritten by a file, nor compared with it (that
+            # would tell their numbers): only a correction, with its reason, replaces them.
+            if correct:
+                corrections.append((branch, sheet, numbers))
+            else:
+                problems.append(
+                    f"{where}: branch {branch.code}: {_unsettled_words(sheet.state)} in round "
+                    f"{round_.number}; an import does not overwrite entries typed by staff "
+                    "(let the double entry finish, or import the line as a correction with a "
+                    "reason to replace them)"
+                )
+            continue
         if sheet is not None and sheet.state == SheetState.COUNTED:
             if numbers_of(sheet.counted_entry) == numbers:
                 summary.unchanged += 1
@@ -149,3 +164,9 @@ def import_sheets(
             },
         )
     return summary
+
+
+def _unsettled_words(state: str) -> str:
+    if state == SheetState.AWAITING_SECOND:
+        return "its sheet has a first entry awaiting the second"
+    return "its sheet has two entries that differ (mismatch) awaiting a supervisor"

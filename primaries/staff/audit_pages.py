@@ -1,5 +1,8 @@
 """The audit log, for supervisors, admins and observers: paged and filtered, verified from the
-page, and downloaded as CSV (cells that a spreadsheet would run as a formula are neutralised)."""
+page, and downloaded as CSV (cells that a spreadsheet would run as a formula are neutralised).
+
+Page and CSV show the events through :func:`primaries.audit.log.shown_events`: the numbers of an
+entry its sheet still waits on are hidden until the sheet is settled (blind for everyone)."""
 
 from __future__ import annotations
 
@@ -14,7 +17,14 @@ from werkzeug.datastructures import MultiDict
 
 from ..access import roles
 from ..audit.chain import verify
-from ..audit.log import AuditFilters, audit_actions, audit_page, audit_select, election_slugs
+from ..audit.log import (
+    AuditFilters,
+    audit_actions,
+    audit_page,
+    audit_select,
+    election_slugs,
+    shown_events,
+)
 from ..core.text import spreadsheet_cell
 from ..extensions import db
 from ..models import AuditEvent
@@ -71,7 +81,7 @@ def audit_log() -> str:
         "staff/audit.html",
         form=form,
         filters=filters,
-        events=events,
+        events=shown_events(events),
         total=total,
         page=page,
         pages=max(1, -(-total // PER_PAGE)),
@@ -90,7 +100,7 @@ def audit_verify() -> tuple[str, int]:
         "staff/audit.html",
         form=form,
         filters=filters,
-        events=events,
+        events=shown_events(events),
         total=total,
         page=1,
         pages=max(1, -(-total // PER_PAGE)),
@@ -121,28 +131,30 @@ def audit_csv() -> Response:
         writer.writerow(CSV_COLUMNS)
         result = db.session.scalars(stmt)
         try:
-            for count, event in enumerate(result, 1):
-                writer.writerow(
-                    [
-                        event.seq,
-                        event.created_at.isoformat(timespec="microseconds"),
-                        _csv_cell(event.actor),
-                        _csv_cell(event.action),
-                        _csv_cell(event.object_type),
-                        _csv_cell(event.object_id),
-                        _csv_cell(event.election),
-                        "" if event.round_number is None else event.round_number,
-                        _csv_cell(event.branch),
-                        _csv_cell(event.before),
-                        _csv_cell(event.after),
-                        event.prev_hash,
-                        event.hash,
-                    ]
-                )
-                if count % 500 == 0:
-                    yield buffer.getvalue()
-                    buffer.seek(0)
-                    buffer.truncate()
+            # Judged a chunk at a time, each after it is read (see shown_events).
+            for chunk in result.partitions(500):
+                for shown in shown_events(chunk):
+                    event = shown.event
+                    writer.writerow(
+                        [
+                            event.seq,
+                            event.created_at.isoformat(timespec="microseconds"),
+                            _csv_cell(event.actor),
+                            _csv_cell(event.action),
+                            _csv_cell(event.object_type),
+                            _csv_cell(event.object_id),
+                            _csv_cell(event.election),
+                            "" if event.round_number is None else event.round_number,
+                            _csv_cell(event.branch),
+                            _csv_cell(shown.before),
+                            _csv_cell(shown.after),
+                            event.prev_hash,
+                            event.hash,
+                        ]
+                    )
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
         finally:
             result.close()
         yield buffer.getvalue()

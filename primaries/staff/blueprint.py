@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from ..changes import Actor
 from ..core.roles import ADMIN, COUNT, ENTER, READ, STAFF, Role
-from ..core.sheets import STATUS_LABELS
+from ..core.sheets import HIDDEN_NUMBERS, STATUS_LABELS
 from ..elections.lookup import get_election, get_round
 from ..errors import NotFound
 from ..models import Election, Round, User
@@ -55,7 +55,11 @@ class Abilities:
 @bp.app_context_processor
 def staff_context() -> dict[str, Any]:
     role = current_user.role if current_user.is_authenticated else None
-    return {"staff": Abilities(role), "state_labels": STATUS_LABELS}
+    return {
+        "staff": Abilities(role),
+        "state_labels": STATUS_LABELS,
+        "hidden_numbers": HIDDEN_NUMBERS,
+    }
 
 
 def me() -> User:

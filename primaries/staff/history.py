@@ -1,5 +1,9 @@
 """A branch's history, round by round: every entry, decision, correction and annulment, who
-made it and when, read from the rows that record them (nothing here writes)."""
+made it and when, read from the rows that record them (nothing here writes).
+
+Double entry is blind for everyone: the numbers of an entry the sheet still waits on (awaiting its
+second entry, or in mismatch) are neither read nor shown until the sheet is settled
+(:func:`primaries.core.sheets.entry_numbers_shown`)."""
 
 from __future__ import annotations
 
@@ -9,7 +13,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from ..core.sheets import SheetStatus, field_labels, status_of
+from ..core.sheets import (
+    SheetStatus,
+    entry_numbers_shown,
+    entry_place,
+    field_labels,
+    status_of,
+)
 from ..extensions import db
 from ..models import (
     Annulment,
@@ -35,6 +45,7 @@ class HistoryItem:
     numbers: dict[str, Any] | None = None
     reason: str | None = None
     counts: bool = False
+    hidden: bool = False  # an entry whose numbers are not shown until the sheet is settled
     details: dict[str, Any] = field(default_factory=dict)
 
 
@@ -69,11 +80,12 @@ def sheet_history(election: Election, branch: Branch) -> list[RoundHistory]:
             .where(SheetEntry.round_id == round_.id, SheetEntry.branch_id == branch.id)
             .order_by(SheetEntry.id)
         ).all()
+        shown = {e.id for e in entries if _shown(sheet, e.id)}
         votes: dict[int, dict[str, int]] = {}
-        if entries:
+        if shown:
             for entry_id, candidate_id, n in db.session.execute(
                 select(EntryVote.entry_id, EntryVote.candidate_id, EntryVote.votes).where(
-                    EntryVote.entry_id.in_([e.id for e in entries])
+                    EntryVote.entry_id.in_(sorted(shown))
                 )
             ):
                 votes.setdefault(entry_id, {})[code_of[candidate_id]] = int(n)
@@ -91,9 +103,12 @@ def sheet_history(election: Election, branch: Branch) -> list[RoundHistory]:
                     "ballots_cast": e.ballots_cast,
                     "invalid": e.invalid,
                     "votes": votes.get(e.id, {}),
-                },
+                }
+                if e.id in shown
+                else None,
                 reason=e.reason,
                 counts=sheet is not None and sheet.counted_entry_id == e.id,
+                hidden=e.id not in shown,
                 details={"entry_id": e.id, "kind": e.kind},
             )
             for e in entries
@@ -143,3 +158,11 @@ def sheet_history(election: Election, branch: Branch) -> list[RoundHistory]:
         state = status_of(sheet.state, sheet.annulled) if sheet else SheetStatus.EMPTY
         out.append(RoundHistory(round_, state, ballot, items))
     return out
+
+
+def _shown(sheet: Sheet | None, entry_id: int) -> bool:
+    """May the numbers of this entry of the sheet be shown now (blind double entry)?"""
+    if sheet is None:
+        return True
+    place = entry_place(entry_id, sheet.first_entry_id, sheet.second_entry_id)
+    return entry_numbers_shown(sheet.state, place)

@@ -11,7 +11,13 @@ from typing import Any
 from sqlalchemy import Select, and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import aliased
 
-from ..core.sheets import STATUS_LABELS, SheetState, SheetStatus
+from ..core.sheets import (
+    STATUS_LABELS,
+    SheetState,
+    SheetStatus,
+    entry_numbers_shown,
+    entry_place,
+)
 from ..extensions import db
 from ..models import (
     Branch,
@@ -157,9 +163,18 @@ def all_branches(election: Election, limit: int = 5000) -> list[tuple[str, str]]
 
 
 def my_entries(round_: Round, user: User, limit: int = 100) -> list[dict[str, Any]]:
-    """The sheets this account entered in this round, newest first, with their state now."""
+    """The sheets this account entered in this round, newest first, with their state now.
+
+    The ballots cast it typed are None while the sheet is not settled: blind for everyone."""
     rows = db.session.execute(
-        select(SheetEntry, Branch, EFFECTIVE_STATE)
+        select(
+            SheetEntry,
+            Branch,
+            EFFECTIVE_STATE,
+            Sheet.state,
+            Sheet.first_entry_id,
+            Sheet.second_entry_id,
+        )
         .join(Branch, Branch.id == SheetEntry.branch_id)
         .outerjoin(
             Sheet, and_(Sheet.branch_id == SheetEntry.branch_id, Sheet.round_id == round_.id)
@@ -173,8 +188,15 @@ def my_entries(round_: Round, user: User, limit: int = 100) -> list[dict[str, An
         .limit(limit)
     ).all()
     return [
-        {"entry": entry, "branch": branch, "state": state, "ballots_cast": entry.ballots_cast}
-        for entry, branch, state in rows
+        {
+            "entry": entry,
+            "branch": branch,
+            "state": state,
+            "ballots_cast": entry.ballots_cast
+            if entry_numbers_shown(stored, entry_place(entry.id, first, second))
+            else None,
+        }
+        for entry, branch, state, stored, first, second in rows
     ]
 
 

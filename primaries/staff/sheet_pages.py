@@ -17,12 +17,19 @@ from werkzeug.wrappers import Response
 
 from ..access import roles
 from ..changes import attempt
-from ..core.sheets import SheetStatus, flatten
+from ..core.sheets import (
+    EntryPlace,
+    SheetStatus,
+    entry_numbers_shown,
+    flatten,
+    may_resolve,
+    resolver_problem,
+)
 from ..elections.lookup import entry_stop_reason, lock_reason
 from ..extensions import db
 from ..models import Election
 from ..sheets.decisions import annul, correct, reinstate
-from ..sheets.entry import enter, mismatch_of, send_back
+from ..sheets.entry import Mismatch, enter, mismatch_of, send_back
 from ..sheets.entry import resolve as resolve_mismatch
 from ..sheets.place import SheetPlace
 from ..sheets.rows import numbers_of
@@ -173,6 +180,17 @@ def resolve(slug: str, number: int, branch: str) -> Page:
         if request.method == "POST":
             flash(f"{place.name} is not in mismatch (any more): nothing was changed.", "error")
         return redirect(url_for("staff.sheet", slug=slug, number=number, branch=branch))
+    blind = _blind_reason(place, mismatch)
+    if blind is not None:
+        # Not this account's to resolve: the page says why, and shows neither entry's numbers.
+        return render_template(
+            "staff/resolve.html",
+            place=place,
+            mismatch=None,
+            blind=blind,
+            problems=[blind] if request.method == "POST" else [],
+            send_back_form=SendBackForm(formdata=None, version=place.version),
+        ), (409 if request.method == "POST" else 200)
     labels = place.labels()
     form = resolve_form(mismatch, labels)
     problems: list[str] = []
@@ -198,7 +216,7 @@ def resolve(slug: str, number: int, branch: str) -> Page:
             # Show the sheet as it is now, with its version: deciding again applies to it.
             place = place_or_404(slug, number, branch)
             fresh = mismatch_of(place)
-            if fresh is None:
+            if fresh is None or _blind_reason(place, fresh) is not None:
                 _refused(done.problems)
                 return redirect(url_for("staff.sheet", slug=slug, number=number, branch=branch))
             mismatch, form = fresh, resolve_form(fresh, labels)
@@ -217,6 +235,23 @@ def resolve(slug: str, number: int, branch: str) -> Page:
         problems=problems,
         send_back_form=SendBackForm(formdata=None, version=place.version),
     ), status
+
+
+def _blind_reason(place: SheetPlace, mismatch: Mismatch) -> str | None:
+    """Why the signed-in account may not see this mismatch's entries, or None (its resolver)."""
+    user = me()
+    entrants = (mismatch.first.user_id, mismatch.second.user_id)
+    resolver = may_resolve(user.role, user.id, entrants)
+    state = place.sheet.state if place.sheet is not None else None
+    if entry_numbers_shown(state, EntryPlace.FIRST, resolver=resolver):
+        return None
+    mine = resolver_problem(user.id, entrants)
+    if mine:
+        return f"{place.name} cannot be resolved by you: {mine}."
+    return (
+        f"the two entries of {place.name} are shown only to the supervisor or admin who "
+        "resolves the mismatch (one who made neither entry), until it is resolved or sent back."
+    )
 
 
 @bp.post("/elections/<slug>/rounds/<int:number>/sheets/<branch>/send-back")
