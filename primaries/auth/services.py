@@ -173,9 +173,15 @@ def record_failed_sign_in(username: str, address: str | None) -> None:
 
 
 def record_sign_out(username: str, *, idle_seconds: int | None = None) -> None:
-    """A sign-out; ``idle_seconds`` when the session ended because nobody used it for so long."""
+    """A sign-out, which ends every session of the account; ``idle_seconds`` when the session
+    ended because nobody used it for so long (that ends this session only)."""
     begin_change()
     if idle_seconds is None:
+        # Signing out ends the account's sessions everywhere: a copy of the cookie (kept by the
+        # browser, a proxy or someone else) must not stay signed in.
+        user = db.session.scalar(select(User).where(User.username == username))
+        if user is not None:
+            user.session_epoch += 1
         record("auth.sign_out", actor=username, object_type="user", object_id=username)
     else:
         record(
