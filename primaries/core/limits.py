@@ -26,6 +26,19 @@ MAX_ROUND_NUMBER = 2**31 - 1
 round, and asking the database about it would fail instead of finding nothing."""
 
 
+MAX_PAGE = 10**6
+"""The last page number a list reads from ``?page=``: beyond it (or not a number) is page 1, so a
+huge number never reaches the database as an OFFSET it cannot hold."""
+
+
+def page_number(text: str | None) -> int:
+    """The page a ``?page=`` asks for: 1 when missing, not a whole number or outside 1..MAX_PAGE."""
+    if not text or len(text) > len(str(MAX_PAGE)) or not text.isascii() or not text.isdigit():
+        return 1
+    number = int(text)
+    return number if 1 <= number <= MAX_PAGE else 1
+
+
 def is_int(value: object) -> bool:
     """A whole number, and not a bool (which Python counts as one)."""
     return isinstance(value, int) and not isinstance(value, bool)

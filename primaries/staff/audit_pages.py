@@ -15,6 +15,7 @@ from werkzeug.datastructures import MultiDict
 from ..access import roles
 from ..audit.chain import verify
 from ..audit.log import AuditFilters, audit_actions, audit_page, audit_select, election_slugs
+from ..core.limits import page_number
 from ..core.text import spreadsheet_cell
 from ..extensions import db
 from ..models import AuditEvent
@@ -65,7 +66,7 @@ def _filters(args: MultiDict[str, str]) -> tuple[AuditFilterForm, AuditFilters]:
 @roles(*COUNT, read_only_for=READ)
 def audit_log() -> str:
     form, filters = _filters(request.args)
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_number(request.args.get("page"))
     events, total = audit_page(filters, page, PER_PAGE)
     return render_template(
         "staff/audit.html",
