@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import json
+import os
+import pwd
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,7 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select
 
+from primaries.changes import Actor
 from primaries.extensions import db
 from primaries.models import AuditEvent, Election, SheetEntry
 
@@ -531,3 +534,17 @@ def test_demo_complete_matches_the_real_runoff(runner: FlaskCliRunner) -> None:
     assert {c["code"]: c["votes"] for c in two["candidates"]} == {"YAC": 22299, "PER": 18769}
     assert two["outcome"]["winner"] == "YAC"
     assert two["complete"] is True
+
+
+def test_the_command_line_actor_is_the_os_account_not_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("LOGNAME", "USER", "LNAME", "USERNAME"):
+        monkeypatch.setenv(name, "mallory")
+    assert Actor.command_line().name == "cli:" + pwd.getpwuid(os.getuid()).pw_name
+
+    def no_entry(uid: int) -> Any:
+        raise KeyError(uid)
+
+    monkeypatch.setattr(pwd, "getpwuid", no_entry)
+    assert Actor.command_line().name == f"cli:{os.getuid()}"
