@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
+from functools import cache
+from importlib.resources import files
 
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -27,10 +30,32 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password)
 
 
+@cache
+def common_passwords() -> frozenset[str]:
+    """The common passwords shipped with the package (``common_passwords.txt``), lowercased."""
+    text = files(__package__).joinpath("common_passwords.txt").read_text(encoding="utf-8")
+    return frozenset(
+        line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
+    )
+
+
+def _visible(password: str) -> str:
+    """The password less its spaces and invisible characters (zero-width, format, control)."""
+    return "".join(
+        ch
+        for ch in password
+        if not ch.isspace() and unicodedata.category(ch) not in ("Cf", "Cc", "Zs")
+    )
+
+
 def check_password_rules(password: str) -> list[str]:
     problems = []
     if len(password) < MIN_PASSWORD_LENGTH:
         problems.append(f"password: must be at least {MIN_PASSWORD_LENGTH} characters long")
+    elif not _visible(password):
+        problems.append("password: must not be only spaces or invisible characters")
+    elif password.strip().lower() in common_passwords():
+        problems.append("password: is one of the most common passwords: choose another")
     return problems
 
 
