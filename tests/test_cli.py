@@ -548,3 +548,11 @@ def test_the_command_line_actor_is_the_os_account_not_the_environment(
 
     monkeypatch.setattr(pwd, "getpwuid", no_entry)
     assert Actor.command_line().name == f"cli:{os.getuid()}"
+
+
+def test_users_create_refuses_hidden_characters(runner: FlaskCliRunner) -> None:
+    result = runner.invoke(
+        args=["users", "create", "dana\u202e", "--role", "clerk"], input="a-long-password\n"
+    )
+    assert result.exit_code == 1
+    assert "bidirectional control character U+202E" in result.output

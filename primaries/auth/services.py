@@ -14,6 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..audit.chain import record
 from ..changes import Actor
 from ..core.roles import ROLES, Role
+from ..core.text import name_problem, shown_name
 from ..database import begin_change
 from ..errors import NotFound, Refused
 from ..extensions import db
@@ -62,7 +63,9 @@ def check_password_rules(password: str) -> list[str]:
 def create_user(username: str, role: str, password: str, *, actor: Actor) -> User:
     begin_change()
     problems = []
-    if not USERNAME_RE.match(username):
+    if (problem := name_problem(username)) is not None:  # the clearer word for such characters
+        problems.append(f"username: {problem}")
+    elif not USERNAME_RE.match(username):
         problems.append(
             f"username: 1-64 characters of letters, digits, '.', '_' or '-' (got {username!r})"
         )
@@ -190,9 +193,9 @@ def record_failed_sign_in(username: str, address: str | None) -> None:
     begin_change()
     record(
         "auth.sign_in_failed",
-        actor=username[:80] or "(empty)",
+        actor=shown_name(username[:80]) or "(empty)",
         object_type="user",
-        object_id=username[:64],
+        object_id=shown_name(username[:64]),
         after={"address": address},
     )
 

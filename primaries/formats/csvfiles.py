@@ -24,6 +24,7 @@ from typing import Any
 
 from primaries.core.limits import BRANCH_CODE_RE, BRANCH_CODE_RULE, MAX_INT
 from primaries.core.sheets import Numbers, sum_problems
+from primaries.core.text import name_problem
 
 from .encoding import decode, quote
 from .problems import FormatError
@@ -187,8 +188,13 @@ def parse_branches_csv(raw: bytes | str) -> list[BranchSpec]:
 
     def build(row: _Row, code: str, problems: list[str]) -> BranchSpec | None:
         name = row.values["name"]
+        region = row.values["region"]
         if not name:
             problems.append(f"line {row.line}: name: is empty")
+        for column, text in (("name", name), ("region", region)):
+            problem = name_problem(text)
+            if problem:
+                problems.append(f"line {row.line}: {column}: {problem}")
         eligible, problem = csv_number(row.values["eligible"])
         if problem:
             problems.append(f"line {row.line}: eligible: {problem}")
@@ -197,7 +203,7 @@ def parse_branches_csv(raw: bytes | str) -> list[BranchSpec]:
         return BranchSpec(
             code=code,
             name=name,
-            region=row.values["region"] or None,
+            region=region or None,
             eligible=eligible,
             line=row.line,
         )

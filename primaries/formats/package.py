@@ -38,7 +38,7 @@ from .rounds import Election, RoundsParser
 from .rules import check_rules, make_rules
 from .specs import BranchSpec, CandidateSpec, PackageSpec, RoundSpec
 from .streaming import read_document
-from .values import check_int, check_keys, check_name, check_optional_string, describe
+from .values import check_int, check_keys, check_name, check_optional_name, describe
 
 FORMAT = "primaries/election@1"
 
@@ -216,7 +216,7 @@ class _PackageParser:
                 if "name" in item
                 else None
             )
-            region = check_optional_string(item.get("region"), f"{item_path}.region", self.problems)
+            region = check_optional_name(item.get("region"), f"{item_path}.region", self.problems)
             eligible = (
                 check_int(item["eligible"], f"{item_path}.eligible", self.problems)
                 if "eligible" in item

@@ -1173,7 +1173,8 @@ def test_branches_csv_blank_lines_keep_physical_numbers() -> None:
 def test_branches_csv_multiline_quoted_field_keeps_numbering() -> None:
     raw = b'code,name,region,eligible\nB1,"Tel Aviv\nCenter",,1\nB2,B,,-3\n'
     assert csv_problems(parse_branches_csv, raw) == [
-        'line 4: eligible: must be a whole number >= 0 written in digits, not "-3"'
+        "line 2: name: must not contain the control character U+000A",
+        'line 4: eligible: must be a whole number >= 0 written in digits, not "-3"',
     ]
 
 

@@ -147,3 +147,11 @@ def test_a_cookie_replayed_after_sign_out_is_signed_out(app: Flask, runoff, sign
     assert db.session.query(SheetEntry).count() == entries
     # Signing out ends the account's sessions everywhere.
     assert other.get("/staff/").status_code == 302
+
+
+def test_a_failed_sign_in_records_hidden_characters_escaped(app: Flask, accounts) -> None:
+    client = app.test_client()
+    typed = "nimda\u202e\u200b\x07"
+    response = client.post("/staff/sign-in", data={"username": typed, "password": "wrong"})
+    assert response.status_code == 401
+    assert actions() == [("auth.sign_in_failed", "nimda\\u202e\\u200b\\u0007")]

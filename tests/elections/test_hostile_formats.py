@@ -1,0 +1,71 @@
+"""Hostile files: names that hide or reorder text, codes that differ only by case or Unicode
+normalisation, numbers too large for the database or for Python's int(): each refused with a
+clear message, nothing else read from them."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from primaries.core.text import name_problem, shown_name
+from primaries.formats import FormatError, parse_branches_csv, parse_package
+from tests.elections.test_formats import package
+
+HIDDEN = [
+    ("\u202e", "bidirectional control character U+202E"),
+    ("\u202a", "bidirectional control character U+202A"),
+    ("\u2066", "bidirectional control character U+2066"),
+    ("\u2069", "bidirectional control character U+2069"),
+    ("\u200b", "zero-width character U+200B"),
+    ("\u200d", "zero-width character U+200D"),
+    ("\u2060", "zero-width character U+2060"),
+    ("\ufeff", "zero-width character U+FEFF"),
+    ("\x07", "control character U+0007"),
+    ("\n", "control character U+000A"),
+    ("\x85", "control character U+0085"),
+]
+
+
+def problems_of(raw: str | bytes, parse: Any = parse_package) -> list[str]:
+    with pytest.raises(FormatError) as caught:
+        parse(raw)
+    return caught.value.problems
+
+
+@pytest.mark.parametrize(("ch", "words"), HIDDEN)
+def test_name_problem(ch: str, words: str) -> None:
+    assert name_problem(f"Tel{ch}Aviv") == f"must not contain the {words}"
+    assert "\\u" in shown_name(f"Tel{ch}Aviv")
+
+
+def test_ordinary_names_pass() -> None:
+    for name in ("Tel Aviv - Center", "תל אביב", "أبو كرينات", "Zoë", "Shelly\u200fYacimovich"):
+        assert name_problem(name) is None
+        assert shown_name(name) == name
+
+
+@pytest.mark.parametrize(("ch", "words"), HIDDEN)
+@pytest.mark.parametrize(
+    ("path", "where"),
+    [
+        ("election__name", "election.name"),
+        ("election__candidates__0__name", "election.candidates[0].name"),
+        ("election__branches__0__name", "election.branches[0].name"),
+        ("election__branches__0__region", "election.branches[0].region"),
+    ],
+)
+def test_package_names_refuse_hidden_characters(path: str, where: str, ch: str, words: str) -> None:
+    raw = json.dumps(package(**{path: f"Tel{ch}Aviv"}))
+    assert problems_of(raw) == [f"{where}: must not contain the {words}"]
+
+
+@pytest.mark.parametrize(("ch", "words"), [h for h in HIDDEN if h[0] not in "\n\x85"])
+@pytest.mark.parametrize("column", ["name", "region"])
+def test_csv_names_refuse_hidden_characters(column: str, ch: str, words: str) -> None:
+    values = {"name": "Haifa", "region": "North", column: f"Hai{ch}fa"}
+    raw = f"code,name,region,eligible\nB1,{values['name']},{values['region']},10\n"
+    assert problems_of(raw.encode(), parse_branches_csv) == [
+        f"line 2: {column}: must not contain the {words}"
+    ]
