@@ -556,3 +556,15 @@ def test_users_create_refuses_hidden_characters(runner: FlaskCliRunner) -> None:
     )
     assert result.exit_code == 1
     assert "bidirectional control character U+202E" in result.output
+
+
+def test_import_branches_refuses_a_code_differing_from_an_existing_one_by_case(
+    runner: FlaskCliRunner, loaded: Any, tmp_path: Path
+) -> None:
+    csv = write_csv(tmp_path, "code,name,region,eligible\nb1,Haifa,North,600\nB9,Eilat,,90\n")
+    result = runner.invoke(args=["import-branches", "test-2024", str(csv)])
+    assert result.exit_code == 1
+    assert "line 2: code: b1 is the same code as B1 (used by the existing branch B1)" in (
+        result.output
+    )
+    assert tally(runner, "--round", "1")["branches"]["total"] == 5

@@ -8,6 +8,7 @@ URL lookups) all check against these, so a name that one accepts the others find
 from __future__ import annotations
 
 import re
+import unicodedata
 
 # ``\Z``, not ``$``: ``$`` also matches before a trailing newline.
 SLUG_RE = re.compile(r"^[a-z0-9-]{1,64}\Z")
@@ -37,6 +38,23 @@ def page_number(text: str | None) -> int:
         return 1
     number = int(text)
     return number if 1 <= number <= MAX_PAGE else 1
+
+
+def code_key(code: str) -> str:
+    """What makes two codes the same: they are equal after Unicode NFC normalisation and case
+    folding (``X1`` and ``x1`` are one branch). Codes must be unique by this key within a file
+    and against the election's existing branches."""
+    return unicodedata.normalize("NFC", code).casefold()
+
+
+def same_code_problem(code: str, other: str, where: str) -> str:
+    """The words for ``code`` given again (as ``other``, at ``where``)."""
+    if code == other:
+        return f"{code} is already used by {where}"
+    return (
+        f"{code} is the same code as {other} (used by {where}): codes that differ only by case"
+        " or Unicode form are one code"
+    )
 
 
 def is_int(value: object) -> bool:

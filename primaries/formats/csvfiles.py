@@ -22,7 +22,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from primaries.core.limits import BRANCH_CODE_RE, BRANCH_CODE_RULE, MAX_INT
+from primaries.core.limits import (
+    BRANCH_CODE_RE,
+    BRANCH_CODE_RULE,
+    MAX_INT,
+    code_key,
+    same_code_problem,
+)
 from primaries.core.sheets import Numbers, sum_problems
 from primaries.core.text import name_problem
 
@@ -156,7 +162,7 @@ def _parse_csv_rows(
 ) -> list[Any]:
     rows, stopped = _read_csv(raw, columns)
     problems: list[str] = []
-    first_line: dict[str, int] = {}
+    first_line: dict[str, tuple[str, int]] = {}
     specs = []
     for row in rows:
         if row.problem:
@@ -166,10 +172,15 @@ def _parse_csv_rows(
         where = f"line {row.line}: {code_column}"
         code = _check_csv_code(row.values[code_column], code_pattern, code_rule, where, problems)
         if code is not None:
-            if code in first_line:
-                problems.append(f"{where}: {code} is already on line {first_line[code]}")
+            key = code_key(code)
+            if key in first_line:
+                other, line = first_line[key]
+                if other == code:
+                    problems.append(f"{where}: {code} is already on line {line}")
+                else:
+                    problems.append(f"{where}: {same_code_problem(code, other, f'line {line}')}")
             else:
-                first_line[code] = row.line
+                first_line[key] = (code, row.line)
         spec = build(row, code or "", problems)
         if len(problems) == count:
             specs.append(spec)

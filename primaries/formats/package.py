@@ -29,6 +29,8 @@ from primaries.core.limits import (
     CANDIDATE_CODE_RULE,
     SLUG_RE,
     SLUG_RULE,
+    code_key,
+    same_code_problem,
 )
 from primaries.core.rules import Rules
 
@@ -150,7 +152,7 @@ class _PackageParser:
             return
         count = len(self.problems)
         candidates: list[CandidateSpec] = []
-        first_seen: dict[str, str] = {}
+        first_seen: dict[str, tuple[str, str]] = {}
         for index, item in enumerate(value):
             item_path = f"{path}[{index}]"
             if not isinstance(item, dict):
@@ -164,11 +166,13 @@ class _PackageParser:
                         f"{item_path}.code", f"must be {CANDIDATE_CODE_RULE}, not {describe(code)}"
                     )
                     code = None
-                elif code in first_seen:
-                    self.add(f"{item_path}.code", f"{code} is already used by {first_seen[code]}")
+                elif code_key(code) in first_seen:
+                    self.add(
+                        f"{item_path}.code", same_code_problem(code, *first_seen[code_key(code)])
+                    )
                     code = None
                 else:
-                    first_seen[code] = item_path
+                    first_seen[code_key(code)] = (code, item_path)
             name = (
                 check_name(item["name"], f"{item_path}.name", self.problems)
                 if "name" in item
@@ -186,7 +190,7 @@ class _PackageParser:
             return
         count = len(self.problems)
         branches: list[BranchSpec] = []
-        first_seen: dict[str, str] = {}
+        first_seen: dict[str, tuple[str, str]] = {}
         for index, item in enumerate(value):
             item_path = f"{path}[{index}]"
             if not isinstance(item, dict):
@@ -206,11 +210,13 @@ class _PackageParser:
                         f"{item_path}.code", f"must be {BRANCH_CODE_RULE}, not {describe(code)}"
                     )
                     code = None
-                elif code in first_seen:
-                    self.add(f"{item_path}.code", f"{code} is already used by {first_seen[code]}")
+                elif code_key(code) in first_seen:
+                    self.add(
+                        f"{item_path}.code", same_code_problem(code, *first_seen[code_key(code)])
+                    )
                     code = None
                 else:
-                    first_seen[code] = item_path
+                    first_seen[code_key(code)] = (code, item_path)
             name = (
                 check_name(item["name"], f"{item_path}.name", self.problems)
                 if "name" in item

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from primaries.core.limits import code_key
 from primaries.core.text import name_problem, shown_name
 from primaries.formats import FormatError, parse_branches_csv, parse_package
 from tests.elections.test_formats import package
@@ -68,4 +69,27 @@ def test_csv_names_refuse_hidden_characters(column: str, ch: str, words: str) ->
     raw = f"code,name,region,eligible\nB1,{values['name']},{values['region']},10\n"
     assert problems_of(raw.encode(), parse_branches_csv) == [
         f"line 2: {column}: must not contain the {words}"
+    ]
+
+
+def test_code_key_folds_case_and_unicode_form() -> None:
+    assert code_key("X1") == code_key("x1")
+    assert code_key("Caf\u00e9") == code_key("CAFE\u0301")
+    assert code_key("X1") != code_key("X2")
+
+
+def test_package_branch_codes_differing_by_case_are_one_code() -> None:
+    raw = json.dumps(package(election__branches__1__code="b001"))
+    problems = problems_of(raw)
+    assert problems[0] == (
+        "election.branches[1].code: b001 is the same code as B001 (used by "
+        "election.branches[0]): codes that differ only by case or Unicode form are one code"
+    )
+
+
+def test_csv_branch_codes_differing_by_case_are_one_code() -> None:
+    raw = b"code,name,region,eligible\nX1,Haifa,,10\nx1,Acre,,20\n"
+    assert problems_of(raw, parse_branches_csv) == [
+        "line 3: code: x1 is the same code as X1 (used by line 2): codes that differ only by case"
+        " or Unicode form are one code"
     ]
