@@ -13,11 +13,13 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from primaries.changes import Actor
+from primaries.core.limits import MAX_INT
 from primaries.extensions import db
 from primaries.models import AuditEvent, Election, SheetEntry
+from tests.conftest import small_package
 
 WriteJson = Callable[..., Path]
 
@@ -567,4 +569,55 @@ def test_import_branches_refuses_a_code_differing_from_an_existing_one_by_case(
     assert "line 2: code: b1 is the same code as B1 (used by the existing branch B1)" in (
         result.output
     )
+    assert tally(runner, "--round", "1")["branches"]["total"] == 5
+
+
+def _at_the_limit(package: dict[str, Any], first: int) -> dict[str, Any]:
+    """Branch B1 with ``first`` eligible members and the rest making up MAX_INT in all; B1 and
+    B2 counted with every eligible member voting for AAA."""
+    branches = package["election"]["branches"]
+    rest = MAX_INT - first - sum(b["eligible"] for b in branches[2:])
+    branches[0]["eligible"], branches[1]["eligible"] = first, rest
+    sheets = package["rounds"][0]["sheets"]
+    for sheet, cast in ((sheets[0], first), (sheets[1], rest)):
+        sheet.update(
+            ballots_cast=cast, invalid=0, votes={"AAA": cast, "BBB": 0, "CCC": 0, "DDD": 0}
+        )
+    return package
+
+
+def test_totals_at_the_limit_are_exact_integers(
+    runner: FlaskCliRunner, write_json: Callable[..., Path], tmp_path: Path
+) -> None:
+    package = _at_the_limit(small_package(), 2**62)
+    assert runner.invoke(args=["load", str(write_json(package))]).exit_code == 0
+    counted = 2**62 + (MAX_INT - 2**62 - 650) + 120 + 100
+    result = tally(runner, "--round", "1")
+    assert result["totals"]["ballots_cast"] == counted
+    assert result["candidates"][0]["votes"] == MAX_INT - 650 + 70
+    if db.engine.dialect.name == "sqlite":
+        kinds = db.session.execute(
+            text(
+                "SELECT DISTINCT typeof(eligible), typeof(ballots_cast), typeof(invalid)"
+                " FROM round_totals UNION ALL SELECT DISTINCT typeof(votes), '', ''"
+                " FROM candidate_totals"
+            )
+        ).all()
+        assert {kind[0] for kind in kinds} == {"integer"}
+    # One member more in all: the branches could not be added up, so nothing is loaded.
+    package["election"]["slug"] = "test-2025"
+    package["election"]["branches"][4]["eligible"] += 1
+    refused = runner.invoke(args=["load", str(write_json(package))])
+    assert refused.exit_code == 1
+    assert f"more than the {MAX_INT} a total can hold" in refused.output
+    assert db.session.scalar(select(func.count(Election.id))) == 1
+
+
+def test_import_branches_refuses_eligible_beyond_the_limit(
+    runner: FlaskCliRunner, loaded: Any, tmp_path: Path
+) -> None:
+    csv = write_csv(tmp_path, f"code,name,region,eligible\nB9,Eilat,,{MAX_INT - 1000}\n")
+    result = runner.invoke(args=["import-branches", "test-2024", str(csv)])
+    assert result.exit_code == 1
+    assert f"more than the {MAX_INT} a total can hold" in result.output
     assert tally(runner, "--round", "1")["branches"]["total"] == 5

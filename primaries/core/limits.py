@@ -22,6 +22,23 @@ BRANCH_CODE_RULE = "1-32 letters, digits, -, _ or ."
 MAX_INT = 2**63 - 1
 """The largest count accepted anywhere (a signed 64-bit integer, the database's BIGINT)."""
 
+
+def short_number(text: str) -> str:
+    """A number as written, shortened for a message when it is long (``12345... (5000 digits)``)."""
+    return text if len(text) <= 40 else f"{text[:20]}... ({len(text)} digits)"
+
+
+def eligible_total_problem(total: int) -> str | None:
+    """Every total of a round (eligible members, ballots, votes) is at most the eligible members
+    of all the election's branches added up: that sum must fit a total's BIGINT too."""
+    if total <= MAX_INT:
+        return None
+    return (
+        f"the branches' eligible members add up to {total}, more than the {MAX_INT} a total can"
+        " hold"
+    )
+
+
 MAX_ROUND_NUMBER = 2**31 - 1
 """Round numbers are 32-bit INTEGER columns: a larger number (from a URL or an option) names no
 round, and asking the database about it would fail instead of finding nothing."""

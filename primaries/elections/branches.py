@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from ..audit.chain import record
 from ..changes import Actor
-from ..core.limits import code_key, same_code_problem
+from ..core.limits import code_key, eligible_total_problem, same_code_problem
 from ..database import begin_change
 from ..errors import Refused
 from ..extensions import db
@@ -73,6 +73,11 @@ def import_branches(slug: str, raw: bytes, *, actor: Actor) -> ImportSummary:
                         f"{where}: eligible: cannot change branch {spec.code}'s eligible members:"
                         f" its sheet counts in round {round_number}, which accepts no changes"
                     )
+    after_import = {code: branch.eligible for code, branch in existing.items()}
+    after_import.update((spec.code, spec.eligible) for spec in specs)
+    problem = eligible_total_problem(sum(after_import.values()))
+    if problem is not None:
+        problems.append(problem)
     if problems:
         raise Refused(problems)
     for spec in specs:

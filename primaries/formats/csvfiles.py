@@ -28,6 +28,7 @@ from primaries.core.limits import (
     MAX_INT,
     code_key,
     same_code_problem,
+    short_number,
 )
 from primaries.core.sheets import Numbers, sum_problems
 from primaries.core.text import name_problem
@@ -60,9 +61,10 @@ def csv_number(text: str) -> tuple[int | None, str | None]:
     if not text:
         return None, "is empty: a whole number >= 0 is required"
     if _DIGITS_RE.match(text):
-        if len(text.lstrip("0")) <= 19 and int(text) <= MAX_INT:
-            return int(text), None
-        return None, f"must be at most {MAX_INT}, not {quote(text)}"
+        digits = text.lstrip("0") or "0"  # int() refuses more than 4300 digits, zeros too
+        if len(digits) <= 19 and int(digits) <= MAX_INT:
+            return int(digits), None
+        return None, f"must be at most {MAX_INT}, not {quote(short_number(text))}"
     if _THOUSANDS_RE.match(text):
         return (
             None,

@@ -30,6 +30,7 @@ from primaries.core.limits import (
     SLUG_RE,
     SLUG_RULE,
     code_key,
+    eligible_total_problem,
     same_code_problem,
 )
 from primaries.core.rules import Rules
@@ -232,5 +233,8 @@ class _PackageParser:
                 self.branch_eligible[code] = eligible
             if code is not None and name is not None and eligible is not None:
                 branches.append(BranchSpec(code=code, name=name, region=region, eligible=eligible))
+        problem = eligible_total_problem(sum(branch.eligible for branch in branches))
+        if problem is not None:
+            self.add(path, problem)
         self.branches = tuple(branches)
         self.branches_sound = len(self.problems) == count

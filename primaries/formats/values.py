@@ -20,7 +20,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from primaries.core.limits import MAX_INT
+from primaries.core.limits import MAX_INT, short_number
 from primaries.core.text import name_problem, storable_problem
 
 from .encoding import quote
@@ -60,8 +60,7 @@ def parse_json_int(text: str) -> int | Unrepresentable:
     # Python refuses to convert integers of more than 4300 digits; anything beyond 19 digits is
     # out of range anyway, so it is never converted.
     if len(text.lstrip("-")) > 19:
-        shown = text if len(text) <= 40 else f"{text[:20]}... ({len(text)} digits)"
-        return Unrepresentable(shown, too_big=not text.startswith("-"))
+        return Unrepresentable(short_number(text), too_big=not text.startswith("-"))
     return int(text)
 
 

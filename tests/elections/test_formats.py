@@ -495,8 +495,11 @@ def test_integer_just_above_bound_refused() -> None:
 
 
 def test_integer_at_bound_accepted() -> None:
-    spec = parse_package(json.dumps(package(election__branches__0__eligible=MAX_INT)))
-    assert spec.branches[0].eligible == MAX_INT
+    # The other branches have 1800 eligible members: all of them add up to MAX_INT exactly.
+    at_bound = MAX_INT - 1800
+    spec = parse_package(json.dumps(package(election__branches__0__eligible=at_bound)))
+    assert spec.branches[0].eligible == at_bound
+    assert sum(branch.eligible for branch in spec.branches) == MAX_INT
 
 
 # --------------------------------------------------------------------------- election

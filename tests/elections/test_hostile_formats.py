@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from primaries.core.limits import code_key
+from primaries.core.limits import MAX_INT, code_key
 from primaries.core.text import name_problem, shown_name
 from primaries.formats import FormatError, parse_branches_csv, parse_package
 from tests.elections.test_formats import package
@@ -93,3 +93,45 @@ def test_csv_branch_codes_differing_by_case_are_one_code() -> None:
         "line 3: code: x1 is the same code as X1 (used by line 2): codes that differ only by case"
         " or Unicode form are one code"
     ]
+
+
+HUGE = "9" * 5000
+
+
+def test_a_5000_digit_number_in_a_package_is_named_not_pythons_message() -> None:
+    raw = json.dumps(package()).replace('"eligible": 1000', f'"eligible": {HUGE}', 1)
+    problems = problems_of(raw)
+    assert problems == [
+        f"election.branches[0].eligible: must be an integer >= 0 and at most {MAX_INT}, "
+        f"not {'9' * 20}... (5000 digits)"
+    ]
+    assert "4300" not in " ".join(problems)
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (HUGE, f"{'9' * 20}... (5000 digits)"),
+        (str(MAX_INT + 1), str(2**63)),
+        ("0" * 5000 + "1" + "0" * 19, f"{'0' * 20}... (5020 digits)"),
+    ],
+)
+def test_a_huge_number_in_a_csv_is_refused_with_the_limit(value: str, shown: str) -> None:
+    raw = f"code,name,region,eligible\nB1,Haifa,,{value}\n".encode()
+    problems = problems_of(raw, parse_branches_csv)
+    assert problems == [f'line 2: eligible: must be at most {MAX_INT}, not "{shown}"']
+
+
+def test_branches_whose_eligible_add_up_beyond_the_limit_are_refused() -> None:
+    raw = json.dumps(
+        package(election__branches__0__eligible=MAX_INT, election__branches__1__eligible=1)
+    )
+    assert problems_of(raw) == [
+        f"election.branches: the branches' eligible members add up to {MAX_INT + 1 + 1300}, "
+        f"more than the {MAX_INT} a total can hold"
+    ]
+
+
+def test_leading_zeros_beyond_pythons_digit_limit_still_read() -> None:
+    raw = f"code,name,region,eligible\nB1,Haifa,,{'0' * 5000}42\n".encode()
+    assert [branch.eligible for branch in parse_branches_csv(raw)] == [42]

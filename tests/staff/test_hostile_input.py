@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
-from primaries.core.limits import MAX_PAGE, page_number
+from primaries.core.limits import MAX_INT, MAX_PAGE, page_number
 
 PASSWORD = "correct horse battery"
 HUGE = "99999999999999999999"
@@ -56,3 +56,27 @@ def test_a_next_with_a_line_break_is_ignored(app: Flask, accounts, target: str) 
     )
     assert response.status_code == 302
     assert response.location == "/staff/"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [str(MAX_INT + 1), "9" * 5000, "0" * 30 + str(MAX_INT + 1), "0" * 5000 + "1" + "0" * 19],
+)
+def test_a_count_beyond_the_limit_in_the_form_is_refused_with_the_limit(
+    runoff, sign_in, staff_db, value: str
+) -> None:
+    client = sign_in("clerk1")
+    response = client.post(
+        "/staff/elections/test-2024/rounds/2/sheets/B3",
+        data={
+            "version": "0",
+            "ballots_cast": value,
+            "invalid": "0",
+            "votes_AAA": "0",
+            "votes_BBB": "0",
+        },
+    )
+    assert response.status_code == 422
+    assert f"This number is too large: a count is at most {MAX_INT}." in response.text
+    assert "4300" not in response.text
+    assert staff_db.sheet(2, "B3") is None
