@@ -8,7 +8,8 @@ which, and whether the refusal was a stale form, so the caller can show them bes
 
 from __future__ import annotations
 
-import getpass
+import os
+import pwd
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Generic, ParamSpec, TypeVar
@@ -36,10 +37,13 @@ class Actor:
 
     @classmethod
     def command_line(cls) -> Actor:
+        """The operating system account running the command (not LOGNAME or USER, which anyone
+        can set), or ``cli:UID`` when the account has no name."""
+        uid = os.getuid()
         try:
-            return cls("cli:" + getpass.getuser())
-        except Exception:  # no user name in this environment
-            return cls("cli")
+            return cls("cli:" + pwd.getpwuid(uid).pw_name)
+        except KeyError:  # no entry for this uid (a container with an arbitrary uid)
+            return cls(f"cli:{uid}")
 
 
 @dataclass

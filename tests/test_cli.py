@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import json
+import os
+import pwd
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -11,10 +13,13 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
+from primaries.changes import Actor
+from primaries.core.limits import MAX_INT
 from primaries.extensions import db
 from primaries.models import AuditEvent, Election, SheetEntry
+from tests.conftest import small_package
 
 WriteJson = Callable[..., Path]
 
@@ -531,3 +536,88 @@ def test_demo_complete_matches_the_real_runoff(runner: FlaskCliRunner) -> None:
     assert {c["code"]: c["votes"] for c in two["candidates"]} == {"YAC": 22299, "PER": 18769}
     assert two["outcome"]["winner"] == "YAC"
     assert two["complete"] is True
+
+
+def test_the_command_line_actor_is_the_os_account_not_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("LOGNAME", "USER", "LNAME", "USERNAME"):
+        monkeypatch.setenv(name, "mallory")
+    assert Actor.command_line().name == "cli:" + pwd.getpwuid(os.getuid()).pw_name
+
+    def no_entry(uid: int) -> Any:
+        raise KeyError(uid)
+
+    monkeypatch.setattr(pwd, "getpwuid", no_entry)
+    assert Actor.command_line().name == f"cli:{os.getuid()}"
+
+
+def test_users_create_refuses_hidden_characters(runner: FlaskCliRunner) -> None:
+    result = runner.invoke(
+        args=["users", "create", "dana\u202e", "--role", "clerk"], input="a-long-password\n"
+    )
+    assert result.exit_code == 1
+    assert "bidirectional control character U+202E" in result.output
+
+
+def test_import_branches_refuses_a_code_differing_from_an_existing_one_by_case(
+    runner: FlaskCliRunner, loaded: Any, tmp_path: Path
+) -> None:
+    csv = write_csv(tmp_path, "code,name,region,eligible\nb1,Haifa,North,600\nB9,Eilat,,90\n")
+    result = runner.invoke(args=["import-branches", "test-2024", str(csv)])
+    assert result.exit_code == 1
+    assert "line 2: code: b1 is the same code as B1 (used by the existing branch B1)" in (
+        result.output
+    )
+    assert tally(runner, "--round", "1")["branches"]["total"] == 5
+
+
+def _at_the_limit(package: dict[str, Any], first: int) -> dict[str, Any]:
+    """Branch B1 with ``first`` eligible members and the rest making up MAX_INT in all; B1 and
+    B2 counted with every eligible member voting for AAA."""
+    branches = package["election"]["branches"]
+    rest = MAX_INT - first - sum(b["eligible"] for b in branches[2:])
+    branches[0]["eligible"], branches[1]["eligible"] = first, rest
+    sheets = package["rounds"][0]["sheets"]
+    for sheet, cast in ((sheets[0], first), (sheets[1], rest)):
+        sheet.update(
+            ballots_cast=cast, invalid=0, votes={"AAA": cast, "BBB": 0, "CCC": 0, "DDD": 0}
+        )
+    return package
+
+
+def test_totals_at_the_limit_are_exact_integers(
+    runner: FlaskCliRunner, write_json: Callable[..., Path], tmp_path: Path
+) -> None:
+    package = _at_the_limit(small_package(), 2**62)
+    assert runner.invoke(args=["load", str(write_json(package))]).exit_code == 0
+    counted = 2**62 + (MAX_INT - 2**62 - 650) + 120 + 100
+    result = tally(runner, "--round", "1")
+    assert result["totals"]["ballots_cast"] == counted
+    assert result["candidates"][0]["votes"] == MAX_INT - 650 + 70
+    if db.engine.dialect.name == "sqlite":
+        kinds = db.session.execute(
+            text(
+                "SELECT DISTINCT typeof(eligible), typeof(ballots_cast), typeof(invalid)"
+                " FROM round_totals UNION ALL SELECT DISTINCT typeof(votes), '', ''"
+                " FROM candidate_totals"
+            )
+        ).all()
+        assert {kind[0] for kind in kinds} == {"integer"}
+    # One member more in all: the branches could not be added up, so nothing is loaded.
+    package["election"]["slug"] = "test-2025"
+    package["election"]["branches"][4]["eligible"] += 1
+    refused = runner.invoke(args=["load", str(write_json(package))])
+    assert refused.exit_code == 1
+    assert f"more than the {MAX_INT} a total can hold" in refused.output
+    assert db.session.scalar(select(func.count(Election.id))) == 1
+
+
+def test_import_branches_refuses_eligible_beyond_the_limit(
+    runner: FlaskCliRunner, loaded: Any, tmp_path: Path
+) -> None:
+    csv = write_csv(tmp_path, f"code,name,region,eligible\nB9,Eilat,,{MAX_INT - 1000}\n")
+    result = runner.invoke(args=["import-branches", "test-2024", str(csv)])
+    assert result.exit_code == 1
+    assert f"more than the {MAX_INT} a total can hold" in result.output
+    assert tally(runner, "--round", "1")["branches"]["total"] == 5

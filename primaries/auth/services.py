@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
+from functools import cache
+from importlib.resources import files
 
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -11,6 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..audit.chain import record
 from ..changes import Actor
 from ..core.roles import ROLES, Role
+from ..core.text import name_problem, shown_name
 from ..database import begin_change
 from ..errors import NotFound, Refused
 from ..extensions import db
@@ -27,17 +31,41 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password)
 
 
+@cache
+def common_passwords() -> frozenset[str]:
+    """The common passwords shipped with the package (``common_passwords.txt``), lowercased."""
+    text = files(__package__).joinpath("common_passwords.txt").read_text(encoding="utf-8")
+    return frozenset(
+        line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
+    )
+
+
+def _visible(password: str) -> str:
+    """The password less its spaces and invisible characters (zero-width, format, control)."""
+    return "".join(
+        ch
+        for ch in password
+        if not ch.isspace() and unicodedata.category(ch) not in ("Cf", "Cc", "Zs")
+    )
+
+
 def check_password_rules(password: str) -> list[str]:
     problems = []
     if len(password) < MIN_PASSWORD_LENGTH:
         problems.append(f"password: must be at least {MIN_PASSWORD_LENGTH} characters long")
+    elif not _visible(password):
+        problems.append("password: must not be only spaces or invisible characters")
+    elif password.strip().lower() in common_passwords():
+        problems.append("password: is one of the most common passwords: choose another")
     return problems
 
 
 def create_user(username: str, role: str, password: str, *, actor: Actor) -> User:
     begin_change()
     problems = []
-    if not USERNAME_RE.match(username):
+    if (problem := name_problem(username)) is not None:  # the clearer word for such characters
+        problems.append(f"username: {problem}")
+    elif not USERNAME_RE.match(username):
         problems.append(
             f"username: 1-64 characters of letters, digits, '.', '_' or '-' (got {username!r})"
         )
@@ -165,17 +193,23 @@ def record_failed_sign_in(username: str, address: str | None) -> None:
     begin_change()
     record(
         "auth.sign_in_failed",
-        actor=username[:80] or "(empty)",
+        actor=shown_name(username[:80]) or "(empty)",
         object_type="user",
-        object_id=username[:64],
+        object_id=shown_name(username[:64]),
         after={"address": address},
     )
 
 
 def record_sign_out(username: str, *, idle_seconds: int | None = None) -> None:
-    """A sign-out; ``idle_seconds`` when the session ended because nobody used it for so long."""
+    """A sign-out, which ends every session of the account; ``idle_seconds`` when the session
+    ended because nobody used it for so long (that ends this session only)."""
     begin_change()
     if idle_seconds is None:
+        # Signing out ends the account's sessions everywhere: a copy of the cookie (kept by the
+        # browser, a proxy or someone else) must not stay signed in.
+        user = db.session.scalar(select(User).where(User.username == username))
+        if user is not None:
+            user.session_epoch += 1
         record("auth.sign_out", actor=username, object_type="user", object_id=username)
     else:
         record(

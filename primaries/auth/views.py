@@ -25,8 +25,11 @@ log = logging.getLogger(__name__)
 
 
 def safe_next(target: str | None) -> str | None:
-    """Only a path on this site: no scheme, no host, no '//' or '\\' tricks."""
+    """Only a path on this site: no scheme, no host, no '//' or '\\' tricks, and no line break
+    or other control character (a header cannot hold one: it would be an error, not a redirect)."""
     if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return None
+    if not target.isprintable():
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc:

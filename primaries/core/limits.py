@@ -8,6 +8,7 @@ URL lookups) all check against these, so a name that one accepts the others find
 from __future__ import annotations
 
 import re
+import unicodedata
 
 # ``\Z``, not ``$``: ``$`` also matches before a trailing newline.
 SLUG_RE = re.compile(r"^[a-z0-9-]{1,64}\Z")
@@ -21,9 +22,56 @@ BRANCH_CODE_RULE = "1-32 letters, digits, -, _ or ."
 MAX_INT = 2**63 - 1
 """The largest count accepted anywhere (a signed 64-bit integer, the database's BIGINT)."""
 
+
+def short_number(text: str) -> str:
+    """A number as written, shortened for a message when it is long (``12345... (5000 digits)``)."""
+    return text if len(text) <= 40 else f"{text[:20]}... ({len(text)} digits)"
+
+
+def eligible_total_problem(total: int) -> str | None:
+    """Every total of a round (eligible members, ballots, votes) is at most the eligible members
+    of all the election's branches added up: that sum must fit a total's BIGINT too."""
+    if total <= MAX_INT:
+        return None
+    return (
+        f"the branches' eligible members add up to {total}, more than the {MAX_INT} a total can"
+        " hold"
+    )
+
+
 MAX_ROUND_NUMBER = 2**31 - 1
 """Round numbers are 32-bit INTEGER columns: a larger number (from a URL or an option) names no
 round, and asking the database about it would fail instead of finding nothing."""
+
+
+MAX_PAGE = 10**6
+"""The last page number a list reads from ``?page=``: beyond it (or not a number) is page 1, so a
+huge number never reaches the database as an OFFSET it cannot hold."""
+
+
+def page_number(text: str | None) -> int:
+    """The page a ``?page=`` asks for: 1 when missing, not a whole number or outside 1..MAX_PAGE."""
+    if not text or len(text) > len(str(MAX_PAGE)) or not text.isascii() or not text.isdigit():
+        return 1
+    number = int(text)
+    return number if 1 <= number <= MAX_PAGE else 1
+
+
+def code_key(code: str) -> str:
+    """What makes two codes the same: they are equal after Unicode NFC normalisation and case
+    folding (``X1`` and ``x1`` are one branch). Codes must be unique by this key within a file
+    and against the election's existing branches."""
+    return unicodedata.normalize("NFC", code).casefold()
+
+
+def same_code_problem(code: str, other: str, where: str) -> str:
+    """The words for ``code`` given again (as ``other``, at ``where``)."""
+    if code == other:
+        return f"{code} is already used by {where}"
+    return (
+        f"{code} is the same code as {other} (used by {where}): codes that differ only by case"
+        " or Unicode form are one code"
+    )
 
 
 def is_int(value: object) -> bool:

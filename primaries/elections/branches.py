@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from ..audit.chain import record
 from ..changes import Actor
+from ..core.limits import code_key, eligible_total_problem, same_code_problem
 from ..database import begin_change
 from ..errors import Refused
 from ..extensions import db
@@ -37,6 +38,7 @@ def import_branches(slug: str, raw: bytes, *, actor: Actor) -> ImportSummary:
         b.code: b
         for b in db.session.scalars(select(Branch).where(Branch.election_id == election.id))
     }
+    by_key = {code_key(code): code for code in existing}
     locked = _locked_rounds(election)
     counted_cast = _counted_ballots_by_branch(election)
     problems: list[str] = []
@@ -45,6 +47,13 @@ def import_branches(slug: str, raw: bytes, *, actor: Actor) -> ImportSummary:
     for spec in specs:
         where = f"line {spec.line}" if spec.line else spec.code
         branch = existing.get(spec.code)
+        if branch is None and code_key(spec.code) in by_key:
+            other = by_key[code_key(spec.code)]
+            problems.append(
+                f"{where}: code: "
+                + same_code_problem(spec.code, other, f"the existing branch {other}")
+            )
+            continue
         if branch is None:
             if locked:
                 problems.append(
@@ -64,6 +73,11 @@ def import_branches(slug: str, raw: bytes, *, actor: Actor) -> ImportSummary:
                         f"{where}: eligible: cannot change branch {spec.code}'s eligible members:"
                         f" its sheet counts in round {round_number}, which accepts no changes"
                     )
+    after_import = {code: branch.eligible for code, branch in existing.items()}
+    after_import.update((spec.code, spec.eligible) for spec in specs)
+    problem = eligible_total_problem(sum(after_import.values()))
+    if problem is not None:
+        problems.append(problem)
     if problems:
         raise Refused(problems)
     for spec in specs:

@@ -22,8 +22,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from primaries.core.limits import BRANCH_CODE_RE, BRANCH_CODE_RULE, MAX_INT
+from primaries.core.limits import (
+    BRANCH_CODE_RE,
+    BRANCH_CODE_RULE,
+    MAX_INT,
+    code_key,
+    same_code_problem,
+    short_number,
+)
 from primaries.core.sheets import Numbers, sum_problems
+from primaries.core.text import name_problem
 
 from .encoding import decode, quote
 from .problems import FormatError
@@ -53,9 +61,10 @@ def csv_number(text: str) -> tuple[int | None, str | None]:
     if not text:
         return None, "is empty: a whole number >= 0 is required"
     if _DIGITS_RE.match(text):
-        if len(text.lstrip("0")) <= 19 and int(text) <= MAX_INT:
-            return int(text), None
-        return None, f"must be at most {MAX_INT}, not {quote(text)}"
+        digits = text.lstrip("0") or "0"  # int() refuses more than 4300 digits, zeros too
+        if len(digits) <= 19 and int(digits) <= MAX_INT:
+            return int(digits), None
+        return None, f"must be at most {MAX_INT}, not {quote(short_number(text))}"
     if _THOUSANDS_RE.match(text):
         return (
             None,
@@ -155,7 +164,7 @@ def _parse_csv_rows(
 ) -> list[Any]:
     rows, stopped = _read_csv(raw, columns)
     problems: list[str] = []
-    first_line: dict[str, int] = {}
+    first_line: dict[str, tuple[str, int]] = {}
     specs = []
     for row in rows:
         if row.problem:
@@ -165,10 +174,15 @@ def _parse_csv_rows(
         where = f"line {row.line}: {code_column}"
         code = _check_csv_code(row.values[code_column], code_pattern, code_rule, where, problems)
         if code is not None:
-            if code in first_line:
-                problems.append(f"{where}: {code} is already on line {first_line[code]}")
+            key = code_key(code)
+            if key in first_line:
+                other, line = first_line[key]
+                if other == code:
+                    problems.append(f"{where}: {code} is already on line {line}")
+                else:
+                    problems.append(f"{where}: {same_code_problem(code, other, f'line {line}')}")
             else:
-                first_line[code] = row.line
+                first_line[key] = (code, row.line)
         spec = build(row, code or "", problems)
         if len(problems) == count:
             specs.append(spec)
@@ -187,8 +201,13 @@ def parse_branches_csv(raw: bytes | str) -> list[BranchSpec]:
 
     def build(row: _Row, code: str, problems: list[str]) -> BranchSpec | None:
         name = row.values["name"]
+        region = row.values["region"]
         if not name:
             problems.append(f"line {row.line}: name: is empty")
+        for column, text in (("name", name), ("region", region)):
+            problem = name_problem(text)
+            if problem:
+                problems.append(f"line {row.line}: {column}: {problem}")
         eligible, problem = csv_number(row.values["eligible"])
         if problem:
             problems.append(f"line {row.line}: eligible: {problem}")
@@ -197,7 +216,7 @@ def parse_branches_csv(raw: bytes | str) -> list[BranchSpec]:
         return BranchSpec(
             code=code,
             name=name,
-            region=row.values["region"] or None,
+            region=region or None,
             eligible=eligible,
             line=row.line,
         )

@@ -29,6 +29,9 @@ from primaries.core.limits import (
     CANDIDATE_CODE_RULE,
     SLUG_RE,
     SLUG_RULE,
+    code_key,
+    eligible_total_problem,
+    same_code_problem,
 )
 from primaries.core.rules import Rules
 
@@ -38,7 +41,7 @@ from .rounds import Election, RoundsParser
 from .rules import check_rules, make_rules
 from .specs import BranchSpec, CandidateSpec, PackageSpec, RoundSpec
 from .streaming import read_document
-from .values import check_int, check_keys, check_name, check_optional_string, describe
+from .values import check_int, check_keys, check_name, check_optional_name, describe
 
 FORMAT = "primaries/election@1"
 
@@ -150,7 +153,7 @@ class _PackageParser:
             return
         count = len(self.problems)
         candidates: list[CandidateSpec] = []
-        first_seen: dict[str, str] = {}
+        first_seen: dict[str, tuple[str, str]] = {}
         for index, item in enumerate(value):
             item_path = f"{path}[{index}]"
             if not isinstance(item, dict):
@@ -164,11 +167,13 @@ class _PackageParser:
                         f"{item_path}.code", f"must be {CANDIDATE_CODE_RULE}, not {describe(code)}"
                     )
                     code = None
-                elif code in first_seen:
-                    self.add(f"{item_path}.code", f"{code} is already used by {first_seen[code]}")
+                elif code_key(code) in first_seen:
+                    self.add(
+                        f"{item_path}.code", same_code_problem(code, *first_seen[code_key(code)])
+                    )
                     code = None
                 else:
-                    first_seen[code] = item_path
+                    first_seen[code_key(code)] = (code, item_path)
             name = (
                 check_name(item["name"], f"{item_path}.name", self.problems)
                 if "name" in item
@@ -186,7 +191,7 @@ class _PackageParser:
             return
         count = len(self.problems)
         branches: list[BranchSpec] = []
-        first_seen: dict[str, str] = {}
+        first_seen: dict[str, tuple[str, str]] = {}
         for index, item in enumerate(value):
             item_path = f"{path}[{index}]"
             if not isinstance(item, dict):
@@ -206,17 +211,19 @@ class _PackageParser:
                         f"{item_path}.code", f"must be {BRANCH_CODE_RULE}, not {describe(code)}"
                     )
                     code = None
-                elif code in first_seen:
-                    self.add(f"{item_path}.code", f"{code} is already used by {first_seen[code]}")
+                elif code_key(code) in first_seen:
+                    self.add(
+                        f"{item_path}.code", same_code_problem(code, *first_seen[code_key(code)])
+                    )
                     code = None
                 else:
-                    first_seen[code] = item_path
+                    first_seen[code_key(code)] = (code, item_path)
             name = (
                 check_name(item["name"], f"{item_path}.name", self.problems)
                 if "name" in item
                 else None
             )
-            region = check_optional_string(item.get("region"), f"{item_path}.region", self.problems)
+            region = check_optional_name(item.get("region"), f"{item_path}.region", self.problems)
             eligible = (
                 check_int(item["eligible"], f"{item_path}.eligible", self.problems)
                 if "eligible" in item
@@ -226,5 +233,8 @@ class _PackageParser:
                 self.branch_eligible[code] = eligible
             if code is not None and name is not None and eligible is not None:
                 branches.append(BranchSpec(code=code, name=name, region=region, eligible=eligible))
+        problem = eligible_total_problem(sum(branch.eligible for branch in branches))
+        if problem is not None:
+            self.add(path, problem)
         self.branches = tuple(branches)
         self.branches_sound = len(self.problems) == count

@@ -21,7 +21,7 @@ from primaries.core.sheets import Numbers, sum_problems
 from .problems import Problems
 from .specs import SheetSpec
 from .streaming import LazyArray, LazySheets
-from .values import check_int, check_keys, check_name, code_list, describe, join
+from .values import check_int, check_keys, check_text, code_list, describe, join
 
 
 class SheetsParser:
@@ -129,7 +129,7 @@ class SheetsParser:
         if annulled:
             reason = item.get("reason")
             if "reason" in item:
-                reason = check_name(reason, f"{path}.reason", self.problems)
+                reason = check_text(reason, f"{path}.reason", self.problems)
             if len(self.problems) != count or branch is None or reason is None:
                 return None
             return SheetSpec(

@@ -9,7 +9,8 @@ problem. The checks then add ``path: message`` lines to a :class:`~.problems.Pro
 - A number is a JSON integer, not ``1.0``, ``1e3`` or ``true``, from its minimum to
   :data:`~primaries.core.limits.MAX_INT`.
 - Text that a database cannot store (a NUL character, a lone surrogate) is refused
-  (:func:`primaries.core.text.storable_problem`).
+  (:func:`primaries.core.text.storable_problem`); so are, in names, bidirectional controls,
+  zero-width and control characters (:func:`primaries.core.text.name_problem`).
 - Unknown keys are refused, and so is a key given twice in one object.
 """
 
@@ -19,8 +20,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from primaries.core.limits import MAX_INT
-from primaries.core.text import storable_problem
+from primaries.core.limits import MAX_INT, short_number
+from primaries.core.text import name_problem, storable_problem
 
 from .encoding import quote
 from .problems import Problems
@@ -59,8 +60,7 @@ def parse_json_int(text: str) -> int | Unrepresentable:
     # Python refuses to convert integers of more than 4300 digits; anything beyond 19 digits is
     # out of range anyway, so it is never converted.
     if len(text.lstrip("-")) > 19:
-        shown = text if len(text) <= 40 else f"{text[:20]}... ({len(text)} digits)"
-        return Unrepresentable(shown, too_big=not text.startswith("-"))
+        return Unrepresentable(short_number(text), too_big=not text.startswith("-"))
     return int(text)
 
 
@@ -139,10 +139,38 @@ def storable(value: str, path: str, problems: Problems) -> str | None:
     return value
 
 
+def named(value: str, path: str, problems: Problems) -> str | None:
+    """``value`` if it may be a name (:func:`primaries.core.text.name_problem`)."""
+    problem = name_problem(value)
+    if problem is not None:
+        problems.add(path, problem)
+        return None
+    return value
+
+
 def check_name(value: object, path: str, problems: Problems) -> str | None:
+    """A name: a non-empty string keeping the rule of names."""
+    if isinstance(value, str) and value.strip():
+        return named(value, path, problems)
+    problems.add(path, f"must be a non-empty string, not {describe(value)}")
+    return None
+
+
+def check_text(value: object, path: str, problems: Problems) -> str | None:
+    """Free text (a reason): a non-empty string a database can store."""
     if isinstance(value, str) and value.strip():
         return storable(value, path, problems)
     problems.add(path, f"must be a non-empty string, not {describe(value)}")
+    return None
+
+
+def check_optional_name(value: object, path: str, problems: Problems) -> str | None:
+    """A name or null (a region)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return named(value, path, problems)
+    problems.add(path, f"must be a string or null, not {describe(value)}")
     return None
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
 
+from ..core.limits import page_number
 from ..core.sheets import PublicStatus
 from .rows import BranchRow
 
@@ -88,7 +89,7 @@ def parse_query(args: Mapping[str, str], codes: Sequence[str]) -> TableQuery:
         region=(args.get("region") or "")[:MAX_QUERY],
         sort=sort,
         dir="desc" if args.get("dir") == "desc" else "asc",
-        page=_int(args.get("page"), 1, 1, 10**6),
+        page=page_number(args.get("page")),
         per=per,
     )
 

@@ -282,7 +282,10 @@ def branches_csv_download(slug: str, number: int) -> Response:
     def render() -> Response:
         _overview, view = _round_view(slug, number)
         return _download(
-            branches_csv(view), "text/csv; charset=utf-8", f"{slug}-round-{number}-branches.csv"
+            # The mimetype only: werkzeug adds "; charset=utf-8" to text types itself.
+            branches_csv(view),
+            "text/csv",
+            f"{slug}-round-{number}-branches.csv",
         )
 
     return _download_page(slug, number, render)

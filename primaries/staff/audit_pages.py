@@ -25,6 +25,7 @@ from ..audit.log import (
     election_slugs,
     shown_events,
 )
+from ..core.limits import page_number
 from ..core.text import spreadsheet_cell
 from ..extensions import db
 from ..models import AuditEvent
@@ -75,7 +76,7 @@ def _filters(args: MultiDict[str, str]) -> tuple[AuditFilterForm, AuditFilters]:
 @roles(*COUNT, read_only_for=READ)
 def audit_log() -> str:
     form, filters = _filters(request.args)
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = page_number(request.args.get("page"))
     events, total = audit_page(filters, page, PER_PAGE)
     return render_template(
         "staff/audit.html",

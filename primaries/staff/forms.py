@@ -66,9 +66,11 @@ class CountField(Field):
         raw = valuelist[0].strip()
         if not _DIGITS.match(raw):
             raise ValueError(f"Type a whole number, 0 or more (not “{raw[:20]}”).")
-        value = int(raw)
-        if value > MAX_INT:
-            raise ValueError("This number is too large.")
+        # Compared as text first: Python refuses int() of more than 4300 digits.
+        digits = raw.lstrip("0") or "0"
+        if len(digits) > len(str(MAX_INT)) or int(digits) > MAX_INT:
+            raise ValueError(f"This number is too large: a count is at most {MAX_INT}.")
+        value = int(digits)
         self.data = value
 
     def _value(self) -> str:

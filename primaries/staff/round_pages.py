@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from ..access import roles
 from ..changes import attempt
+from ..core.limits import page_number
 from ..core.roles import ADMIN
 from ..core.rounds import RoundStatus
 from ..elections.lookup import get_branch, get_round, has_later_round, lock_reason
@@ -56,7 +57,7 @@ def round_dashboard(slug: str, number: int) -> str:
         state=filters.state.data if not filters.state.errors else None,
         text=filters.q.data,
         region=(filters.region.data or None) if not filters.region.errors else None,
-        page=request.args.get("page", 1, type=int) or 1,
+        page=page_number(request.args.get("page")),
     )
     result = round_result(round_)
     later = has_later_round(round_)

@@ -495,8 +495,11 @@ def test_integer_just_above_bound_refused() -> None:
 
 
 def test_integer_at_bound_accepted() -> None:
-    spec = parse_package(json.dumps(package(election__branches__0__eligible=MAX_INT)))
-    assert spec.branches[0].eligible == MAX_INT
+    # The other branches have 1800 eligible members: all of them add up to MAX_INT exactly.
+    at_bound = MAX_INT - 1800
+    spec = parse_package(json.dumps(package(election__branches__0__eligible=at_bound)))
+    assert spec.branches[0].eligible == at_bound
+    assert sum(branch.eligible for branch in spec.branches) == MAX_INT
 
 
 # --------------------------------------------------------------------------- election
@@ -1173,7 +1176,8 @@ def test_branches_csv_blank_lines_keep_physical_numbers() -> None:
 def test_branches_csv_multiline_quoted_field_keeps_numbering() -> None:
     raw = b'code,name,region,eligible\nB1,"Tel Aviv\nCenter",,1\nB2,B,,-3\n'
     assert csv_problems(parse_branches_csv, raw) == [
-        'line 4: eligible: must be a whole number >= 0 written in digits, not "-3"'
+        "line 2: name: must not contain the control character U+000A",
+        'line 4: eligible: must be a whole number >= 0 written in digits, not "-3"',
     ]
 
 

@@ -20,6 +20,7 @@ def read_csv(client: FlaskClient, path: str) -> list[dict[str, str]]:
     response = client.get(path)
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert "attachment" in response.headers["Content-Disposition"]
     return list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
 
@@ -59,6 +60,15 @@ def test_branches_csv_agrees_with_the_api_and_the_tally(
         ("@SUM(A1)", "'@SUM(A1)"),
         ("\tTab", "'\tTab"),
         ("\nrow", "'\nrow"),
+        (" =1+1", "' =1+1"),
+        ("  @SUM(A1)", "'  @SUM(A1)"),
+        ("\uff1dcmd", "'\uff1dcmd"),
+        ("\uff0b972", "'\uff0b972"),
+        ("\uff0d1", "'\uff0d1"),
+        ("\uff20SUM(A1)", "'\uff20SUM(A1)"),
+        (" \uff1d1", "' \uff1d1"),
+        ("\u3000=1", "'\u3000=1"),
+        (" Tel Aviv", " Tel Aviv"),
         ("Tel Aviv - Center", "Tel Aviv - Center"),
         (12, 12),
         ("", ""),

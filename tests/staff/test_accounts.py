@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
+from primaries.auth.services import check_password_rules, common_passwords
 from primaries.extensions import db
 from primaries.models import AuditEvent, User
 
@@ -118,3 +121,40 @@ def test_others_see_the_accounts_but_change_nothing(app, sign_in) -> None:
         )
     assert sign_in("clerk1").get("/staff/accounts").status_code == 403
     assert db.session.query(User).count() == 6
+
+
+@pytest.mark.parametrize(
+    ("password", "problem"),
+    [
+        (" " * 12, "only spaces or invisible characters"),
+        ("\u200b" * 12, "only spaces or invisible characters"),
+        ("\u200b\u200c\u200d\u2060\ufeff\u00a0\u3000\t ", "only spaces or invisible characters"),
+        ("password", "most common passwords"),
+        ("Password1", "most common passwords"),
+        ("iloveyou", "most common passwords"),
+        ("12345678", "most common passwords"),
+    ],
+)
+def test_blank_invisible_and_common_passwords_are_refused(
+    app, sign_in, password: str, problem: str
+) -> None:
+    admin = sign_in("admin1")
+    created = admin.post(
+        "/staff/accounts", data={"username": "clerk9", "role": "clerk", "password": password}
+    )
+    assert created.status_code == 422
+    assert problem in created.text
+    reset = admin.post("/staff/accounts/clerk2/password", data={"password": password})
+    assert reset.status_code == 422
+    assert problem in reset.text
+    assert db.session.query(User).filter_by(username="clerk9").count() == 0
+    fresh = app.test_client()
+    signed = fresh.post("/staff/sign-in", data={"username": "clerk2", "password": password})
+    assert signed.status_code != 302
+
+
+def test_the_common_password_list_is_shipped() -> None:
+    common = common_passwords()
+    assert len(common) == 1000
+    assert "password" in common and "correct horse battery" not in common
+    assert check_password_rules("correct horse battery") == []

@@ -7,7 +7,7 @@ import time
 from flask import Flask
 
 from primaries.extensions import db
-from primaries.models import AuditEvent
+from primaries.models import AuditEvent, SheetEntry
 
 PASSWORD = "correct horse battery"
 
@@ -128,3 +128,30 @@ def test_failed_sign_ins_are_limited_per_address(make_app, accounts) -> None:
             environ_base={"REMOTE_ADDR": "10.0.0.7"},
         )
         assert elsewhere.status_code == 302
+
+
+def test_a_cookie_replayed_after_sign_out_is_signed_out(app: Flask, runoff, sign_in, enter) -> None:
+    entries = db.session.query(SheetEntry).count()
+    client = sign_in("clerk1")
+    other = sign_in("clerk1")  # the same account in another browser
+    assert client.get("/staff/").status_code == 200
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    client.post("/staff/sign-out")
+    replay = app.test_client()
+    replay.set_cookie("session", cookie.value)
+    assert replay.get("/staff/").status_code == 302
+    response = enter(replay, "B1", (300, 4, 150, 146), version=0)
+    assert response.status_code == 302 and "/staff/sign-in" in response.location
+    db.session.rollback()
+    assert db.session.query(SheetEntry).count() == entries
+    # Signing out ends the account's sessions everywhere.
+    assert other.get("/staff/").status_code == 302
+
+
+def test_a_failed_sign_in_records_hidden_characters_escaped(app: Flask, accounts) -> None:
+    client = app.test_client()
+    typed = "nimda\u202e\u200b\x07"
+    response = client.post("/staff/sign-in", data={"username": typed, "password": "wrong"})
+    assert response.status_code == 401
+    assert actions() == [("auth.sign_in_failed", "nimda\\u202e\\u200b\\u0007")]
