@@ -4,7 +4,9 @@ Certifying a round (``primaries.elections.rounds``) records a ``certify`` round 
 :func:`result_digest` of the result JSON at that moment and the head of the audit chain. The
 read side only reads that event: :func:`current_certificate` while the round is certified,
 :func:`certificate_of` for the pages (cached per data version). Anyone holding a result JSON can
-check it against the certificate with :func:`result_digest`.
+check it against the certificate with :func:`result_digest`, and the pages and the API do:
+a certificate whose result SHA-256 is not that of the result shown now (numbers changed behind
+the application's back) says so (``result_matches``), and the round is never shown as certified.
 """
 
 from __future__ import annotations
@@ -49,10 +51,18 @@ class Certificate:
     certified_by: str
     result_sha256: str | None
     audit_head: str | None
+    result_matches: bool = True
+    """Is ``result_sha256`` that of the round's result as it is shown now?"""
 
 
-def certificate_of(round_: Round) -> Certificate | None:
-    """Who certified the round, when, and the digests they certified (None unless certified).
+def matches(certificate: RoundEvent, result: Mapping[str, Any]) -> bool:
+    """Does the certificate hold the SHA-256 of this result JSON?"""
+    return certificate.result_sha256 == result_digest(result)
+
+
+def certificate_of(round_: Round, result: Mapping[str, Any]) -> Certificate | None:
+    """Who certified the round, when, the digests they certified, and whether ``result`` (the
+    round's result as shown now) is the one certified; None unless certified.
 
     ``certified_by`` is the user's name, or the actor of the audit event (a command line user).
     """
@@ -72,6 +82,8 @@ def certificate_of(round_: Round) -> Certificate | None:
             .limit(1)
         )
         by = event.user.username if event.user is not None else (actor or "")
-        return Certificate(event.created_at, by, event.result_sha256, event.audit_head)
+        return Certificate(
+            event.created_at, by, event.result_sha256, event.audit_head, matches(event, result)
+        )
 
     return cached(round_key("certificate", round_), compute)

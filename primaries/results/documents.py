@@ -17,7 +17,7 @@ from ..extensions import db
 from ..models import Branch, Election, Round, Sheet, SheetEntry
 from ..tally import ballot_of, counted_votes_by_entry, round_result, rules_dict
 from .cache import cached
-from .certificates import current_certificate
+from .certificates import current_certificate, matches
 from .versions import round_key
 
 
@@ -104,6 +104,8 @@ def round_summary(round_: Round) -> dict[str, Any]:
                 "certified_at": certificate.created_at.isoformat(),
                 "result_sha256": certificate.result_sha256,
                 "audit_head": certificate.audit_head,
+                # False when the result served now is not the one certified (see certificates)
+                "result_matches": matches(certificate, result_of(round_)),
             },
         }
 

@@ -76,7 +76,7 @@ def apply_correction(
         place,
         actor,
         before=before,
-        after={**numbers.as_dict(), "reason": reason},
+        after={"entry_id": entry.id, **numbers.as_dict(), "reason": reason},
     )
 
 
