@@ -123,7 +123,7 @@ def compare_entries(
         where = f"{sheet_name(key)}, entry #{entry_id}"
         mine = pending.pop(entry_id, None)
         if mine is None:
-            raise difference(where, "sheet_entries", "no such entry", f"a {kind} entry")
+            raise difference(where, "sheet_entries", "no such entry", f"an entry of kind {kind!r}")
         check(where, "sheet_entries (its sheet)", sheet_name(mine.sheet), sheet_name(key), mine.seq)
         check(where, "sheet_entries.kind", mine.kind, kind, mine.seq)
         check(where, "sheet_entries.user_id", mine.user, names.user(user_id), mine.seq)
@@ -141,7 +141,8 @@ def compare_entries(
                 total.votes[code] = total.votes.get(code, 0) + count
     for entry_id, mine in sorted(pending.items()):
         where = f"{sheet_name(mine.sheet)}, entry #{entry_id}"
-        raise difference(where, "sheet_entries", f"a {mine.kind} entry", "no such row", mine.seq)
+        chain = f"an entry of kind {str(mine.kind)!r}"
+        raise difference(where, "sheet_entries", chain, "no such row", mine.seq)
     return sums
 
 

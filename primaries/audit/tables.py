@@ -40,8 +40,10 @@ def shown(value: object) -> str:
     """A value as a difference's message quotes it."""
     if value is None:
         return "nothing"
+    if isinstance(value, bool):
+        return str(value).lower()
     if isinstance(value, str):
-        return repr(value)
+        return repr(str(value))  # an enumeration's value, not its name
     return str(value)
 
 
