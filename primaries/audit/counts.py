@@ -45,7 +45,7 @@ class RoundSums:
     """What the sheets that count add up to in one round."""
 
     counted: int = 0
-    annulled: int = 0
+    annulled_sheets: int = 0  # named apart from the sheets.annulled column
     eligible: int = 0
     ballots_cast: int = 0
     invalid: int = 0
@@ -96,7 +96,7 @@ def compare_entries(
     sums = {key: RoundSums() for key in expected.rounds}
     for key, sheet in expected.sheets.items():
         if sheet.is_annulled:
-            sums[key[:2]].annulled += 1
+            sums[key[:2]].annulled_sheets += 1
     stmt = (
         select(
             SheetEntry.id,
@@ -241,7 +241,13 @@ def compare_totals(expected: Expected, names: Names, sums: dict[RoundKey, RoundS
     for key, total in sums.items():
         where = round_name(key)
         table = [int(x) for x in rounds.get(key, (0, 0, 0, 0, 0))]
-        chain = [total.counted, total.annulled, total.eligible, total.ballots_cast, total.invalid]
+        chain = [
+            total.counted,
+            total.annulled_sheets,
+            total.eligible,
+            total.ballots_cast,
+            total.invalid,
+        ]
         for column, mine, theirs in zip(
             ("counted", "annulled", "eligible", "ballots_cast", "invalid"),
             chain,
@@ -276,7 +282,7 @@ def compare_certificates(expected: Expected, names: Names, sums: dict[RoundKey, 
             votes={code: total.votes.get(code, 0) for code in mine.ballot},
             branches_total=sum(1 for s, _ in expected.branches if s == slug),
             counted=total.counted,
-            annulled=total.annulled,
+            annulled=total.annulled_sheets,
             eligible=total.eligible,
             ballots_cast=total.ballots_cast,
             invalid=total.invalid,
