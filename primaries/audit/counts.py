@@ -11,7 +11,10 @@ from those sums and must hash to its certificate's result SHA-256.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Generator, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.sql import Executable
@@ -21,7 +24,6 @@ from ..extensions import db
 from ..models import (
     Annulment,
     CandidateTotal,
-    EntryVote,
     Round,
     RoundTotal,
     Sheet,
@@ -33,7 +35,7 @@ from ..tally import Sums, round_result
 from .expected import Expected, ExpectedEntry, RoundKey, SheetKey, difference
 from .records import numbers_digest
 from .replay import event_numbers
-from .tables import Names, blank, check, check_lists, round_name, shown, stream
+from .tables import Names, blank, check, check_lists, raw_stream, round_name, shown, stream
 
 
 def sheet_name(key: SheetKey) -> str:
@@ -97,27 +99,34 @@ def compare_entries(
     for key, sheet in expected.sheets.items():
         if sheet.is_annulled:
             sums[key[:2]].annulled_sheets += 1
-    stmt = (
-        select(
-            SheetEntry.id,
-            SheetEntry.round_id,
-            SheetEntry.branch_id,
-            SheetEntry.kind,
-            SheetEntry.user_id,
-            SheetEntry.reason,
-            SheetEntry.ballots_cast,
-            SheetEntry.invalid,
-            EntryVote.candidate_id,
-            EntryVote.votes,
-        )
-        .outerjoin(EntryVote, EntryVote.entry_id == SheetEntry.id)
-        .order_by(SheetEntry.id, EntryVote.candidate_id)
-    )
-    code_of = names.candidates
-    for entry_id, rows in itertools.groupby(stream(stmt), key=lambda row: row[0]):
-        first = next(rows)
-        _, round_id, branch_id, kind, user_id, reason, cast, invalid = first[:8]
-        votes = {code_of[c]: int(v) for *_, c, v in itertools.chain([first], rows) if c is not None}
+    entries = select(
+        SheetEntry.id,
+        SheetEntry.round_id,
+        SheetEntry.branch_id,
+        SheetEntry.kind,
+        SheetEntry.user_id,
+        SheetEntry.reason,
+        SheetEntry.ballots_cast,
+        SheetEntry.invalid,
+    ).order_by(SheetEntry.id)
+    with closing(_with_votes(stream(entries), names)) as rows:
+        _compare_each_entry(rows, names, pending, counting, sums)
+    for entry_id, mine in sorted(pending.items()):
+        where = f"{sheet_name(mine.sheet)}, entry #{entry_id}"
+        chain = f"an entry of kind {str(mine.kind)!r}"
+        raise difference(where, "sheet_entries", chain, "no such row", mine.seq)
+    return sums
+
+
+def _compare_each_entry(
+    rows: Iterator[tuple[Any, dict[str, int]]],
+    names: Names,
+    pending: dict[int, ExpectedEntry],
+    counting: dict[int, RoundKey],
+    sums: dict[RoundKey, RoundSums],
+) -> None:
+    for entry, votes in rows:
+        entry_id, round_id, branch_id, kind, user_id, reason, cast, invalid = entry
         numbers = Numbers(int(cast), int(invalid), votes)
         key = (*names.rounds[round_id], names.branches[branch_id])
         where = f"{sheet_name(key)}, entry #{entry_id}"
@@ -139,11 +148,39 @@ def compare_entries(
             total.invalid += numbers.invalid
             for code, count in votes.items():
                 total.votes[code] = total.votes.get(code, 0) + count
-    for entry_id, mine in sorted(pending.items()):
-        where = f"{sheet_name(mine.sheet)}, entry #{entry_id}"
-        chain = f"an entry of kind {str(mine.kind)!r}"
-        raise difference(where, "sheet_entries", chain, "no such row", mine.seq)
-    return sums
+
+
+def _with_votes(
+    entries: Generator[Any, None, None], names: Names
+) -> Generator[tuple[Any, dict[str, int]], None, None]:
+    """Each entry row with its votes by candidate code: the two tables read side by side, each
+    in entry id order (no join repeating the entry on each of its 39 votes)."""
+    votes = raw_stream(
+        "SELECT entry_id, candidate_id, votes FROM entry_votes ORDER BY entry_id, candidate_id"
+    )
+    with closing(votes), closing(entries):  # closed also when a difference stops the reading
+        yield from _merged(entries, votes, names.candidates)
+
+
+def _merged(
+    entries: Iterator[Any], votes: Iterator[Any], code_of: dict[int, str]
+) -> Iterator[tuple[Any, dict[str, int]]]:
+    pending = next(votes, None)
+    for entry in entries:
+        mine: dict[str, int] = {}
+        while pending is not None and pending[0] <= entry[0]:
+            entry_id, candidate_id, count = pending
+            if entry_id < entry[0]:
+                where = f"entry #{entry_id}"
+                what = f"entry_votes.votes for {code_of.get(candidate_id, candidate_id)}"
+                raise difference(where, what, "no such entry", f"{count} votes")
+            mine[code_of[candidate_id]] = int(count)
+            pending = next(votes, None)
+        yield entry, mine
+    if pending is not None:
+        entry_id, candidate_id, count = pending
+        what = f"entry_votes.votes for {code_of.get(candidate_id, candidate_id)}"
+        raise difference(f"entry #{entry_id}", what, "no such entry", f"{count} votes")
 
 
 def _name_the_number(where: str, entry_id: int, mine: ExpectedEntry, table: Numbers) -> None:

@@ -55,10 +55,8 @@ def row_numbers(row: Sequence[Any], ballot: Sequence[str]) -> tuple[str, int, Nu
 
 def numbers_digest(numbers: Numbers) -> bytes:
     """A short digest of a sheet's numbers (the replay keeps this, not the numbers)."""
-    text = f"{numbers.ballots_cast},{numbers.invalid}," + ",".join(
-        f"{code}={int(votes)}" for code, votes in sorted(numbers.votes.items())
-    )
-    return hashlib.blake2b(text.encode(), digest_size=16).digest()
+    canonical = repr((numbers.ballots_cast, numbers.invalid, sorted(numbers.votes.items())))
+    return hashlib.blake2b(canonical.encode(), digest_size=16).digest()
 
 
 class DataLog:
