@@ -168,7 +168,8 @@ def brief(values: Any) -> Any:
             else r
             for r in data["rounds"]
         ]
-    return {**values, "data": data}
+    shown = {key: _brief_rows(v) if key == "added" else v for key, v in values.items()}
+    return {**shown, "data": data}
 
 
 def _brief_rows(rows: Any) -> Any:

@@ -51,7 +51,7 @@ def test_an_intact_certificate_matches(demo: str, client: FlaskClient) -> None:
 
 
 def test_votes_moved_after_certification_are_shown_and_verify_fails(
-    demo: str, restarted: Callable[[], FlaskClient], runner: FlaskCliRunner
+    demo: str, restarted: Callable[[], FlaskClient], runner: FlaskCliRunner, actors: Any
 ) -> None:
     behind_the_back(MOVE_3000)
 
@@ -68,6 +68,14 @@ def test_votes_moved_after_certification_are_shown_and_verify_fails(
     assert "to the runoff</span>" not in round_page and "Certificate issued" in round_page
     err = client.get("/elections/labor-2011/rounds/1/results-err.json").get_json()
     assert err["Status"] == "unofficial-complete"
+
+    staff = restarted()
+    signed_in = staff.post(
+        "/staff/sign-in", data={"username": "admin1", "password": "correct horse battery"}
+    )
+    assert signed_in.status_code == 302
+    staff_page = staff.get("/staff/elections/labor-2011/rounds/1").get_data(as_text=True)
+    assert "The result no longer matches its certificate" in staff_page
 
     verify = runner.invoke(args=["audit", "verify"])
     assert verify.exit_code == 1
