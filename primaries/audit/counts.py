@@ -11,7 +11,8 @@ from those sums and must hash to its certificate's result SHA-256.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Generator, Iterator
+from collections import defaultdict
+from collections.abc import Callable, Generator, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any
@@ -68,7 +69,7 @@ def compare_sheets(expected: Expected, names: Names) -> dict[int, RoundKey]:
         Sheet.annul_reason,
     ).order_by(Sheet.id)
     for round_id, branch_id, state, first, second, counted, annulled, reason in stream(stmt):
-        key = (*names.rounds[round_id], names.branches[branch_id])
+        key = names.sheet(round_id, branch_id)
         where = sheet_name(key)
         mine = pending.pop(key, None)
         if mine is None:
@@ -95,7 +96,7 @@ def compare_entries(
 ) -> dict[RoundKey, RoundSums]:
     """Compare every entry and its votes; sum the entries that count, by round."""
     pending = dict(expected.entries)
-    sums = {key: RoundSums() for key in expected.rounds}
+    sums: dict[RoundKey, RoundSums] = defaultdict(RoundSums)
     for key, sheet in expected.sheets.items():
         if sheet.is_annulled:
             sums[key[:2]].annulled_sheets += 1
@@ -128,7 +129,7 @@ def _compare_each_entry(
     for entry, votes in rows:
         entry_id, round_id, branch_id, kind, user_id, reason, cast, invalid = entry
         numbers = Numbers(int(cast), int(invalid), votes)
-        key = (*names.rounds[round_id], names.branches[branch_id])
+        key = names.sheet(round_id, branch_id)
         where = f"{sheet_name(key)}, entry #{entry_id}"
         mine = pending.pop(entry_id, None)
         if mine is None:
@@ -143,7 +144,7 @@ def _compare_each_entry(
         if round_key is not None:
             total = sums[round_key]
             total.counted += 1
-            total.eligible += names.eligible[branch_id]
+            total.eligible += names.eligible.get(branch_id, 0)
             total.ballots_cast += numbers.ballots_cast
             total.invalid += numbers.invalid
             for code, count in votes.items():
@@ -159,11 +160,11 @@ def _with_votes(
         "SELECT entry_id, candidate_id, votes FROM entry_votes ORDER BY entry_id, candidate_id"
     )
     with closing(votes), closing(entries):  # closed also when a difference stops the reading
-        yield from _merged(entries, votes, names.candidates)
+        yield from _merged(entries, votes, names.candidate)
 
 
 def _merged(
-    entries: Iterator[Any], votes: Iterator[Any], code_of: dict[int, str]
+    entries: Iterator[Any], votes: Iterator[Any], code_of: Callable[[int], str]
 ) -> Iterator[tuple[Any, dict[str, int]]]:
     pending = next(votes, None)
     for entry in entries:
@@ -172,14 +173,14 @@ def _merged(
             entry_id, candidate_id, count = pending
             if entry_id < entry[0]:
                 where = f"entry #{entry_id}"
-                what = f"entry_votes.votes for {code_of.get(candidate_id, candidate_id)}"
+                what = f"entry_votes.votes for {code_of(candidate_id)}"
                 raise difference(where, what, "no such entry", f"{count} votes")
-            mine[code_of[candidate_id]] = int(count)
+            mine[code_of(candidate_id)] = int(count)
             pending = next(votes, None)
         yield entry, mine
     if pending is not None:
         entry_id, candidate_id, count = pending
-        what = f"entry_votes.votes for {code_of.get(candidate_id, candidate_id)}"
+        what = f"entry_votes.votes for {code_of(candidate_id)}"
         raise difference(f"entry #{entry_id}", what, "no such entry", f"{count} votes")
 
 
@@ -243,7 +244,7 @@ def _compare_per_sheet(
 ) -> None:
     seen: set[SheetKey] = set()
     for (round_id, branch_id), rows in itertools.groupby(stream(stmt), key=lambda r: r[:2]):
-        key = (*names.rounds[round_id], names.branches[branch_id])
+        key = names.sheet(round_id, branch_id)
         seen.add(key)
         found = [(*r[2:-2], blank(r[-2]), names.user(r[-1])) for r in rows]
         sheet = expected.sheets.get(key)
@@ -258,7 +259,7 @@ def _compare_per_sheet(
 def compare_totals(expected: Expected, names: Names, sums: dict[RoundKey, RoundSums]) -> None:
     """The running totals hold what the sheets that count add up to."""
     rounds = {
-        names.rounds[row[0]]: row[1:]
+        names.round(row[0]): row[1:]
         for row in db.session.execute(
             select(
                 RoundTotal.round_id,
@@ -274,8 +275,9 @@ def compare_totals(expected: Expected, names: Names, sums: dict[RoundKey, RoundS
     for round_id, candidate_id, count in db.session.execute(
         select(CandidateTotal.round_id, CandidateTotal.candidate_id, CandidateTotal.votes)
     ):
-        votes.setdefault(names.rounds[round_id], {})[names.candidates[candidate_id]] = int(count)
-    for key, total in sums.items():
+        votes.setdefault(names.round(round_id), {})[names.candidate(candidate_id)] = int(count)
+    for key in expected.rounds:
+        total = sums[key]
         where = round_name(key)
         table = [int(x) for x in rounds.get(key, (0, 0, 0, 0, 0))]
         chain = [

@@ -67,7 +67,8 @@ def event_numbers(seq: int, entry_id: int) -> Numbers | None:
 
 
 def replay(events: Iterator[Event], accounts: set[str]) -> Expected:
-    """Apply every event to an empty :class:`Expected` (raises :class:`Unprovable`)."""
+    """Apply every event to an empty :class:`Expected` (raises :class:`Difference` for an event
+    that does not record what its change wrote)."""
     state = Replay(accounts)
     for event in events:
         state.apply(event)

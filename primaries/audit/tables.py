@@ -119,6 +119,24 @@ class Names:
     def user(self, user_id: int | None) -> str | None:
         return None if user_id is None else self.users.get(user_id, f"account #{user_id}")
 
+    # Rows that point at no row (foreign keys switched off behind the application's back) are
+    # named by the id they hold, so that they are reported like any other difference.
+
+    def election(self, election_id: int) -> str:
+        return self.elections.get(election_id, f"(election #{election_id})")
+
+    def round(self, round_id: int) -> RoundKey:
+        return self.rounds.get(round_id, (f"(round #{round_id})", 0))
+
+    def branch(self, branch_id: int) -> str:
+        return self.branches.get(branch_id, f"(branch #{branch_id})")
+
+    def candidate(self, candidate_id: int) -> str:
+        return self.candidates.get(candidate_id, f"(candidate #{candidate_id})")
+
+    def sheet(self, round_id: int, branch_id: int) -> tuple[str, int, str]:
+        return (*self.round(round_id), self.branch(branch_id))
+
 
 def compare_elections(expected: Expected, names: Names) -> None:
     pending = dict(expected.elections)
@@ -143,7 +161,7 @@ def compare_candidates(expected: Expected, names: Names) -> None:
     ).order_by(Candidate.election_id, Candidate.position, Candidate.id)
     found: dict[str, list[tuple[Any, ...]]] = {}
     for candidate_id, election_id, code, name, position in stream(stmt):
-        slug = names.elections[election_id]
+        slug = names.election(election_id)
         names.candidates[candidate_id] = code
         names.candidate_ids[(slug, code)] = candidate_id
         found.setdefault(slug, []).append((code, name, position))
@@ -159,7 +177,7 @@ def compare_branches(expected: Expected, names: Names) -> None:
         Branch.id, Branch.election_id, Branch.code, Branch.name, Branch.region, Branch.eligible
     ).order_by(Branch.id)
     for branch_id, election_id, code, name, region, eligible in stream(stmt):
-        slug = names.elections[election_id]
+        slug = names.election(election_id)
         names.branches[branch_id] = code
         names.eligible[branch_id] = int(eligible)
         where = f"branch {code} of {slug}"
@@ -179,7 +197,7 @@ def compare_rounds(expected: Expected, names: Names) -> None:
     pending = dict(expected.rounds)
     stmt = select(Round.id, Round.election_id, Round.number, Round.status, Round.held_on)
     for round_id, election_id, number, status, held_on in stream(stmt.order_by(Round.id)):
-        key = (names.elections[election_id], int(number))
+        key = (names.election(election_id), int(number))
         names.rounds[round_id], names.round_ids[key] = key, round_id
         mine = pending.pop(key, None)
         if mine is None:
@@ -194,7 +212,7 @@ def compare_rounds(expected: Expected, names: Names) -> None:
 def _by_round(rows: Iterable[Any], names: Names) -> dict[RoundKey, list[tuple[Any, ...]]]:
     found: dict[RoundKey, list[tuple[Any, ...]]] = {}
     for round_id, *values in rows:
-        found.setdefault(names.rounds[round_id], []).append(tuple(values))
+        found.setdefault(names.round(round_id), []).append(tuple(values))
     return found
 
 
@@ -204,7 +222,7 @@ def compare_ballots(expected: Expected, names: Names) -> None:
     )
     found = _by_round(stream(stmt), names)
     for key, mine in expected.rounds.items():
-        table = [names.candidates[candidate_id] for (candidate_id,) in found.get(key, [])]
+        table = [names.candidate(candidate_id) for (candidate_id,) in found.get(key, [])]
         check(round_name(key), "round_candidates (the ballot)", mine.ballot, table, mine.seq)
 
 

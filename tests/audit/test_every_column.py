@@ -385,3 +385,21 @@ def test_a_difference_found_stops_at_the_first(history: Any) -> None:
         "UPDATE lots SET note = 'x'",
     )
     assert found is not None and "lots row 1" in found  # rounds' lots come before sheets
+
+
+@pytest.mark.backends("sqlite")
+def test_rows_that_point_at_nothing_are_named(history: Any, verify: Any, database_url: str) -> None:
+    """Foreign keys are a setting of each SQLite connection: an insider's can switch them off."""
+    import sqlite3
+
+    assert verify().exit_code == 0
+    connection = sqlite3.connect(database_url.removeprefix("sqlite:///"))
+    connection.execute("PRAGMA foreign_keys = OFF")
+    connection.execute(
+        "INSERT INTO entry_votes (entry_id, candidate_id, votes) VALUES (9999, 1, 5)"
+    )
+    connection.commit()
+    connection.close()
+    result = verify()
+    assert result.exit_code == 1
+    assert "entry #9999: entry_votes.votes for AAA: the chain says no such entry" in result.stderr
