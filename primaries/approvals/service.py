@@ -227,7 +227,7 @@ def _file(
 # ----------------------------------------------------------------------------------- deciding
 
 
-def approve(request_id: int, *, actor: Actor) -> ChangeRequest:
+def approve(request_id: int, *, actor: Actor, note: str = "") -> ChangeRequest:
     """A second supervisor or admin approves: the change is made now, in this transaction."""
     request = _pending(request_id)
     _ensure_decider(request, actor)
@@ -236,7 +236,7 @@ def approve(request_id: int, *, actor: Actor) -> ChangeRequest:
         raise Refused(f"request #{request.id} cannot be approved: {stale}")
     approval = Approval(request.id, request.requested_by.username, actor.name)
     _EFFECTS[RequestKind(request.kind)](request, actor, approval)
-    return _decide(request, RequestState.APPROVED, actor, None)
+    return _decide(request, RequestState.APPROVED, actor, note)
 
 
 def refuse(request_id: int, *, actor: Actor, note: str = "") -> ChangeRequest:

@@ -99,12 +99,14 @@ def direct_change_problem(four_eyes: bool, *, staff: bool, approval: Approval | 
     return None
 
 
-def four_eyes_note(four_eyes: bool, approval: Approval | None) -> dict[str, Any]:
+def four_eyes_note(
+    four_eyes: bool, approval: Approval | None, *, key: str = "four_eyes"
+) -> dict[str, Any]:
     """What a change's audit event records about four eyes: who asked and who approved, or
-    that it was off, or that the command line bypassed it."""
+    (under ``key``) that it was off, or that the command line bypassed it."""
     if approval is not None:
         return approval.as_dict()
-    return {"four_eyes": COMMAND_LINE_BYPASS if four_eyes else "off"}
+    return {key: COMMAND_LINE_BYPASS if four_eyes else "off"}
 
 
 def decider_problem(

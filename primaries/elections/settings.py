@@ -47,7 +47,7 @@ def set_four_eyes(
         problem = direct_change_problem(True, staff=actor.user_id is not None, approval=approval)
         if problem:
             raise Refused(f"{slug}: {problem}")
-        note = four_eyes_note(True, approval)
+        note = four_eyes_note(True, approval, key="bypassed")  # "four_eyes" is the setting
     election.four_eyes = on
     record(
         "election.four_eyes",

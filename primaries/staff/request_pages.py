@@ -79,7 +79,7 @@ def _decision(request_id: int, service: Callable[..., Any], done: str, **kwargs:
     if not form.validate_on_submit():
         flash(_("Nothing was changed: the form was incomplete; try again."), "error")
         return redirect(back)
-    outcome = attempt(service, request_id, actor=actor(), **kwargs)
+    outcome = attempt(service, request_id, actor=actor(), note=form.note.data or "")
     for problem in outcome.problems:
         flash(_("Nothing was changed: %(problem)s", problem=problem), "error")
     if outcome.done:
@@ -98,25 +98,18 @@ def approve_request(request_id: int) -> Response:
 @bp.post("/requests/<int:request_id>/refuse")
 @roles(*COUNT)
 def refuse_request(request_id: int) -> Response:
-    note = request.form.get("note", "")
     return _decision(
         request_id,
         refuse,
         _("Request #%(id)s is refused: nothing else was changed.", id=request_id),
-        note=note,
     )
 
 
 @bp.post("/requests/<int:request_id>/withdraw")
 @roles(*COUNT)
 def withdraw_request(request_id: int) -> Response:
-    note = request.form.get("note", "")
-    return _decision(
-        request_id,
-        withdraw,
-        _("Request #%(id)s is withdrawn: nothing else was changed.", id=request_id),
-        note=note,
-    )
+    done = _("Request #%(id)s is withdrawn: nothing else was changed.", id=request_id)
+    return _decision(request_id, withdraw, done)
 
 
 @bp.post("/elections/<slug>/four-eyes")

@@ -181,13 +181,18 @@ def newest_request_id() -> int:
 @pytest.fixture
 def decide(sign_in: Callable[[str], FlaskClient]) -> Callable[..., Any]:
     """POST approve / refuse / withdraw of a request (the newest by default) as the named
-    account; returns the response (a redirect back to the requests page)."""
+    account (or with a signed-in client); returns the response (a redirect to the requests
+    page, whose flash says what happened)."""
 
     def post(
-        username: str, action: str = "approve", *, request_id: int | None = None, note: str = ""
+        who: str | FlaskClient,
+        action: str = "approve",
+        *,
+        request_id: int | None = None,
+        note: str = "",
     ) -> Any:
         number = request_id if request_id is not None else newest_request_id()
-        client = sign_in(username)
+        client = sign_in(who) if isinstance(who, str) else who
         return client.post(f"/staff/requests/{number}/{action}", data={"note": note})
 
     return post

@@ -272,7 +272,9 @@ def test_an_import_does_not_overwrite_entries_typed_by_staff(
     corrected = upload(supervisor, lines, correct="y", reason="the committee's count")
     assert corrected.status_code == 200, corrected.text
     # New sheets count at once; the correction of B6 waits for a second pair of eyes.
-    assert "Added: B1." in corrected.text and "Corrections requested (four eyes): B6" in corrected.text
+    assert (
+        "Added: B1." in corrected.text and "Corrections requested (four eyes): B6" in corrected.text
+    )
     assert staff_db.sheet(2, "B6").state == "awaiting_second"
     assert decide("clerk1").status_code == 403
     assert decide("super2").status_code == 302
