@@ -21,7 +21,7 @@ branch_labels = None
 depends_on = None
 
 KINDS = "'correct', 'import', 'annul', 'reinstate', 'decertify', 'four_eyes_off'"
-STATES = "'pending', 'approved', 'refused', 'withdrawn'"
+STATUSES = "'pending', 'approved', 'refused', 'withdrawn'"
 
 
 def upgrade() -> None:
@@ -29,7 +29,7 @@ def upgrade() -> None:
         "change_requests",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=16), nullable=False),
-        sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("election_id", sa.Integer(), nullable=False),
         sa.Column("round_id", sa.Integer(), nullable=True),
         sa.Column("branch_id", sa.Integer(), nullable=True),
@@ -42,9 +42,9 @@ def upgrade() -> None:
         sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("decision_note", sa.Text(), nullable=True),
         sa.CheckConstraint(f"kind IN ({KINDS})", name=op.f("ck_change_requests_kind_known")),
-        sa.CheckConstraint(f"state IN ({STATES})", name=op.f("ck_change_requests_state_known")),
+        sa.CheckConstraint(f"status IN ({STATUSES})", name=op.f("ck_change_requests_status_known")),
         sa.CheckConstraint(
-            "(state = 'pending') = (decided_at IS NULL)",
+            "(status = 'pending') = (decided_at IS NULL)",
             name=op.f("ck_change_requests_decided_unless_pending"),
         ),
         sa.ForeignKeyConstraint(
@@ -65,7 +65,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_change_requests")),
     )
     with op.batch_alter_table("change_requests", schema=None) as batch_op:
-        batch_op.create_index("ix_change_requests_state", ["state"], unique=False)
+        batch_op.create_index("ix_change_requests_status", ["status"], unique=False)
         batch_op.create_index(
             "ix_change_requests_round_branch", ["round_id", "branch_id"], unique=False
         )
@@ -84,5 +84,5 @@ def downgrade() -> None:
     op.drop_column("elections", "four_eyes")
     with op.batch_alter_table("change_requests", schema=None) as batch_op:
         batch_op.drop_index("ix_change_requests_round_branch")
-        batch_op.drop_index("ix_change_requests_state")
+        batch_op.drop_index("ix_change_requests_status")
     op.drop_table("change_requests")

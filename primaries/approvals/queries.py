@@ -18,10 +18,10 @@ from sqlalchemy.orm import selectinload
 from ..core.approvals import (
     KIND_LABELS,
     NUMBER_KINDS,
+    REQUEST_STATUS_LABELS,
     SHEET_KINDS,
-    STATE_LABELS,
     RequestKind,
-    RequestState,
+    RequestStatus,
     decider_problem,
     stale_problem,
 )
@@ -64,7 +64,7 @@ class RequestView:
 
     id: int
     kind: str
-    state: str
+    status: str
     election: str
     election_name: str
     round: int | None
@@ -88,12 +88,12 @@ class RequestView:
         return KIND_LABELS[self.kind]
 
     @property
-    def state_label(self) -> str:
-        return STATE_LABELS[self.state]
+    def status_label(self) -> str:
+        return REQUEST_STATUS_LABELS[self.status]
 
     @property
     def pending(self) -> bool:
-        return self.state == RequestState.PENDING
+        return self.status == RequestStatus.PENDING
 
     @property
     def may_decide(self) -> bool:
@@ -119,10 +119,10 @@ def request_views(
         selectinload(ChangeRequest.decided_by),
     )
     if pending:
-        stmt = stmt.where(ChangeRequest.state == RequestState.PENDING)
+        stmt = stmt.where(ChangeRequest.status == RequestStatus.PENDING)
         stmt = stmt.order_by(ChangeRequest.id)
     else:
-        stmt = stmt.where(ChangeRequest.state != RequestState.PENDING)
+        stmt = stmt.where(ChangeRequest.status != RequestStatus.PENDING)
         stmt = stmt.order_by(ChangeRequest.id.desc())
     if election_id is not None:
         stmt = stmt.where(ChangeRequest.election_id == election_id)
@@ -134,12 +134,12 @@ def request_views(
 
 
 def pending_count() -> int:
-    stmt = select(func.count(ChangeRequest.id)).where(ChangeRequest.state == RequestState.PENDING)
+    stmt = select(func.count(ChangeRequest.id)).where(ChangeRequest.status == RequestStatus.PENDING)
     return int(db.session.scalar(stmt) or 0)
 
 
 def _view(request: ChangeRequest, user_id: int | None, role: str | None) -> RequestView:
-    pending = request.state == RequestState.PENDING
+    pending = request.status == RequestStatus.PENDING
     proposal = request.proposal or {}
     not_yours = stale = None
     numbers_now = None
@@ -154,7 +154,7 @@ def _view(request: ChangeRequest, user_id: int | None, role: str | None) -> Requ
     return RequestView(
         id=request.id,
         kind=request.kind,
-        state=request.state,
+        status=request.status,
         election=request.election.slug,
         election_name=request.election.name,
         round=round_.number if round_ else None,

@@ -27,7 +27,7 @@ from ..core.approvals import (
     NUMBER_KINDS,
     Approval,
     RequestKind,
-    RequestState,
+    RequestStatus,
     decider_problem,
     stale_problem,
     withdraw_problem,
@@ -180,7 +180,7 @@ def _no_pending(
         select(ChangeRequest)
         .where(
             ChangeRequest.election_id == election.id,
-            ChangeRequest.state == RequestState.PENDING,
+            ChangeRequest.status == RequestStatus.PENDING,
             in_round,
             on_sheet,
         )
@@ -208,7 +208,7 @@ def _file(
         raise Refused("a request is made by a staff account (the command line acts at once)")
     request = ChangeRequest(
         kind=kind,
-        state=RequestState.PENDING,
+        status=RequestStatus.PENDING,
         election_id=election.id,
         round_id=round_.id if round_ else None,
         branch_id=place.branch.id if place else None,
@@ -236,14 +236,14 @@ def approve(request_id: int, *, actor: Actor, note: str = "") -> ChangeRequest:
         raise Refused(f"request #{request.id} cannot be approved: {stale}")
     approval = Approval(request.id, request.requested_by.username, actor.name)
     _EFFECTS[RequestKind(request.kind)](request, actor, approval)
-    return _decide(request, RequestState.APPROVED, actor, note)
+    return _decide(request, RequestStatus.APPROVED, actor, note)
 
 
 def refuse(request_id: int, *, actor: Actor, note: str = "") -> ChangeRequest:
     """A second supervisor or admin refuses: nothing else changes."""
     request = _pending(request_id)
     _ensure_decider(request, actor)
-    return _decide(request, RequestState.REFUSED, actor, note)
+    return _decide(request, RequestStatus.REFUSED, actor, note)
 
 
 def withdraw(request_id: int, *, actor: Actor, note: str = "") -> ChangeRequest:
@@ -252,7 +252,7 @@ def withdraw(request_id: int, *, actor: Actor, note: str = "") -> ChangeRequest:
     problem = withdraw_problem(actor.user_id, requested_by=request.requested_by_id)
     if problem:
         raise Refused(f"request #{request.id}: {problem}")
-    return _decide(request, RequestState.WITHDRAWN, actor, note)
+    return _decide(request, RequestStatus.WITHDRAWN, actor, note)
 
 
 def _pending(request_id: int) -> ChangeRequest:
@@ -260,9 +260,9 @@ def _pending(request_id: int) -> ChangeRequest:
     request = db.session.get(ChangeRequest, request_id)
     if request is None:
         raise NotFound(f"no request #{request_id}")
-    if request.state != RequestState.PENDING:
+    if request.status != RequestStatus.PENDING:
         by = f" by {request.decided_by.username}" if request.decided_by else ""
-        raise Refused(f"request #{request.id} is already {request.state}{by}: nothing was changed")
+        raise Refused(f"request #{request.id} is already {request.status}{by}: nothing was changed")
     return request
 
 
@@ -319,20 +319,20 @@ def _round(request: ChangeRequest) -> Round:
 
 
 def _decide(
-    request: ChangeRequest, state: RequestState, actor: Actor, note: str | None
+    request: ChangeRequest, status: RequestStatus, actor: Actor, note: str | None
 ) -> ChangeRequest:
     text = (note or "").strip() or None
     problem = storable_problem(text) if text else None
     if problem:
         raise Refused(f"note: {problem}")
-    request.state = state
+    request.status = status
     request.decided_by_id = actor.user_id
     request.decided_at = utcnow()
     request.decision_note = text
     db.session.flush()
-    verb = {"approved": "approve", "refused": "refuse", "withdrawn": "withdraw"}[state]
-    after = {"request": request.id, "kind": request.kind, "state": state.value, "note": text}
-    _record(f"request.{verb}", request, actor, {"state": RequestState.PENDING.value}, after)
+    verb = {"approved": "approve", "refused": "refuse", "withdrawn": "withdraw"}[status]
+    after = {"request": request.id, "kind": request.kind, "status": status.value, "note": text}
+    _record(f"request.{verb}", request, actor, {"status": RequestStatus.PENDING.value}, after)
     return request
 
 
@@ -341,7 +341,7 @@ def _described(request: ChangeRequest) -> dict[str, Any]:
     out: dict[str, Any] = {
         "request": request.id,
         "kind": request.kind,
-        "state": request.state,
+        "status": request.status,
         "reason": request.reason,
         "version": request.version,
     }

@@ -31,7 +31,9 @@ class RequestKind(StrEnum):
     FOUR_EYES_OFF = "four_eyes_off"  # turning the election's four eyes off
 
 
-class RequestState(StrEnum):
+class RequestStatus(StrEnum):
+    """Where a request stands: pending until it is approved, refused or withdrawn."""
+
     PENDING = "pending"
     APPROVED = "approved"
     REFUSED = "refused"
@@ -58,11 +60,11 @@ KIND_LABELS: dict[str, str] = {
     RequestKind.FOUR_EYES_OFF: N_("turning four eyes off"),
 }
 
-STATE_LABELS: dict[str, str] = {
-    RequestState.PENDING: N_("awaiting a second supervisor or admin"),
-    RequestState.APPROVED: N_("approved"),
-    RequestState.REFUSED: N_("refused"),
-    RequestState.WITHDRAWN: N_("withdrawn"),
+REQUEST_STATUS_LABELS: dict[str, str] = {
+    RequestStatus.PENDING: N_("awaiting a second supervisor or admin"),
+    RequestStatus.APPROVED: N_("approved"),
+    RequestStatus.REFUSED: N_("refused"),
+    RequestStatus.WITHDRAWN: N_("withdrawn"),
 }
 
 COMMAND_LINE_BYPASS = "bypassed: the command line acts for the committee at once"

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..core.approvals import RequestKind, RequestState
+from ..core.approvals import RequestKind, RequestStatus
 from ..extensions import Base
 from ..timestamps import UTCDateTime, utcnow
 from .columns import one_of
@@ -36,17 +36,17 @@ class ChangeRequest(Base):
     __tablename__ = "change_requests"
     __table_args__ = (
         CheckConstraint(one_of("kind", tuple(RequestKind)), name="kind_known"),
-        CheckConstraint(one_of("state", tuple(RequestState)), name="state_known"),
+        CheckConstraint(one_of("status", tuple(RequestStatus)), name="status_known"),
         CheckConstraint(
-            "(state = 'pending') = (decided_at IS NULL)", name="decided_unless_pending"
+            "(status = 'pending') = (decided_at IS NULL)", name="decided_unless_pending"
         ),
-        Index("ix_change_requests_state", "state"),
+        Index("ix_change_requests_status", "status"),
         Index("ix_change_requests_round_branch", "round_id", "branch_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))
-    state: Mapped[str] = mapped_column(String(16), default=RequestState.PENDING.value)
+    status: Mapped[str] = mapped_column(String(16), default=RequestStatus.PENDING.value)
     election_id: Mapped[int] = mapped_column(ForeignKey("elections.id"))
     round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id"))
     branch_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id"))

@@ -98,14 +98,14 @@ def test_a_correction_waits_for_a_second_supervisor_who_made_no_entry(
     assert decide("observer1").status_code == 403
     assert votes(client) == {"AAA": 250, "BBB": 245}
     assert staff_db.version(2, "B2") == version
-    assert only_request().state == "pending"
+    assert only_request().status == "pending"
 
     super2 = sign_in("super2")
     approved = decide(super2, note="checked against the protocol")
     assert "Request #1 is approved" in super2.get(approved.location).text
     assert votes(client) == {"AAA": 240, "BBB": 255}
     request = only_request()
-    assert request.state == "approved" and request.decided_by.username == "super2"
+    assert request.status == "approved" and request.decided_by.username == "super2"
     assert request.decision_note == "checked against the protocol"
     # The same effect event as without four eyes, by the approver, naming both.
     (event,) = events("sheet.correct")
@@ -146,7 +146,7 @@ def test_a_refusal_changes_nothing_and_a_withdrawal_is_the_askers(
     assert twice.status_code == 409
     assert "already has a request awaiting a second supervisor or admin (#1" in twice.text
     decide("admin1", "refuse", note="the protocol says 250")
-    assert request_row(1).state == "refused"
+    assert request_row(1).status == "refused"
     assert votes(client) == {"AAA": 250, "BBB": 245}
     assert staff_db.version(2, "B2") == version and staff_db.entries("correction") == 0
     (refusal,) = events("request.refuse")
@@ -158,9 +158,9 @@ def test_a_refusal_changes_nothing_and_a_withdrawal_is_the_askers(
     ask_recount(super1, staff_db, reason="second recount")
     second = only_pending()
     assert decide("super2", "withdraw", request_id=second).status_code == 302
-    assert request_row(second).state == "pending"
+    assert request_row(second).status == "pending"
     decide("super1", "withdraw", request_id=second)
-    assert request_row(second).state == "withdrawn"
+    assert request_row(second).status == "withdrawn"
     assert [e.actor for e in events("request.withdraw")] == ["super1"]
     assert votes(client) == {"AAA": 250, "BBB": 245}
     assert verify().ok
@@ -168,7 +168,7 @@ def test_a_refusal_changes_nothing_and_a_withdrawal_is_the_askers(
 
 def only_pending() -> int:
     db.session.rollback()
-    stmt = db.select(ChangeRequest.id).where(ChangeRequest.state == "pending")
+    stmt = db.select(ChangeRequest.id).where(ChangeRequest.status == "pending")
     return int(db.session.scalars(stmt).one())
 
 
@@ -214,9 +214,9 @@ def test_a_stale_request_cannot_be_approved(
     assert "request #1 cannot be approved: the sheet has changed since this request was made" in (
         told
     )
-    assert request_row(1).state == "pending" and staff_db.entries("correction") == 0
+    assert request_row(1).status == "pending" and staff_db.entries("correction") == 0
     decide("super2", "refuse", note="stale")
-    assert request_row(1).state == "refused"
+    assert request_row(1).status == "refused"
 
 
 def upload(client: FlaskClient, content: str, **extra: str) -> Any:
