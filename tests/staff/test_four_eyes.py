@@ -270,6 +270,7 @@ def test_decertifying_is_a_request_and_the_certificate_says_four_eyes(
     )
     public = client.get("/elections/test-2024/rounds/2").text
     assert "On: corrections, annulments and decertifying took effect only when" in public
+    assert "ארבע עיניים" in client.get("/elections/test-2024/rounds/2?lang=he").text
 
     admin = sign_in("admin1")
     assert "Request decertification (admin)" in admin.get(ROUND2).text
