@@ -296,7 +296,7 @@ def test_decertifying_is_a_request_and_the_certificate_says_four_eyes(
     assert status() == "certified"
     certificate = client.get("/api/v1/elections/test-2024").get_json()["rounds"][1]["certificate"]
     assert certificate["four_eyes"] is False
-    public = client.get("/elections/test-2024/rounds/2").text
+    public = client.get("/elections/test-2024/rounds/2?lang=en").text
     assert "Off: one supervisor could correct, annul and decertify alone." in public
     assert "Four eyes was off when it was certified" in super1.get(ROUND2).text
     assert events("round.certify")[-1].after["four_eyes"] is False
