@@ -10,6 +10,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from ..access import roles
+from ..approvals.queries import request_views
 from ..approvals.service import ask_decertification
 from ..changes import attempt
 from ..core.limits import page_number
@@ -27,7 +28,7 @@ from ..elections.runoff import open_runoff
 from ..errors import NotFound
 from ..results.certificates import current_certificate
 from ..tally import round_result
-from .blueprint import COUNT, READ, actor, bp, election_or_404, round_or_404
+from .blueprint import COUNT, READ, actor, bp, election_or_404, me, round_or_404
 from .forms import (
     BranchFilterForm,
     CertifyForm,
@@ -230,15 +231,18 @@ def runoff(slug: str) -> Page:
 @bp.get("/elections/<slug>/branches/<code>")
 @roles(*COUNT, read_only_for=READ)
 def branch_history_page(slug: str, code: str) -> str:
-    """Every entry, decision, correction and annulment of the branch's sheet, in each round."""
+    """Every entry, decision, correction and annulment of the branch's sheet, in each round, and
+    the requests about it (four eyes: who asked, who decided)."""
     election = election_or_404(slug)
     try:
         branch = get_branch(election, code)
     except NotFound as exc:
         abort(404, exc.problems[0])
+    decided = request_views(me().id, me().role, pending=False, branch_id=branch.id)
     return render_template(
         "staff/history.html",
         election=election,
         branch=branch,
         rounds=sheet_history(election, branch),
+        requests=requests_for(branch_id=branch.id) + decided,
     )

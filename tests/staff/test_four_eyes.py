@@ -197,6 +197,10 @@ def test_annulment_and_reinstatement_are_requests(
     (reinstated,) = events("sheet.reinstate")
     assert reinstated.after["approved_by"] == "super1"
     assert reinstated.after["requested_by"] == "super2"
+    # The branch's history lists the requests: who asked, who approved.
+    history = sign_in("observer1").get("/staff/elections/test-2024/branches/B2").text
+    assert "#1 annulment" in history and "#2 reversal of an annulment" in history
+    assert "Approved by super1" in history and "Asked by super2" in history
 
 
 def test_a_stale_request_cannot_be_approved(
