@@ -12,7 +12,9 @@ suite, which runs as it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,10 +23,19 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy.exc import DBAPIError
 
+from primaries import ROOT, create_app
 from primaries.audit.chain import verify
 from primaries.extensions import db
 from primaries.privileges import grant_app_role, role_problems
-from tests.conftest import APP_ROLE, OWNER_ROLE, owner_url, superuser_connection
+from tests.conftest import (
+    APP_ROLE,
+    OWNER_ROLE,
+    PostgresServer,
+    owner_url,
+    skip_or_fail,
+    superuser_connection,
+    superuser_url,
+)
 
 pytestmark = pytest.mark.backends("postgresql")
 
@@ -201,3 +212,67 @@ def test_sqlite_has_no_roles_to_check(runner: FlaskCliRunner) -> None:
     checked = runner.invoke(args=["db", "privileges"])
     assert checked.exit_code == 0
     assert "SQLite has no roles" in checked.stdout
+
+
+def test_deploy_md_gives_the_sql_that_db_grant_runs(app: Flask, owner_engine: sa.Engine) -> None:
+    ran: list[str] = []
+
+    def keep(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.startswith(("GRANT", "REVOKE", "ALTER DEFAULT")):
+            ran.append(statement.replace(APP_ROLE, "primaries") + ";")
+
+    sa.event.listen(owner_engine, "before_cursor_execute", keep)
+    with owner_engine.begin() as connection:
+        assert grant_app_role(connection, APP_ROLE) == []
+    deploy = (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
+    shown = deploy.split("```sql\n", 1)[1].split("```", 1)[0].splitlines()
+    assert shown == ran
+
+
+def test_an_installation_whose_app_owns_the_tables_moves_as_deploy_md_says(
+    pg_server: PostgresServer | None, package: dict[str, Any], write_json: Callable[..., Path]
+) -> None:
+    """The earlier docs/deploy.md made the app's role own the database: REASSIGN OWNED to the
+    owner, then ``db upgrade`` with MIGRATIONS_DATABASE_URL, and the app has least privilege,
+    its data and chain intact."""
+    if pg_server is None:
+        skip_or_fail("PostgreSQL is not reachable")
+    assert pg_server is not None
+    name = f"primaries_old_{uuid.uuid4().hex[:10]}"
+    with pg_server.admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}" OWNER {APP_ROLE}')
+    url = pg_server.url(name)
+    try:
+        old = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": url})
+        with old.app_context():
+            loaded = old.test_cli_runner().invoke(args=["load", str(write_json(package))])
+            assert loaded.exit_code == 0, loaded.output  # an empty database: migrated first
+            with db.engine.connect() as connection:
+                assert any("owns audit_events" in p for p in role_problems(connection, APP_ROLE))
+            db.engine.dispose()
+        engine = sa.create_engine(superuser_url(url), poolclass=sa.pool.NullPool)
+        with engine.begin() as connection:
+            connection.exec_driver_sql(f"REASSIGN OWNED BY {APP_ROLE} TO {OWNER_ROLE}")
+            connection.exec_driver_sql("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+        engine.dispose()
+        moved = create_app(
+            {
+                "TESTING": True,
+                "SECRET_KEY": "x",
+                "SQLALCHEMY_DATABASE_URI": url,
+                "MIGRATIONS_DATABASE_URL": owner_url(url),
+            }
+        )
+        with moved.app_context():
+            runner = moved.test_cli_runner()
+            assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+            checked = runner.invoke(args=["db", "privileges"])
+            assert checked.exit_code == 0, checked.output
+            assert runner.invoke(args=["audit", "verify"]).exit_code == 0
+            annul = ["annul", "test-2024", "--round", "1", "B1", "--reason", "complaint"]
+            assert runner.invoke(args=annul).exit_code == 0
+            _refused("TRUNCATE audit_events")
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        pg_server.drop(name)
