@@ -76,6 +76,14 @@ def _grant_the_app_role(connection):
         log.warning("%s (see docs/deploy.md)", problem)
 
 
+# The app's role (DATABASE_URL) may not change the schema: say how to migrate, not a traceback.
+_NOT_THE_OWNER = (
+    "the database refused to change the schema ({error}): migrations run as the owner of the "
+    "tables; set MIGRATIONS_DATABASE_URL to the owner's URL for `primaries db upgrade` "
+    "(docs/deploy.md, section 2)"
+)
+
+
 def run_migrations_online():
     owner = _owner_engine()
     try:
@@ -84,7 +92,12 @@ def run_migrations_online():
             options.setdefault("render_as_batch", connection.dialect.name == "sqlite")
             _configure(connection=connection, **options)
             with context.begin_transaction():
-                context.run_migrations()
+                try:
+                    context.run_migrations()
+                except sa.exc.ProgrammingError as exc:
+                    if owner is None and getattr(exc.orig, "sqlstate", None) == "42501":
+                        raise CommandError(_NOT_THE_OWNER.format(error=exc.orig)) from None
+                    raise
                 if owner is not None:
                     _grant_the_app_role(connection)
     finally:

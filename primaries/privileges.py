@@ -90,13 +90,11 @@ def role_problems(connection: Connection, role: str) -> list[str]:
             f"{role} may CREATE in the schema (as postgres: REVOKE CREATE ON SCHEMA public FROM "
             "PUBLIC)"
         )
+    owned = []
     for relation in connection.execute(_RELATIONS, {"role": role}).mappings():
         name = relation["relname"]
         if relation["owns"]:
-            problems.append(
-                f"{role} owns {name} (or is a member of its owner {relation['owner']}): it "
-                "could ALTER (DISABLE TRIGGER), TRUNCATE or DROP it"
-            )
+            owned.append(name)
         elif relation["relkind"] == "S":
             if not relation["may_use"]:
                 problems.append(f"{role} may not use the sequence {name}")
@@ -107,6 +105,11 @@ def role_problems(connection: Connection, role: str) -> list[str]:
             wanted = _rights(name)
             problems += [f"{role} may {right} {name}" for right in held if right not in wanted]
             problems += [f"{role} may not {right} {name}" for right in wanted if right not in held]
+    if owned:
+        problems.append(
+            f"{role} owns (or is a member of the owner of) {', '.join(owned)}: it could ALTER "
+            "them (DISABLE TRIGGER), TRUNCATE or DROP them"
+        )
     return problems
 
 

@@ -248,7 +248,8 @@ def test_an_installation_whose_app_owns_the_tables_moves_as_deploy_md_says(
             loaded = old.test_cli_runner().invoke(args=["load", str(write_json(package))])
             assert loaded.exit_code == 0, loaded.output  # an empty database: migrated first
             with db.engine.connect() as connection:
-                assert any("owns audit_events" in p for p in role_problems(connection, APP_ROLE))
+                problems = role_problems(connection, APP_ROLE)
+            assert any(" owns " in p and "audit_events" in p for p in problems), problems
             db.engine.dispose()
         engine = sa.create_engine(superuser_url(url), poolclass=sa.pool.NullPool)
         with engine.begin() as connection:
@@ -274,5 +275,27 @@ def test_an_installation_whose_app_owns_the_tables_moves_as_deploy_md_says(
             _refused("TRUNCATE audit_events")
             db.session.remove()
             db.engine.dispose()
+    finally:
+        pg_server.drop(name)
+
+
+def test_db_upgrade_as_the_app_role_says_to_use_the_owners_url(
+    pg_server: PostgresServer | None, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Without MIGRATIONS_DATABASE_URL the migrations would run as the app's role, which may not
+    create a table: the command says what to set, and exits 1 (no traceback)."""
+    if pg_server is None:
+        skip_or_fail("PostgreSQL is not reachable")
+    assert pg_server is not None
+    name = f"primaries_e_{uuid.uuid4().hex[:10]}"
+    url = pg_server.create(name)  # empty, of the owner
+    try:
+        app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": url})
+        with app.app_context():
+            upgraded = app.test_cli_runner().invoke(args=["db", "upgrade"])
+            db.engine.dispose()
+        assert upgraded.exit_code == 1
+        assert "permission denied for schema public" in caplog.text
+        assert "set MIGRATIONS_DATABASE_URL to the owner's URL" in caplog.text
     finally:
         pg_server.drop(name)
