@@ -379,8 +379,14 @@ COMMANDS = (
 
 
 def register_commands(app: Flask) -> None:
+    from .cli_db import grant_command, privileges_command
+
     for command in COMMANDS:
         app.cli.add_command(command)
+    db_group = app.cli.commands["db"]  # Flask-Migrate's (migrate.init_app): db upgrade...
+    assert isinstance(db_group, click.Group)
+    db_group.add_command(grant_command)
+    db_group.add_command(privileges_command)
 
 
 def _create_app() -> Flask:
