@@ -234,32 +234,6 @@ def annul_command(slug: str, round_number: int, reason: str, branch: str) -> Non
     click.echo(f"branch {branch} annulled in round {round_number}")
 
 
-@click.command("four-eyes")
-@click.argument("slug")
-@click.argument("setting", required=False, type=click.Choice(["on", "off"]))
-@click.option("--reason", default=None, help="why four eyes is turned on or off")
-@with_appcontext
-@refusals
-def four_eyes_command(slug: str, setting: str | None, reason: str | None) -> None:
-    """Show or set the election's four eyes (a second supervisor approves corrections,
-    annulments, reinstatements, web imports that correct and decertifying). The command line
-    itself acts at once; its audit events say that four eyes was bypassed."""
-    from .elections.lookup import get_election
-    from .elections.settings import set_four_eyes
-
-    if setting is None:
-        if reason:
-            raise click.UsageError("--reason goes with on or off")
-        on = get_election(slug).four_eyes
-        click.echo(f"four eyes is {'on' if on else 'off'} for {slug}")
-        return
-    if not (reason or "").strip():
-        raise click.UsageError("turning four eyes on or off needs --reason TEXT")
-    set_four_eyes(slug, setting == "on", reason or "", actor=_actor())
-    db.session.commit()
-    click.echo(f"four eyes is {setting} for {slug}")
-
-
 @click.command("runoff")
 @click.argument("slug")
 @click.option("--held-on", type=click.DateTime(formats=["%Y-%m-%d"]), default=None)
@@ -369,7 +343,6 @@ COMMANDS = (
     import_sheets_command,
     lot_command,
     annul_command,
-    four_eyes_command,
     runoff_command,
     audit_group,
     users_group,
@@ -380,8 +353,9 @@ COMMANDS = (
 
 def register_commands(app: Flask) -> None:
     from .cli_db import grant_command, privileges_command
+    from .cli_four_eyes import four_eyes_command
 
-    for command in COMMANDS:
+    for command in (*COMMANDS, four_eyes_command):
         app.cli.add_command(command)
     db_group = app.cli.commands["db"]  # Flask-Migrate's (migrate.init_app): db upgrade...
     assert isinstance(db_group, click.Group)
