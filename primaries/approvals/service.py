@@ -54,10 +54,6 @@ class Asked:
 
     request_id: int | None
 
-    @property
-    def pending(self) -> bool:
-        return self.request_id is not None
-
 
 # ------------------------------------------------------------------------------------- asking
 
