@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import threading
 from typing import Any
 
@@ -13,6 +14,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from primaries.audit.chain import GENESIS, compute_hash, record, verify
+from primaries.core.approvals import COMMAND_LINE_BYPASS
 from primaries.database import begin_change
 from primaries.extensions import db
 from primaries.models import AuditEvent
@@ -59,7 +61,12 @@ def test_events_link_to_their_predecessor(history: list[AuditEvent]) -> None:
     assert annul.action == "sheet.annul"
     assert annul.branch == "B1" and annul.round_number == 1
     assert annul.before["counted"]["votes"]["AAA"] == 100
-    assert annul.after == {"annulled": True, "reason": "complaint B1"}
+    # The command line acts at once, four eyes or not, and says so (primaries.core.approvals).
+    assert annul.after == {
+        "annulled": True,
+        "reason": "complaint B1",
+        "four_eyes": COMMAND_LINE_BYPASS,
+    }
     assert annul.actor.startswith("cli")
 
 
@@ -88,7 +95,7 @@ def test_edited_values_are_found_even_if_the_hash_is_recomputed_by_the_tamperer(
     new_hash = compute_hash(event)
     _tamper(
         "UPDATE audit_events SET after = :after, hash = :hash WHERE seq = 2",
-        after='{"annulled": true, "reason": "nothing to see"}',
+        after=json.dumps(event_after),
         hash=new_hash,
     )
     result = runner.invoke(args=["audit", "verify"])
