@@ -49,7 +49,7 @@ def test_downgrade_to_empty_and_upgrade_again(app: Flask) -> None:
 
 
 def test_four_eyes_migration_down_and_up_with_data(app: Flask, runner: FlaskCliRunner) -> None:
-    """0005_requests on a database that holds an election: down to 0003 drops the requests and
+    """0004 (requests) on a database that holds an election: down to 0003 drops the requests and
     the setting (the audit chain keeps both), and up again turns four eyes on for it."""
     import json
 

@@ -7,7 +7,7 @@ until a second supervisor or admin approves or refuses it, or the one who asked 
 ``round_events.four_eyes`` is left empty for certificates made before it existed. The downgrade
 drops all three: the audit chain still holds every request and its decision.
 
-Revision ID: 0005_requests
+Revision ID: 0004
 Revises: 0003
 Create Date: 2026-12-10 10:00:00
 """
@@ -15,7 +15,7 @@ Create Date: 2026-12-10 10:00:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_requests"
+revision = "0004"
 down_revision = "0003"
 branch_labels = None
 depends_on = None
