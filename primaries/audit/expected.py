@@ -81,7 +81,7 @@ class ExpectedRound:
     held_on: str | None
     ballot: list[str]
     seq: int
-    # (action, reason, result_sha256, audit_head, user, seq)
+    # (action, reason, result_sha256, audit_head, four_eyes, user, seq)
     events: list[tuple[Any, ...]] = field(default_factory=list)
     lots: list[tuple[Any, ...]] = field(default_factory=list)  # (codes, note, user, seq)
 
@@ -89,7 +89,7 @@ class ExpectedRound:
         """The result SHA-256 the round's current certificate holds, and its event."""
         if self.status != RoundStatus.CERTIFIED:
             return None
-        for action, _, digest, _, _, seq in reversed(self.events):
+        for action, _, digest, *_, seq in reversed(self.events):
             if action == RoundAction.CERTIFY:
                 return str(digest), int(seq)
         return None
@@ -99,6 +99,7 @@ class ExpectedRound:
 class ExpectedElection:
     name: str
     rules: dict[str, Any]
+    four_eyes: bool
     candidates: list[tuple[str, str]]
     seq: int
 

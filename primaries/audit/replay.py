@@ -94,6 +94,7 @@ class Replay:
             "sheet.annul": self.annul,
             "sheet.reinstate": self.annul,
             "lot.record": self.lot,
+            "election.four_eyes": self.four_eyes,
             "round.open": self.round_open,
             **{f"round.{a.value}": self.round_step for a in RoundAction if a != RoundAction.OPEN},
         }
@@ -157,7 +158,7 @@ class Replay:
         data = after["data"]
         candidates = [(str(code), str(name)) for code, name in data["candidates"]]
         self.expected.elections[slug] = ExpectedElection(
-            str(after["name"]), dict(data["rules"]), candidates, event.seq
+            str(after["name"]), dict(data["rules"]), bool(data["four_eyes"]), candidates, event.seq
         )
         for round_data in data.get("rounds", []):
             number = int(round_data["number"])
@@ -166,7 +167,7 @@ class Replay:
                 held_on=round_data.get("held_on"),
                 ballot=list(round_data["ballot"]),
                 seq=event.seq,
-                events=[(RoundAction.OPEN.value, None, None, None, None, event.seq)],
+                events=[(RoundAction.OPEN.value, None, None, None, None, None, event.seq)],
                 lots=[
                     (list(lot["order"]), lot["note"], None, event.seq)
                     for lot in round_data.get("lots", [])
@@ -291,16 +292,23 @@ class Replay:
         round_, after = self.round_(event), event.after
         action = event.action.split(".", 1)[1]
         round_.status = str(after["status"])
+        # A certificate says whether four eyes was on (other steps' notes are not the column's)
+        four_eyes = after.get("four_eyes") if action == RoundAction.CERTIFY else None
         round_.events.append(
             (
                 action,
                 after.get("reason"),
                 after.get("result_sha256"),
                 after.get("audit_head"),
+                four_eyes,
                 self.user(event.actor),
                 event.seq,
             )
         )
+
+    def four_eyes(self, event: Event) -> None:
+        election = self.expected.elections[str(event.election)]
+        election.four_eyes, election.seq = bool(event.after["four_eyes"]), event.seq
 
     def round_open(self, event: Event) -> None:
         slug, number = str(event.election), int(event.round_number or 0)
@@ -310,5 +318,7 @@ class Replay:
             held_on=event.after.get("held_on"),
             ballot=sorted(event.after["qualifiers"], key=before.index),
             seq=event.seq,
-            events=[(RoundAction.OPEN.value, None, None, None, self.user(event.actor), event.seq)],
+            events=[
+                (RoundAction.OPEN.value, None, None, None, None, self.user(event.actor), event.seq)
+            ],
         )

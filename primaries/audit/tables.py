@@ -151,6 +151,7 @@ def compare_elections(expected: Expected, names: Names) -> None:
         rules = rules_dict(election)
         for key in sorted(set(mine.rules) | set(rules)):
             check(where, f"elections.{key}", mine.rules.get(key), rules.get(key), mine.seq)
+        check(where, "elections.four_eyes", mine.four_eyes, election.four_eyes, mine.seq)
     for slug, mine in pending.items():
         raise difference(f"election {slug}", "elections", repr(mine.name), "no such row", mine.seq)
 
@@ -234,19 +235,17 @@ def compare_round_life(expected: Expected, names: Names) -> None:
         RoundEvent.reason,
         RoundEvent.result_sha256,
         RoundEvent.audit_head,
+        RoundEvent.four_eyes,
         RoundEvent.user_id,
     ).order_by(RoundEvent.round_id, RoundEvent.id)
     found = _by_round(stream(events), names)
-    columns = ("action", "reason", "result_sha256", "audit_head", "account")
+    columns = ("action", "reason", "result_sha256", "audit_head", "four_eyes", "account")
     for key, mine in expected.rounds.items():
         table = [
-            (a, blank(reason), sha, head, names.user(user))
-            for a, reason, sha, head, user in found.get(key, [])
+            (a, blank(reason), sha, head, four_eyes, names.user(user))
+            for a, reason, sha, head, four_eyes, user in found.get(key, [])
         ]
-        chain = [
-            (a, blank(reason), sha, head, user, seq)
-            for a, reason, sha, head, user, seq in mine.events
-        ]
+        chain = [(a, blank(reason), *rest) for a, reason, *rest in mine.events]
         check_lists(round_name(key), "round_events", chain, table, columns)
     lots = select(Lot.round_id, Lot.codes, Lot.note, Lot.user_id).order_by(Lot.round_id, Lot.id)
     found = _by_round(stream(lots), names)

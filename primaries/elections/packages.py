@@ -180,6 +180,7 @@ def _insert_package(spec: PackageSpec, digest: str, *, actor: Actor) -> LoadSumm
             "parts": log.parts,
             "data": {
                 "rules": rules_dict(election),
+                "four_eyes": election.four_eyes,
                 "candidates": [[c.code, c.name] for c in spec.candidates],
                 **log.rest(),
             },

@@ -1,12 +1,13 @@
 """A round's certificate: who certified it, when, and the digests they certified.
 
 Certifying a round (``primaries.elections.rounds``) records a ``certify`` round event carrying
-:func:`result_digest` of the result JSON at that moment and the head of the audit chain. The
-read side only reads that event: :func:`current_certificate` while the round is certified,
-:func:`certificate_of` for the pages (cached per data version). Anyone holding a result JSON can
-check it against the certificate with :func:`result_digest`, and the pages and the API do:
-a certificate whose result SHA-256 is not that of the result shown now (numbers changed behind
-the application's back) says so (``result_matches``), and the round is never shown as certified.
+:func:`result_digest` of the result JSON at that moment, the head of the audit chain and whether
+four eyes was on. The read side only reads that event: :func:`current_certificate` while the
+round is certified, :func:`certificate_of` for the pages (cached per data version). Anyone
+holding a result JSON can check it against the certificate with :func:`result_digest`, and the
+pages and the API do: a certificate whose result SHA-256 is not that of the result shown now
+(numbers changed behind the application's back) says so (``result_matches``), and the round is
+never shown as certified.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ class Certificate:
     certified_by: str
     result_sha256: str | None
     audit_head: str | None
+    four_eyes: bool | None = None  # was four eyes on (None: certified before it was recorded)
     result_matches: bool = True
     """Is ``result_sha256`` that of the round's result as it is shown now?"""
 
@@ -83,7 +85,12 @@ def certificate_of(round_: Round, result: Mapping[str, Any]) -> Certificate | No
         )
         by = event.user.username if event.user is not None else (actor or "")
         return Certificate(
-            event.created_at, by, event.result_sha256, event.audit_head, matches(event, result)
+            event.created_at,
+            by,
+            event.result_sha256,
+            event.audit_head,
+            event.four_eyes,
+            matches(event, result),
         )
 
     return cached(round_key("certificate", round_), compute)

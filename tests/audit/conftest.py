@@ -2,10 +2,12 @@
 of change the application makes, and a way to change a table behind the application's back.
 
 The ``history``: the small package loaded (round 1: four package sheets and an annulled one),
-branches imported (B1's eligible members, B3's name), B2 corrected, round 1 closed and certified;
-the runoff opened (round 2, AAA against BBB): B1 typed twice alike, B2 typed twice differently
-and resolved, B3 typed, sent back and typed twice, B4 imported from a file, B5 annulled,
-reinstated and typed twice; AAA and BBB tied, so a lot is drawn; round 2 closed and certified.
+branches imported (B1's eligible members, B3's name), B2 corrected (asked by a supervisor,
+approved by an admin: four eyes), round 1 closed and certified; the runoff opened (round 2, AAA
+against BBB): B1 typed twice alike, B2 typed twice differently and resolved, B3 typed, sent back
+and typed twice, B4 imported from a file, B5 annulled and reinstated (each asked and approved)
+and typed twice; AAA and BBB tied, so a lot is drawn; round 2 closed and certified; four eyes
+turned off (asked and approved).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from flask.testing import FlaskCliRunner
 from sqlalchemy import text
 from werkzeug.security import generate_password_hash
 
+from primaries.approvals.service import approve, ask_annulment, ask_correction, ask_four_eyes
 from primaries.audit.data import verify_data
 from primaries.changes import Actor
 from primaries.core.sheets import Numbers
@@ -29,10 +32,10 @@ from primaries.elections.rounds import certify_round, close_round
 from primaries.elections.runoff import open_runoff
 from primaries.extensions import db
 from primaries.models import User
-from primaries.sheets.decisions import annul, correct, reinstate
 from primaries.sheets.entry import enter, resolve, send_back
 from primaries.sheets.imports import import_sheets
 from primaries.sheets.place import SheetRef, locate
+from tests.conftest import superuser_connection
 
 SLUG = "test-2024"
 ROLES = {"clerk1": "clerk", "clerk2": "clerk", "super1": "supervisor", "admin1": "admin"}
@@ -72,6 +75,13 @@ class Steps:
     def done(self) -> None:
         db.session.commit()
 
+    def approved(self, request_id: int | None, by: str) -> None:
+        """The second person's approval of a request just asked for (four eyes)."""
+        assert request_id is not None
+        db.session.commit()
+        approve(request_id, actor=self.actors[by])
+        db.session.commit()
+
 
 @pytest.fixture
 def actors(app: Flask) -> dict[str, Actor]:
@@ -93,13 +103,14 @@ def history(loaded: dict[str, Any], actors: dict[str, Actor]) -> Steps:
         actor=actors["super1"],
     )
     steps.done()
-    correct(
+    asked = ask_correction(
         steps.ref(1, "B2"),
         Numbers(500, 5, {"AAA": 151, "BBB": 160, "CCC": 119, "DDD": 65}),
         reason="recount",
         actor=actors["super1"],
+        version=steps.version(1, "B2"),
     )
-    steps.done()
+    steps.approved(asked.request_id, "admin1")
     close_round(steps.round(1), actor=actors["admin1"], reason="the count is over")
     steps.done()
     certify_round(steps.round(1), actor=actors["admin1"])
@@ -129,10 +140,22 @@ def history(loaded: dict[str, Any], actors: dict[str, Actor]) -> Steps:
         SLUG, 2, b"branch,ballots_cast,invalid,AAA,BBB\nB4,100,1,50,49\n", actor=actors["super1"]
     )
     steps.done()
-    annul(steps.ref(2, "B5"), "the box was lost", actor=actors["super1"])
-    steps.done()
-    reinstate(steps.ref(2, "B5"), "the box was found", actor=actors["admin1"])
-    steps.done()
+    asked = ask_annulment(
+        steps.ref(2, "B5"),
+        "the box was lost",
+        annulled=True,
+        actor=actors["super1"],
+        version=steps.version(2, "B5"),
+    )
+    steps.approved(asked.request_id, "admin1")
+    asked = ask_annulment(
+        steps.ref(2, "B5"),
+        "the box was found",
+        annulled=False,
+        actor=actors["admin1"],
+        version=steps.version(2, "B5"),
+    )
+    steps.approved(asked.request_id, "super1")
     steps.enter("clerk1", "B5", 200, 2, 99, 99)
     steps.enter("clerk2", "B5", 200, 2, 99, 99)
     record_lot(SLUG, 2, ["BBB", "AAA"], actor=actors["admin1"], note="drawn by the chair")
@@ -141,22 +164,22 @@ def history(loaded: dict[str, Any], actors: dict[str, Actor]) -> Steps:
     steps.done()
     certify_round(steps.round(2), actor=actors["admin1"])
     steps.done()
+    asked = ask_four_eyes(SLUG, False, "a small committee", actor=actors["super1"])
+    steps.approved(asked.request_id, "admin1")
     return steps
 
 
 def behind_the_back(*statements: str) -> None:
     """Change data tables with raw SQL, committed, as an insider with database access would."""
-    db.session.rollback()
-    with db.engine.begin() as conn:
+    with superuser_connection() as conn:
         for sql in statements:
             conn.execute(text(sql))
 
 
 def audit_table(*statements: str) -> None:
     """Change the audit table itself (PostgreSQL's append-only trigger switched off first, as
-    the table's owner can)."""
-    db.session.rollback()
-    with db.engine.begin() as conn:
+    a hostile DBA can; the app's own role cannot)."""
+    with superuser_connection() as conn:
         postgres = conn.dialect.name == "postgresql"
         if postgres:
             conn.exec_driver_sql("ALTER TABLE audit_events DISABLE TRIGGER USER")

@@ -35,9 +35,17 @@ def test_an_emptied_chain_beside_the_data_fails(history: Any, runner: FlaskCliRu
 
 
 def test_a_shortened_chain_beside_the_data_fails(history: Any, runner: FlaskCliRunner) -> None:
+    # The last events: round 2 certified, four eyes off asked, set off, approved. Cut after the
+    # certificate (an insider hiding that four eyes was turned off)...
     last = max(db.session.scalars(select(AuditEvent.seq)))
-    audit_table(f"DELETE FROM audit_events WHERE seq = {last}")  # round 2's certificate
+    audit_table(f"DELETE FROM audit_events WHERE seq > {last - 3}")
     assert verify().ok
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 1
+    assert "election test-2024: elections.four_eyes: the chain says true" in result.stderr
+    # ...or before it.
+    audit_table(f"DELETE FROM audit_events WHERE seq = {last - 3}")
+    behind_the_back("UPDATE elections SET four_eyes = TRUE")
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 1
     assert (

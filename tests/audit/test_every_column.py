@@ -337,6 +337,23 @@ CASES: list[tuple[str, list[str], list[str]]] = [
         ["election test-2024", "elections.threshold_percent", "'40'", "'30'"],
     ),
     (
+        "the election's four eyes",
+        ["UPDATE elections SET four_eyes = NOT four_eyes"],
+        ["election test-2024", "elections.four_eyes", "chain says false", "table says true"],
+    ),
+    (
+        "whether four eyes was on when a round was certified",
+        [f"UPDATE round_events SET four_eyes = NOT four_eyes WHERE round_id = {R(2)} "
+         "AND action = 'certify'"],
+        ["round 2 of test-2024", "round_events row 3: four_eyes", "chain says true"],
+    ),
+    (
+        "who approved a correction",
+        [f"UPDATE sheet_entries SET user_id = {USER('super1')} WHERE id = {ENTRY(1, 'B2')}"],
+        ["branch B2 in round 1", "sheet_entries.user_id", "chain says 'admin1'",
+         "table says 'super1'"],
+    ),
+    (
         "a candidate's name",
         [f"UPDATE candidates SET name = 'Someone else' WHERE id = {C('AAA')}"],
         ["election test-2024", "candidates row 1: name", "'Alice Aharoni'", "'Someone else'"],
