@@ -5,9 +5,11 @@ likes, and a handful of them the whole server. :class:`BodyGuard` wraps the app 
 applies two rules to every request with a body (a ``Content-Length`` above 0, or chunked):
 
 - **Slots.** At most ``REQUEST_BODY_SLOTS`` requests per process read a body at the same time
-  (under gunicorn, :mod:`primaries.gunicorn_config` gives them half of a worker's threads; else 4).
-  One more is answered 503 with ``Retry-After`` at once, its body unread: the other threads
-  keep answering pages and ``/healthz`` whatever the uploads do.
+  (under gunicorn, :mod:`primaries.gunicorn_config` gives them half of a worker's threads; else 4);
+  a request takes one when it starts reading its body and gives it back when the body is read,
+  so a body that arrives at once holds it for an instant. A request that finds none free is
+  answered 503 with ``Retry-After`` at once, its body unread: the other threads keep answering
+  pages and ``/healthz`` whatever the uploads do.
 - **A deadline.** A body may take ``REQUEST_BODY_SECONDS`` (default 15) plus a second for every
   ``REQUEST_BODY_MIN_RATE`` bytes it has sent (default 20,000: a 20 MB upload may take some
   17 minutes, a form of a few KB 15 seconds). Past that the request is answered 408 and nothing
@@ -30,12 +32,13 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from flask import Flask
-from werkzeug.exceptions import RequestTimeout
+from werkzeug.exceptions import RequestTimeout, ServiceUnavailable
 
 DEFAULT_SLOTS = 4
 DEFAULT_SECONDS = 15.0
 DEFAULT_MIN_RATE = 20_000  # bytes a second
 WATCH_INTERVAL = 0.25
+BUSY_RETRY_SECONDS = 5
 BUSY_MESSAGE = (
     "The server is receiving many uploads at this moment and did not read yours: nothing was "
     "saved. Send it again in a few seconds."
@@ -59,6 +62,7 @@ class TimedBody:
         length: int | None,
         seconds: float,
         rate: int,
+        slots: threading.BoundedSemaphore | None = None,
     ) -> None:
         self.stream, self.sock, self.length = stream, sock, length
         self.seconds, self.rate = seconds, rate
@@ -66,6 +70,29 @@ class TimedBody:
         self.received = 0
         self.cut = False  # the watchdog shut the reading side: the deadline had passed
         self.done = False  # read to the end (or the request is over): nothing left to cut
+        self.refused = False  # no slot was free at the first read: answered 503
+        self._slots = slots
+        self._holding = False
+        self._lock = threading.Lock()
+
+    def _take_slot(self) -> None:
+        """A slot from the first read until the body is read: a body that arrives at once holds
+        it for microseconds, a slow one until it is done or cut off."""
+        if self._holding or self.done or self._slots is None:
+            return
+        if not self._slots.acquire(blocking=False):
+            self.refused = True
+            log.warning("request body refused: every upload slot is taken")
+            raise ServiceUnavailable(BUSY_MESSAGE)
+        self._holding = True
+
+    def finish(self) -> None:
+        """The body is read (or will never be): its slot is free for another, once."""
+        with self._lock:
+            self.done = True
+            holding, self._holding = self._holding, False
+        if holding and self._slots is not None:
+            self._slots.release()
 
     def time_left(self) -> float:
         return self.started + self.seconds + self.received / self.rate - time.monotonic()
@@ -73,13 +100,14 @@ class TimedBody:
     def _check(self) -> None:
         if self.cut or self.time_left() <= 0:
             raise RequestTimeout(SLOW_MESSAGE)
+        self._take_slot()
 
     def _counted(self, data: bytes) -> bytes:
         if not data and self.cut:  # the end the watchdog made, not the client's
             raise RequestTimeout(SLOW_MESSAGE)
         self.received += len(data)
         if not data or (self.length is not None and self.received >= self.length):
-            self.done = True
+            self.finish()
         return data
 
     def read(self, size: int | None = -1) -> bytes:
@@ -109,7 +137,7 @@ class TimedBody:
         return iter(self.readline, b"")
 
     def close(self) -> None:
-        self.done = True
+        self.finish()
 
 
 class _Watchdog:
@@ -168,19 +196,6 @@ class BodyGuard:
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         if not _has_body(environ):
             return self.wsgi_app(environ, start_response)
-        slots = self.slots()
-        if not slots.acquire(blocking=False):
-            log.warning("request body refused: every upload slot is taken")
-            body = BUSY_MESSAGE.encode()
-            start_response(
-                "503 Service Unavailable",
-                [
-                    ("Content-Type", "text/plain; charset=utf-8"),
-                    ("Content-Length", str(len(body))),
-                    ("Retry-After", "5"),
-                ],
-            )
-            return [body]
         config = self.app.config
         timed = TimedBody(
             environ["wsgi.input"],
@@ -188,16 +203,22 @@ class BodyGuard:
             _length(environ),
             float(config.get("REQUEST_BODY_SECONDS") or DEFAULT_SECONDS),
             int(config.get("REQUEST_BODY_MIN_RATE") or DEFAULT_MIN_RATE),
+            self.slots(),
         )
         environ["wsgi.input"] = timed
         if timed.sock is not None:
             self.watchdog.watch(timed)
+
+        def answer(status: str, headers: list[tuple[str, str]], *rest: Any) -> Any:
+            if timed.refused and status.startswith("503"):
+                headers = [*headers, ("Retry-After", str(BUSY_RETRY_SECONDS))]
+            return start_response(status, headers, *rest)
+
         try:
-            return self.wsgi_app(environ, start_response)
+            return self.wsgi_app(environ, answer)
         finally:
-            timed.close()
+            timed.finish()
             self.watchdog.forget(timed)
-            slots.release()
 
 
 def _length(environ: dict[str, Any]) -> int | None:

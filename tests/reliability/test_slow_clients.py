@@ -105,7 +105,8 @@ def test_slow_uploads_do_not_stall_healthz(app: Flask, database_url: str, tmp_pa
 
         for client in slow:
             client.join(DEADLINE + 30)
-        assert server.log_problems() == []
+        busy = '"status": 503'  # a slow body refused while every upload slot was taken
+        assert [line for line in server.log_problems() if busy not in line] == []
 
     statuses = [client.status for client in slow]
     slowest = max(seconds for _, _, seconds in timings)
