@@ -31,6 +31,9 @@ graceful_timeout = 30
 keepalive = 5
 # The app writes one JSON line per request itself (primaries.request_log).
 accesslog = None
+# No runtime control socket (gunicorn 25.1+; older versions ignore the name): several servers
+# of one account would share its default path, and systemd already manages the service.
+control_socket_disable = True
 
 
 def post_worker_init(worker: Any) -> None:
