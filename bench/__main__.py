@@ -16,14 +16,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import OUT, RESULTS
+from . import OUT, RESULTS, ROOT
 from .databases import BACKENDS, Database, drop, fresh, postgres_available
 from .generate import GENERATORS, Generated
 from .load_generator import ensure_wrk
 from .machine import PYTHON, describe, load_average, run
 from .report import evaluate, markdown
 
-STEPS = ("load", "tally", "serve", "entry", "night")
+STEPS = ("load", "tally", "serve", "variants", "entry", "night")
 SERVED_SCALES = ("labor", "national")
 
 
@@ -134,12 +134,13 @@ def main(argv: list[str] | None = None) -> int:
         }
         for name, g in generated.items()
     }
-    results.update(load={}, import_sheets={}, tally={}, serving={})
+    results.update(load={}, import_sheets={}, tally={}, serving={}, variants={})
 
     for backend in backends:
         for name in scales:
             g = generated[name]
             needs = {"load", "tally"} | ({"serve"} if name in SERVED_SCALES else set())
+            needs |= {"variants"} if name == "national" else set()
             if not needs & set(steps):
                 continue
             with fresh(backend, name) as database:
@@ -165,6 +166,13 @@ def main(argv: list[str] | None = None) -> int:
                         region=region,
                         tool=tool,
                         seconds=args.seconds,
+                    )
+                if "variants" in steps and name == "national":
+                    from .variants import measure
+
+                    log("  views of the branches table (bench.variants)")
+                    results["variants"][backend] = measure(
+                        database.url, before=False, app_dir=ROOT, streams=4, seconds=args.seconds
                     )
             if name == "national" and "load" in steps:
                 log(f"{backend} national: import-sheets CSV")
