@@ -1,10 +1,11 @@
-# primaries: the quick start. `make run` serves the demo; `make test` runs the whole suite.
+# primaries: the quick start. `make run` serves the demo; `make serve` serves it as production
+# does (gunicorn, gthread workers: primaries/gunicorn_config.py); `make test` runs the whole suite.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 5000
 
-.PHONY: run test lint format bench clean
+.PHONY: run serve test lint format bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +24,14 @@ run: $(VENV)/.installed
 	$(BIN)/primaries demo
 	$(BIN)/primaries users bootstrap
 	$(BIN)/primaries run --host 127.0.0.1 --port $(PORT)
+
+# The production twin of `run`: the same demo, served by gunicorn with the settings of
+# docs/deploy.md (WEB_CONCURRENCY workers, GUNICORN_THREADS threads each).
+serve: $(VENV)/.installed
+	$(BIN)/primaries db upgrade
+	$(BIN)/primaries demo
+	$(BIN)/primaries users bootstrap
+	PRIMARIES_BIND=127.0.0.1:$(PORT) $(BIN)/gunicorn -c python:primaries.gunicorn_config 'primaries:create_app()'
 
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check .

@@ -17,14 +17,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import OUT, RESULTS
+from . import OUT, RESULTS, ROOT
 from .databases import BACKENDS, Database, drop, fresh, postgres_available
 from .generate import GENERATORS, Generated
 from .load_generator import ensure_wrk
 from .machine import PYTHON, describe, load_average, run
 from .report import evaluate, markdown
 
-STEPS = ("load", "tally", "verify", "serve", "entry", "night")
+STEPS = ("load", "tally", "verify", "serve", "variants", "entry", "night")
 SERVED_SCALES = ("labor", "national")
 
 
@@ -134,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
         results["notes"].append(f"PostgreSQL not measured: {why}")
         backends.remove("postgresql")
     # Only the steps that generate load need the tool (finding it may install it).
-    tool = ensure_wrk() if {"serve", "entry", "night"} & set(steps) else "none needed"
+    tool = ensure_wrk() if {"serve", "variants", "entry", "night"} & set(steps) else "none needed"
     results["load_generator"] = tool
     log(f"machine: {results['machine']['cpu_count']} CPUs, load {load_average()}; tool {tool}")
 
@@ -153,12 +153,13 @@ def main(argv: list[str] | None = None) -> int:
         }
         for name, g in generated.items()
     }
-    results.update(load={}, import_sheets={}, tally={}, verify={}, serving={})
+    results.update(load={}, import_sheets={}, tally={}, verify={}, serving={}, variants={})
 
     for backend in backends:
         for name in scales:
             g = generated[name]
             needs = {"load", "tally", "verify"} | ({"serve"} if name in SERVED_SCALES else set())
+            needs |= {"variants"} if name == "national" else set()
             if not needs & set(steps):
                 continue
             with fresh(backend, name) as database:
@@ -188,6 +189,13 @@ def main(argv: list[str] | None = None) -> int:
                         region=region,
                         tool=tool,
                         seconds=args.seconds,
+                    )
+                if "variants" in steps and name == "national":
+                    from .variants import measure
+
+                    log("  views of the branches table (bench.variants)")
+                    results["variants"][backend] = measure(
+                        database.url, before=False, app_dir=ROOT, streams=4, seconds=args.seconds
                     )
             if name == "national" and {"load", "verify"} & set(steps):
                 log(f"{backend} national: import-sheets CSV")

@@ -1,4 +1,5 @@
-"""Serving: gunicorn with 2 workers on loopback, a load generator on each route, cold and warm.
+"""Serving: gunicorn with 2 workers on loopback (the project's config: gthread workers, as
+production runs it), a load generator on each route, cold and warm.
 
 "Cold" runs the app with the results cache off (``RESULTS_CACHE_SIZE`` 0: every request
 tallies the round and renders from the database, as after every change on election night);
@@ -82,7 +83,8 @@ def free_port() -> int:
 
 @contextmanager
 def gunicorn(database: Database, *, cache: bool, recheck: bool = True, workers: int = 2):
-    """gunicorn serving the app on 127.0.0.1 with ``workers`` sync workers; yields its base URL.
+    """gunicorn serving the app on 127.0.0.1 with ``workers`` workers of the project's config
+    (``primaries.gunicorn_config``: gthread); yields its base URL.
 
     ``cache=False``: no results cache; ``recheck=False``: the current version asked per request.
     """
@@ -98,6 +100,8 @@ def gunicorn(database: Database, *, cache: bool, recheck: bool = True, workers: 
     proc = subprocess.Popen(
         [
             gunicorn_bin,
+            "-c",
+            "python:primaries.gunicorn_config",
             "-w",
             str(workers),
             "-b",

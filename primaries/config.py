@@ -7,6 +7,9 @@ psycopg 3 driver); without it the database is ``instance/primaries.sqlite``. On 
 (``primaries.privileges``, docs/deploy.md). ``SECRET_KEY`` signs sessions and CSRF tokens: in
 production (``PRIMARIES_ENV=production``) it must be given; on a developer's machine one is
 generated on first run and kept in ``instance/secret_key``.
+``RATELIMIT_STORAGE_URI`` (and ``RATELIMIT_KEY_PREFIX``) say where failed sign-ins and costly
+page variants are counted: ``redis://127.0.0.1:6379/0`` in production (see
+:mod:`primaries.auth.limits`).
 """
 
 from __future__ import annotations
@@ -65,6 +68,9 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
     if env.get("SESSION_COOKIE_SECURE", "").lower() in ("1", "true", "yes"):
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True
+    for name in ("RATELIMIT_STORAGE_URI", "RATELIMIT_KEY_PREFIX"):  # where sign-in failures count
+        if env.get(name) and test_config is None:
+            app.config[name] = env[name]
 
     if test_config is None or "SQLALCHEMY_DATABASE_URI" not in test_config:
         url = (

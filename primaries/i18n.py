@@ -89,9 +89,16 @@ def lang_tag() -> str:
     return str(locale).replace("_", "-") if locale is not None else "en"
 
 
+CANONICAL_ARGS = "primaries.canonical_args"  # a key of the request's WSGI environ
+
+
 def switch_url(code: str) -> str:
-    """The current address with ``lang=code``, keeping every other query parameter."""
-    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    """The current address with ``lang=code``, keeping every other query parameter (on results
+    pages, those the page read, in their normal form: ``results.etags.page_etag``)."""
+    kept: list[tuple[str, str]] | None = request.environ.get(CANONICAL_ARGS)
+    if kept is None:
+        kept = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    args = list(kept)
     args.append(("lang", code))
     return request.path + "?" + urlencode(args)
 

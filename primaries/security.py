@@ -17,6 +17,9 @@ what to do (a page, or JSON under ``/api/``); so is a form whose text field is l
 ``TRUSTED_PROXIES`` (config or environment; default 0) is the number of reverse proxies in front
 of the app (1 behind nginx): their ``X-Forwarded-For``/``-Proto``/``-Host`` headers are then
 believed, so logs, audit events and rate limits see the client's address, not the proxy's.
+
+Request bodies that arrive slowly get a deadline and at most a share of the server's threads
+(:mod:`primaries.request_bodies`).
 """
 
 from __future__ import annotations
@@ -58,6 +61,9 @@ def init_security(app: Flask) -> None:
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops
         )
 
+    from .request_bodies import init_request_bodies
+
+    init_request_bodies(app)  # slow uploads: a deadline and a share of the threads
     init_logging(app)
 
     @app.after_request

@@ -38,40 +38,65 @@ RECENT_KEY = "primaries.results_recent"
 DEFAULT_SIZE = 512
 DEFAULT_RECHECK_SECONDS = 0.5
 RECENT_SIZE = 1024
+_MISSING = object()
 
 
 class ResultCache:
-    """A small thread-safe LRU; ``hits`` and ``misses`` are kept for tests and curiosity."""
+    """A small thread-safe LRU; ``hits`` and ``misses`` are kept for tests and curiosity.
 
-    def __init__(self, maxsize: int = DEFAULT_SIZE) -> None:
+    ``maxsize`` counts entries, or with ``weigh`` the sum of the entries' weights (bytes of
+    rendered pages, say): the least recently used entries go until the rest fits.
+    """
+
+    def __init__(
+        self, maxsize: int = DEFAULT_SIZE, weigh: Callable[[Any], int] | None = None
+    ) -> None:
         self.maxsize = maxsize
-        self._items: OrderedDict[Hashable, Any] = OrderedDict()
+        self.weigh = weigh
+        self._items: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
         self._lock = threading.Lock()
+        self.weight = 0
         self.hits = 0
         self.misses = 0
 
-    def get_or_compute(self, key: Hashable, compute: Callable[[], T]) -> T:
+    def peek(self, key: Hashable, default: Any = None) -> Any:
+        """The value kept for ``key`` (now the most recently used), or ``default`` (a miss)."""
+        with self._lock:
+            kept = self._items.get(key)
+            if kept is None:
+                self.misses += 1
+                return default
+            self._items.move_to_end(key)
+            self.hits += 1
+            return kept[0]
+
+    def put(self, key: Hashable, value: Any) -> None:
+        weight = self.weigh(value) if self.weigh is not None else 1
         with self._lock:
             if key in self._items:
-                self._items.move_to_end(key)
-                self.hits += 1
-                found: T = self._items[key]  # what compute() returned for this key
-                return found
-            self.misses += 1
+                self.weight -= self._items.pop(key)[1]
+            if weight > self.maxsize:
+                return  # would never fit (or the cache is off)
+            self._items[key] = (value, weight)
+            self.weight += weight
+            while self.weight > self.maxsize:
+                self.weight -= self._items.popitem(last=False)[1][1]
+
+    def get_or_compute(self, key: Hashable, compute: Callable[[], T]) -> T:
+        found = self.peek(key, _MISSING)
+        if found is not _MISSING:
+            kept: T = found  # what compute() returned for this key
+            return kept
         # Computed outside the lock: two requests may compute the same version at once, which
         # is harmless (same key, same value) and better than serialising every page.
         value = compute()
-        with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.maxsize:
-                self._items.popitem(last=False)
+        self.put(key, value)
         return value
 
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
-            self.hits = self.misses = 0
+            self.weight = self.hits = self.misses = 0
 
     def __len__(self) -> int:
         return len(self._items)

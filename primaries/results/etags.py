@@ -1,8 +1,9 @@
 """HTTP caching of the public answers: ETags from data versions, 304s, Cache-Control.
 
 An answer's ETag is a digest of what it is made of: the data versions of the rounds it shows
-(bumped by every change, see ``Round.data_version``), the address with its query string, and for
-pages the reader's locale, who is signed in and the build of the templates and code. So
+(bumped by every change, see ``Round.data_version``), the address (for pages in its normal form:
+the arguments the page reads, normalised), and for pages the reader's locale, who is signed in
+and the build of the templates and code. So
 ``If-None-Match`` is answered with 304 after two small queries (the election and its rounds'
 versions), before anything is summed or rendered.
 
@@ -16,8 +17,9 @@ carries their name) and when ``RESULTS_PUBLIC`` is off. Pages vary by ``Accept-L
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from pathlib import Path
+from urllib.parse import urlencode
 
 from flask import current_app, make_response, request, session
 from flask.typing import ResponseReturnValue
@@ -26,6 +28,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from .. import ROOT
+from ..i18n import CANONICAL_ARGS
 
 BUILD_KEY = "primaries.results_build"
 LIVE_MAX_AGE = 10
@@ -76,27 +79,31 @@ def _shared() -> bool:
 def shareable_page() -> bool:
     """May this request's page be served from (and kept in) the in-process page cache?
 
-    Only for anonymous readers (a signed-in reader's page carries their name and a CSRF token),
-    with nothing flashed for them, and with no query argument but ``lang`` (every argument is
-    copied into the language switch's links, and arbitrary ones must not fill the cache). The
-    page's ETag names everything else its bytes depend on: data versions, build, locale, address.
+    Only for anonymous readers (a signed-in reader's page carries their name and a CSRF token)
+    with nothing flashed for them. The page's ETag names everything else its bytes depend on:
+    data versions, build, locale, and the address in its normal form (:func:`page_etag`).
     """
-    return (
-        not current_user.is_authenticated
-        and all(key == "lang" for key in request.args)
-        and "_flashes" not in session
-    )
+    return not current_user.is_authenticated and "_flashes" not in session
+
+
+def page_etag(state: Hashable, params: Mapping[str, str] | None = None) -> str:
+    """The (weak) ETag of a page: of ``state`` (data versions) and the address in normal form.
+
+    The normal form is the path with ``params``, the arguments the page reads, already in their
+    normal form (``lang`` is in the locale; any other argument is ignored). Pages are rendered
+    from it alone: the language switch's links carry ``params`` (:func:`primaries.i18n.switch_url`),
+    so ``?q=Tel%20Aviv&x=1`` and ``?q=tel+aviv`` are one page, kept once.
+    """
+    request.environ[CANONICAL_ARGS] = list((params or {}).items())
+    address = request.path + ("?" + urlencode(params) if params else "")
+    user = current_user.get_id() if current_user.is_authenticated else "-"
+    raw = repr(("page", build_token(), str(get_locale()), user, address, state)).encode()
+    return hashlib.sha256(raw).hexdigest()[:24]
 
 
 def api_etag(kind: str, state: Hashable) -> str:
     """The (strong) ETag of an API answer; pages embed it to start polling from."""
     raw = repr(("api/v1", kind, state)).encode()
-    return hashlib.sha256(raw).hexdigest()[:24]
-
-
-def page_etag(state: Hashable) -> str:
-    user = current_user.get_id() if current_user.is_authenticated else "-"
-    raw = repr(("page", build_token(), str(get_locale()), user, request.full_path, state)).encode()
     return hashlib.sha256(raw).hexdigest()[:24]
 
 

@@ -1,9 +1,12 @@
 """The per-branch table of a round: searched, sorted and paged from the query string.
 
-``?q=`` searches code, name and region (case-insensitive); ``?status=`` keeps counted, pending or
-annulled branches; ``?region=`` keeps one region; ``?sort=`` is one of :data:`SORT_KEYS` or
-``votes-CODE`` for a candidate, ``?dir=asc|desc``; ``?page=`` and ``?per=`` page it. Anything
-else, or a value out of range, falls back to the default: a hand-typed address never errors.
+``?q=`` searches code, name and region (case-insensitive, whatever the Unicode form);
+``?status=`` keeps counted, pending or annulled branches; ``?region=`` keeps one region;
+``?sort=`` is one of :data:`SORT_KEYS` or ``votes-CODE`` for a candidate, ``?dir=asc|desc``;
+``?page=`` and ``?per=`` page it. Anything else, or a value out of range, falls back to the
+default: a hand-typed address never errors.
+Every address is read into one normal form (:func:`parse_query`; ``per`` clamped to the sizes
+offered), which names the view: the results pages keep rendered views by it.
 
 The rows come from the cache of the round's data version (:func:`.rows.branch_rows`), so
 searching and sorting never reach the database: no text from the address ever gets near SQL.
@@ -11,12 +14,13 @@ searching and sorting never reach the database: no text from the address ever ge
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
 
-from ..core.limits import page_number
+from ..core.limits import CANDIDATE_CODE_RE, page_number
 from ..core.sheets import PublicStatus
 from .rows import BranchRow
 
@@ -66,32 +70,57 @@ class TableQuery:
         return "ascending" if self.dir == "asc" else "descending"
 
 
-def _int(value: str | None, default: int, low: int, high: int) -> int:
-    try:
-        number = int(value or "")
-    except ValueError:
-        return default
-    return number if low <= number <= high else default
+def _text(value: str | None) -> str:
+    """Typed text as one form: NFC, without control or invisible characters, one space between
+    words, at most :data:`MAX_QUERY` characters."""
+    text = unicodedata.normalize("NFC", value or "")
+    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf"))
+    return " ".join(text.split())[:MAX_QUERY].strip()
 
 
-def parse_query(args: Mapping[str, str], codes: Sequence[str]) -> TableQuery:
-    """Read the table's parameters; unknown values fall back to the defaults."""
-    sort = args.get("sort", "code")
-    if sort not in SORT_KEYS and not (sort.startswith("votes-") and sort[6:] in codes):
-        sort = "code"
-    per = _int(args.get("per"), DEFAULT_PER, 1, max(PER_PAGE))
-    if per not in PER_PAGE:
-        per = DEFAULT_PER
+def _per(value: str | None) -> int:
+    """``?per=`` clamped to the sizes offered: the smallest that shows as many rows (at most the
+    largest); the default when it is not a whole number."""
+    text = (value or "").strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 6:
+        return DEFAULT_PER
+    wanted = int(text)
+    return next((size for size in PER_PAGE if size >= wanted), PER_PAGE[-1])
+
+
+def _sort(value: str | None, codes: Sequence[str] | None) -> str:
+    sort = value or "code"
+    if sort in SORT_KEYS:
+        return sort
+    code = sort[6:] if sort.startswith("votes-") else ""
+    known = CANDIDATE_CODE_RE.match(code) if codes is None else code in codes
+    return sort if code and known else "code"
+
+
+def parse_query(args: Mapping[str, str], codes: Sequence[str] | None = None) -> TableQuery:
+    """The table's parameters in their one normal form; unknown values fall back to the defaults.
+
+    ``q`` is also case-folded (the search ignores case), so ``?q=Tel%20 Aviv`` and
+    ``?q=tel+aviv`` are one view: pages are kept per normal form (:func:`TableQuery.params`).
+    Without ``codes`` a ``votes-CODE`` sort is only checked to be a possible candidate code.
+    """
     status = args.get("status", "")
     return TableQuery(
-        q=(args.get("q") or "").strip()[:MAX_QUERY],
+        q=_text(args.get("q")).casefold()[:MAX_QUERY],
         status=status if status in STATUSES else "",
-        region=(args.get("region") or "")[:MAX_QUERY],
-        sort=sort,
+        region=_text(args.get("region")),
+        sort=_sort(args.get("sort"), codes),
         dir="desc" if args.get("dir") == "desc" else "asc",
         page=page_number(args.get("page")),
-        per=per,
+        per=_per(args.get("per")),
     )
+
+
+def for_ballot(query: TableQuery, codes: Sequence[str]) -> TableQuery:
+    """``query`` with a sort by a candidate who is not on this round's ballot undone."""
+    if query.sort.startswith("votes-") and query.sort[6:] not in codes:
+        return replace(query, sort="code", dir="asc")
+    return query
 
 
 @dataclass(frozen=True)

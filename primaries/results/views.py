@@ -28,7 +28,7 @@ from ..i18n import clock, text_direction
 from ..models import Election
 from ..timestamps import utcnow
 from . import words
-from .cache import cached
+from .cache import cached, results_cache
 from .chart import bar_chart
 from .compare import branch_history, compare_rounds
 from .downloads import branches_csv, err_report
@@ -37,7 +37,8 @@ from .overview import ElectionOverview, RoundView, all_elections, election_overv
 from .package import export_package
 from .regions import region_rows
 from .rows import ballot, branch_rows
-from .tables import PER_PAGE, STATUSES, branch_table, parse_query
+from .tables import PER_PAGE, STATUSES, branch_table, for_ballot, parse_query
+from .variants import VariantRefused, turn_to_render, variant_store
 from .versions import (
     all_final,
     election_versions,
@@ -54,6 +55,14 @@ POLL_SECONDS = 15
 @bp.errorhandler(NotFound)
 def not_found(exc: NotFound) -> tuple[str, int]:
     return render_template("error.html", title=_("Not found"), message=str(exc)), 404
+
+
+@bp.errorhandler(VariantRefused)
+def variant_refused(exc: VariantRefused) -> tuple[str, int, dict[str, str]]:
+    """A view of a table not rendered now (429: this address asked for many; 503: busy)."""
+    title = _("Too many requests") if exc.error.code == 429 else _("Busy")
+    page = render_template("error.html", title=title, message=exc.error.description)
+    return page, exc.error.code or 503, {"Retry-After": str(exc.seconds)}
 
 
 @bp.app_context_processor
@@ -85,12 +94,17 @@ def _round_view(slug: str, number: int) -> tuple[ElectionOverview, RoundView]:
     return overview, view
 
 
-def _page(slug: str, number: int | None, render: Callable[[], str]) -> Response:
+def _page(
+    slug: str, number: int | None, render: Callable[[], str], params: dict[str, str] | None = None
+) -> Response:
+    """A page of an election (or of its round ``number``); ``params``: the arguments the page
+    read, in their normal form (a variant of the page, see :mod:`.variants`)."""
     versions = versions_by_slug(slug) or election_versions(get_election(slug))
     if number is not None and number not in {v.number for v in versions}:
         raise _no_round(number)
-    etag = page_etag(versions)
-    return conditional(etag, _kept(etag, render), final=all_final(versions, number), page=True)
+    etag = page_etag(versions, params)
+    kept = _kept(etag, render, variant=bool(params))
+    return conditional(etag, kept, final=all_final(versions, number), page=True)
 
 
 _NOW = "primaries.results_now"
@@ -108,12 +122,14 @@ def _updated(now: dt.datetime) -> str:
     return f'<time datetime="{now.isoformat()}">{clock(now)}</time>'
 
 
-def _kept(etag: str, render: Callable[[], str]) -> Callable[[], str]:
+def _kept(etag: str, render: Callable[[], str], *, variant: bool = False) -> Callable[[], str]:
     """``render``, or for an anonymous reader the page kept per ETag (rendered once).
 
     The ETag already names all a page's bytes depend on for an anonymous reader (data versions,
-    build, locale, address); only the "Updated" time is the moment of each request, so it is
-    put in afresh. Signed-in readers always get a page of their own (see ``shareable_page``).
+    build, locale, address in normal form); only the "Updated" time is the moment of each
+    request, so it is put in afresh. Signed-in readers always get a page of their own (see
+    ``shareable_page``). A variant is kept in a store of its own, and rendered only within the
+    reader's limit and a turn of the process (:mod:`.variants`).
     """
     if not shareable_page():
         return render
@@ -123,7 +139,16 @@ def _kept(etag: str, render: Callable[[], str]) -> Callable[[], str]:
         return html, g.pop(_NOW, None)
 
     def kept() -> str:
-        html, then = cached(("page", etag), compute)
+        store = variant_store() if variant else results_cache()
+        found: tuple[str, dt.datetime | None] | None = store.peek(("page", etag))
+        if found is None:
+            if variant:
+                with turn_to_render():
+                    found = compute()
+            else:
+                found = compute()
+            store.put(("page", etag), found)
+        html, then = found
         if then is None:
             return html
         return html.replace(_updated(then), _updated(_now()), 1)
@@ -205,10 +230,11 @@ def round_page(slug: str, number: int) -> Response:
 @bp.get("/elections/<slug>/rounds/<int:number>/branches")
 @results
 def branches_page(slug: str, number: int) -> Response:
+    asked = parse_query(request.args)  # the normal form names the page (and its variant)
+
     def render() -> str:
         overview, view = _round_view(slug, number)
-        codes = [code for code, _ in ballot(view.round)]
-        query = parse_query(request.args, codes)
+        query = for_ballot(asked, [code for code, _ in ballot(view.round)])
         rows = branch_rows(view.round)
         table = branch_table(rows, query, view.names)
         return render_template(
@@ -226,7 +252,7 @@ def branches_page(slug: str, number: int) -> Response:
             now=_now(),
         )
 
-    return _page(slug, number, render)
+    return _page(slug, number, render, asked.params())
 
 
 @bp.get("/elections/<slug>/rounds/<int:number>/compare")

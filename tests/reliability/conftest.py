@@ -16,6 +16,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -167,12 +169,33 @@ GUNICORN = PRIMARIES.parent / "gunicorn"
 STAFF_PASSWORD = "a-long-staff-password"
 STALE = "this sheet changed while you were editing it"
 HTTP_TIMEOUT = (10.0, 120.0)  # connect, read: a slow machine is not a failure
+REDIS_URL = "redis://127.0.0.1:6379/14"  # a database of its own; keys under a per-test prefix
 
 
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+@pytest.fixture(name="redis_prefix")
+def redis_prefix_fixture() -> Iterator[str]:
+    """A key prefix of this test's own in Redis database 14; its keys are deleted afterwards."""
+    redis = pytest.importorskip("redis")
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except redis.ConnectionError as exc:
+        from tests.conftest import skip_or_fail
+
+        skip_or_fail(f"no Redis at {REDIS_URL}: {exc}")
+    prefix = f"primaries-test-{uuid.uuid4().hex[:12]}"
+    yield prefix
+    keys = list(client.scan_iter(match=f"*{prefix}*"))
+    if keys:
+        client.delete(*keys)
+    assert not list(client.scan_iter(match=f"*{prefix}*"))
+    client.close()
 
 
 def create_accounts(runner: FlaskCliRunner, roles: dict[str, str]) -> None:
@@ -185,8 +208,10 @@ def create_accounts(runner: FlaskCliRunner, roles: dict[str, str]) -> None:
 
 
 class Gunicorn:
-    """``gunicorn 'primaries:create_app()'`` on the test's database, as docs/deploy.md runs it,
-    in a process group of its own (a SIGKILL reaches the master and every worker at once).
+    """``gunicorn -c python:primaries.gunicorn_config 'primaries:create_app()'`` on the test's
+    database, as docs/deploy.md runs it (gthread workers; ``workers`` and ``threads`` given here
+    win over the config's), in a process group of its own (a SIGKILL reaches the master and
+    every worker at once).
     Its output (the app's JSON request lines, gunicorn's own messages) goes to ``log``."""
 
     def __init__(
@@ -195,7 +220,7 @@ class Gunicorn:
         log: Path,
         *,
         workers: int = 2,
-        threads: int = 4,
+        threads: int | None = 4,
         port: int | None = None,
         env: dict[str, str] | None = None,
     ) -> None:
@@ -227,12 +252,13 @@ class Gunicorn:
     def _spawn(self) -> None:
         command = [
             str(GUNICORN),
+            "--config",
+            "python:primaries.gunicorn_config",
             "--bind",
             f"127.0.0.1:{self.port}",
             "--workers",
             str(self.workers),
-            "--threads",
-            str(self.threads),
+            *(["--threads", str(self.threads)] if self.threads else []),
             "--keep-alive",
             "60",  # longer than any pause of a client: no race with an idle connection's close
             "--timeout",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from primaries.core.sheets import PublicStatus
 from primaries.results.rows import BranchRow, leader_of
-from primaries.results.tables import TableQuery, branch_table, parse_query
+from primaries.results.tables import TableQuery, branch_table, for_ballot, parse_query
 
 NAMES = {"AAA": "Alice", "BBB": "Boaz"}
 
@@ -38,11 +38,40 @@ def codes(query: TableQuery) -> list[str]:
 def test_defaults_and_nonsense_fall_back() -> None:
     assert parse_query({}, ["AAA"]) == TableQuery()
     query = parse_query(
-        {"sort": "1;drop", "dir": "sideways", "page": "-1", "per": "9999", "status": "x"}, ["AAA"]
+        {"sort": "1;drop", "dir": "sideways", "page": "-1", "per": "x", "status": "x"}, ["AAA"]
     )
     assert query == TableQuery()
     assert parse_query({"sort": "votes-AAA", "dir": "desc"}, ["AAA"]).sort == "votes-AAA"
     assert parse_query({"sort": "votes-ZZZ"}, ["AAA"]).sort == "code"
+
+
+def test_one_view_has_one_normal_form() -> None:
+    """However a view is typed, it is read the same: the pages keep it once (test_variants.py)."""
+    typed = [
+        {"q": "  Tel\u200b  AVIV ", "per": "30", "junk": "1"},
+        {"q": "tel aviv", "per": "50"},
+        {"q": "TEL Aviv", "sort": "code", "dir": "up"},
+    ]
+    assert {tuple(parse_query(args, ["AAA"]).params().items()) for args in typed} == {
+        (("q", "tel aviv"),)
+    }
+    decomposed = parse_query({"q": "Re\u0301hovot"})  # e + combining acute: NFC is é
+    assert decomposed.q == "r\u00e9hovot"
+    assert parse_query({"q": "x" * 500}).q == "x" * 100
+    assert parse_query({"q": "\u202eevil"}).q == "evil"  # a right-to-left override dropped
+    assert [parse_query({"per": p}).per for p in ("1", "25", "26", "100", "101", "9999")] == [
+        25,
+        25,
+        50,
+        100,
+        500,
+        500,
+    ]
+    assert [parse_query({"per": p}).per for p in ("", "-5", "1e3", "\u0664", "9" * 50)] == [50] * 5
+    assert parse_query({"sort": "votes-ZZZ"}).sort == "votes-ZZZ"  # a possible code, not yet known
+    assert parse_query({"sort": "votes-<x>"}).sort == "code"
+    assert for_ballot(parse_query({"sort": "votes-ZZZ", "dir": "desc"}), ["AAA"]) == TableQuery()
+    assert parse_query({"page": "99999999999999999999"}).page == 1
 
 
 def test_search_matches_code_name_and_region_case_insensitively() -> None:
