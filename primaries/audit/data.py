@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import User
+from .chain import Verification, verify
 from .counts import (
     compare_certificates,
     compare_decisions,
@@ -55,3 +56,16 @@ def verify_data() -> str | None:
     except Difference as exc:
         return str(exc)
     return None
+
+
+def verify_chain_and_data() -> Verification:
+    """The chain (:func:`primaries.audit.chain.verify`), then the data against it, as one
+    verdict in the words of ``primaries audit verify`` (for the audit log's page)."""
+    outcome = verify()
+    if not outcome.ok:
+        return outcome
+    found = verify_data()
+    if found is None:
+        return outcome
+    message = f"audit chain intact ({outcome.events} events), but {found}"
+    return Verification(False, outcome.events, message)
