@@ -1,4 +1,5 @@
-"""``python -m bench`` (``make bench``): generate, load, tally, serve, enter; write results.json.
+"""``python -m bench`` (``make bench``): generate, load, tally, verify, serve, enter; write
+results.json.
 
 Options narrow a run (``--only load,tally``, ``--scales labor,national``, ``--backends sqlite``,
 ``--seconds 3``); a full run takes about half an hour on the 2-core machine. Every figure is
@@ -23,7 +24,7 @@ from .load_generator import ensure_wrk
 from .machine import PYTHON, describe, load_average, run
 from .report import evaluate, markdown
 
-STEPS = ("load", "tally", "serve", "variants", "entry", "night")
+STEPS = ("load", "tally", "verify", "serve", "variants", "entry", "night")
 SERVED_SCALES = ("labor", "national")
 
 
@@ -44,7 +45,23 @@ def measure_load(database: Database, generated: Generated) -> dict[str, Any]:
     }
 
 
-def measure_import(backend: str, generated: Generated) -> dict[str, Any]:
+def measure_verify(database: Database, generated: Generated) -> dict[str, Any]:
+    """``primaries audit verify``: the chain and every table compared with it (exit 0 needed)."""
+    done = database.primaries("audit", "verify").check(f"audit verify {generated.name}")
+    return {
+        "seconds": round(done.seconds, 2),
+        "sheets": generated.sheets,
+        "peak_rss_mib": done.peak_rss_mib,
+        "cpu_seconds": done.cpu_seconds,
+        "output": done.stdout.strip(),
+        "load_average": done.load_average,
+    }
+
+
+def measure_import(
+    backend: str, generated: Generated, *, verify: bool = False
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The national sheets imported from CSV into its branches; then verified, if asked."""
     with fresh(backend, "import") as database:
         package = generated.extra["branches_package"]
         database.primaries("load", package).check("load the national branches")
@@ -55,6 +72,7 @@ def measure_import(backend: str, generated: Generated) -> dict[str, Any]:
             "1",
             generated.extra["sheets_csv"],
         ).check("import-sheets")
+        verified = measure_verify(database, generated) if verify else None
     return {
         "seconds": round(done.seconds, 2),
         "sheets": generated.sheets,
@@ -62,7 +80,7 @@ def measure_import(backend: str, generated: Generated) -> dict[str, Any]:
         "peak_rss_mib": done.peak_rss_mib,
         "cpu_seconds": done.cpu_seconds,
         "load_average": done.load_average,
-    }
+    }, verified
 
 
 def measure_tally(database: Database, slug: str, runs: int = 3) -> dict[str, Any]:
@@ -115,7 +133,8 @@ def main(argv: list[str] | None = None) -> int:
     if why and "postgresql" in backends:
         results["notes"].append(f"PostgreSQL not measured: {why}")
         backends.remove("postgresql")
-    tool = ensure_wrk()
+    # Only the steps that generate load need the tool (finding it may install it).
+    tool = ensure_wrk() if {"serve", "variants", "entry", "night"} & set(steps) else "none needed"
     results["load_generator"] = tool
     log(f"machine: {results['machine']['cpu_count']} CPUs, load {load_average()}; tool {tool}")
 
@@ -134,12 +153,12 @@ def main(argv: list[str] | None = None) -> int:
         }
         for name, g in generated.items()
     }
-    results.update(load={}, import_sheets={}, tally={}, serving={}, variants={})
+    results.update(load={}, import_sheets={}, tally={}, verify={}, serving={}, variants={})
 
     for backend in backends:
         for name in scales:
             g = generated[name]
-            needs = {"load", "tally"} | ({"serve"} if name in SERVED_SCALES else set())
+            needs = {"load", "tally", "verify"} | ({"serve"} if name in SERVED_SCALES else set())
             needs |= {"variants"} if name == "national" else set()
             if not needs & set(steps):
                 continue
@@ -153,6 +172,10 @@ def main(argv: list[str] | None = None) -> int:
                     results["tally"].setdefault(name, {})[backend] = figures
                     bare = figures["bare_aggregate_cold_s"]
                     log(f"  tally {figures['tally_cold_s']}s, bare {bare}s")
+                if "verify" in steps:
+                    figures = measure_verify(database, g)
+                    results["verify"].setdefault(name, {})[backend] = figures
+                    log(f"  verify {figures['seconds']}s, {figures['peak_rss_mib']} MiB")
                 if "serve" in steps and name in SERVED_SCALES:
                     from .serve import serving
 
@@ -174,9 +197,12 @@ def main(argv: list[str] | None = None) -> int:
                     results["variants"][backend] = measure(
                         database.url, before=False, app_dir=ROOT, streams=4, seconds=args.seconds
                     )
-            if name == "national" and "load" in steps:
+            if name == "national" and {"load", "verify"} & set(steps):
                 log(f"{backend} national: import-sheets CSV")
-                results["import_sheets"][backend] = measure_import(backend, g)
+                imported, verified = measure_import(backend, g, verify="verify" in steps)
+                results["import_sheets"][backend] = imported
+                if verified is not None:
+                    results["verify"].setdefault("national-import", {})[backend] = verified
 
     if {"entry", "night"} & set(steps):
         from .people import people

@@ -61,6 +61,12 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
             15.0,
         )
         target(
+            "national audit verify <= 30 s",
+            backend,
+            _get(results, "verify", "national", backend, "seconds"),
+            30.0,
+        )
+        target(
             "huge load <= 180 s",
             backend,
             _get(results, "load", "huge", backend, "seconds"),
@@ -160,6 +166,18 @@ def markdown(results: dict[str, Any]) -> str:
                     f"{_fmt(tally[b]['bare_aggregate_cold_s'] * 1000)} ms "
                     f"({_fmt(tally[b]['ratio'])})"
                     if b in tally
+                    else "-"
+                ),
+            )
+    for scale in ("labor", "national", "national-import", "huge"):
+        verify = results.get("verify", {}).get(scale)
+        if verify:
+            row(
+                "audit verify: chain and data (s, peak RSS)",
+                scale,
+                lambda b, verify=verify: (
+                    f"{_fmt(verify[b]['seconds'])} s, {_fmt(verify[b]['peak_rss_mib'])} MiB"
+                    if b in verify
                     else "-"
                 ),
             )

@@ -259,15 +259,20 @@ def audit_group() -> None:
 @with_appcontext
 @refusals
 def audit_verify_command() -> None:
-    """Recompute the whole audit chain; name the first event that does not verify."""
+    """Recompute the whole audit chain, then compare every table with what it says; name the
+    first event that does not verify or the first difference."""
     from .audit.chain import verify
+    from .audit.data import verify_data
 
     outcome = verify()
-    if outcome.ok:
-        click.echo(outcome.message)
-    else:
+    if not outcome.ok:
         click.echo(outcome.message, err=True)
         sys.exit(1)
+    difference = verify_data()
+    if difference is not None:
+        click.echo(f"audit chain intact ({outcome.events} events), but {difference}", err=True)
+        sys.exit(1)
+    click.echo(outcome.message)
 
 
 @click.group("users")

@@ -71,4 +71,11 @@ def test_four_eyes_migration_down_and_up_with_data(app: Flask, runner: FlaskCliR
     with db.engine.connect() as connection:
         four_eyes = connection.exec_driver_sql("SELECT four_eyes FROM elections").scalar_one()
     assert bool(four_eyes) is True  # on again: the default for every election
+    # The chain is intact, but it says four eyes is off: audit verify names the difference...
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 1
+    assert "elections.four_eyes: the chain says false" in result.stderr
+    # ...until the setting is made again, as an audited change.
+    again = runner.invoke(args=["four-eyes", "test-2024", "off", "--reason", "after the upgrade"])
+    assert again.exit_code == 0, again.output
     assert runner.invoke(args=["audit", "verify"]).exit_code == 0

@@ -93,7 +93,20 @@ def openapi_document() -> dict[str, Any]:
             "held_on": {"type": ["string", "null"], "format": "date"},
             "status": {"enum": ["open", "closed", "certified"]},
             "candidates": {"type": "array", "items": {"type": "string"}},
-            "certificate": {"type": ["object", "null"]},
+            "certificate": {
+                "type": ["object", "null"],
+                "properties": {
+                    "certified_at": {"type": "string", "format": "date-time"},
+                    "result_sha256": {"type": ["string", "null"]},
+                    "audit_head": {"type": ["string", "null"]},
+                    "result_matches": {
+                        "type": "boolean",
+                        "description": "false when the round's result served now does not "
+                        "hash to result_sha256: the numbers changed since the round was "
+                        "certified, and the result shown is not the certified one",
+                    },
+                },
+            },
         },
     }
     return {

@@ -103,6 +103,11 @@ class ShownEvent:
     after: Any
     masked: bool = False
 
+    @property
+    def brief_after(self) -> Any:
+        """``after`` as the page shows it: a bulk change's rows cut to a few (see :func:`brief`)."""
+        return brief(self.after)
+
 
 def shown_events(events: Iterable[AuditEvent]) -> list[ShownEvent]:
     """The events, in the order given, with the numbers no one may see yet hidden."""
@@ -140,6 +145,38 @@ def hidden_entries(entry_ids: Iterable[int]) -> set[int]:
             if not entry_numbers_shown(state, entry_place(entry_id, first, second)):
                 hidden.add(entry_id)
     return hidden
+
+
+# --------------------------------------------------------------------------- readable pages
+
+BRIEF_ROWS = 3
+"""Rows of a bulk change's ``data`` that the log's page shows (the CSV and the chain keep all)."""
+
+
+def brief(values: Any) -> Any:
+    """``values`` with the rows of a load's or an import's ``data`` (:mod:`.records`) cut to
+    :data:`BRIEF_ROWS` and a count of the rest: a national load records 12,926 sheets."""
+    if not isinstance(values, dict) or not isinstance(values.get("data"), dict):
+        return values
+    data = dict(values["data"])
+    if isinstance(data.get("branches"), list):
+        data["branches"] = _brief_rows(data["branches"])
+    if isinstance(data.get("rounds"), list):
+        data["rounds"] = [
+            {key: _brief_rows(v) if key in ("sheets", "annulled") else v for key, v in r.items()}
+            if isinstance(r, dict)
+            else r
+            for r in data["rounds"]
+        ]
+    shown = {key: _brief_rows(v) if key == "added" else v for key, v in values.items()}
+    return {**shown, "data": data}
+
+
+def _brief_rows(rows: Any) -> Any:
+    if not isinstance(rows, list) or len(rows) <= BRIEF_ROWS:
+        return rows
+    rest = len(rows) - BRIEF_ROWS
+    return [*rows[:BRIEF_ROWS], f"... and {rest} more (all of them in the CSV download)"]
 
 
 def _entry_id(event: AuditEvent) -> int | None:

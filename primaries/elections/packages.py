@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import insert, select
 
 from ..audit.chain import record
+from ..audit.records import DataLog
 from ..changes import Actor
 from ..core.rounds import RoundAction, RoundStatus
 from ..database import begin_change
@@ -21,6 +22,7 @@ from ..extensions import db
 from ..formats import PackageSpec, SheetSpec, parse_package
 from ..models import Branch, Candidate, Election, EntryKind, Lot, Round, RoundCandidate, RoundEvent
 from ..sheets.bulk import AnnulledRow, CountedRow, next_ids, write_annulled, write_counted
+from ..tally import rules_dict
 
 _CHUNK = 2000
 _LOAD_CHUNK = 5000  # sheets of a package written at a time
@@ -58,6 +60,15 @@ def _insert_package(spec: PackageSpec, digest: str, *, actor: Actor) -> LoadSumm
     )
     db.session.add(election)
     db.session.flush()
+    # Every row's values go into the chain too, as they are written (audit.records).
+    log = DataLog(
+        "election.load",
+        actor=actor.name,
+        object_type="election",
+        object_id=spec.slug,
+        election=spec.slug,
+    )
+    log.add_branches([b.code, b.name, b.region, b.eligible] for b in spec.branches)
     candidate_ids: dict[str, int] = {}
     for position, candidate in enumerate(spec.candidates):
         row = Candidate(
@@ -99,7 +110,8 @@ def _insert_package(spec: PackageSpec, digest: str, *, actor: Actor) -> LoadSumm
         db.session.add(round_)
         db.session.flush()
         order = {code: i for i, code in enumerate(c.code for c in spec.candidates)}
-        for position, code in enumerate(sorted(round_spec.ballot, key=order.__getitem__)):
+        ballot = sorted(round_spec.ballot, key=order.__getitem__)
+        for position, code in enumerate(ballot):
             db.session.add(
                 RoundCandidate(
                     round_id=round_.id, candidate_id=candidate_ids[code], position=position
@@ -108,8 +120,16 @@ def _insert_package(spec: PackageSpec, digest: str, *, actor: Actor) -> LoadSumm
         for lot in round_spec.lots:
             db.session.add(Lot(round_id=round_.id, codes=list(lot.order), note=lot.note))
         db.session.flush()
+        log.round_fields(
+            round_.number,
+            ballot,
+            status=round_.status,
+            held_on=round_spec.held_on.isoformat() if round_spec.held_on else None,
+            lots=[{"order": list(lot.order), "note": lot.note} for lot in round_spec.lots],
+        )
         # In chunks: a large package's sheets are decoded as they are read (bounded memory).
         counted: list[CountedRow] = []
+        codes: list[str] = []
         annulled: list[SheetSpec] = []
         for sheet in round_spec.sheets:
             if sheet.annulled:
@@ -123,13 +143,15 @@ def _insert_package(spec: PackageSpec, digest: str, *, actor: Actor) -> LoadSumm
                     votes={candidate_ids[c]: v for c, v in (sheet.votes or {}).items()},
                 )
             )
+            codes.append(sheet.branch)
             if len(counted) == _LOAD_CHUNK:
-                write_counted(round_, counted, kind=EntryKind.PACKAGE)
-                counted = []
-        write_counted(round_, counted, kind=EntryKind.PACKAGE)
+                _write_counted(round_, counted, codes, ballot, candidate_ids, log)
+                counted, codes = [], []
+        _write_counted(round_, counted, codes, ballot, candidate_ids, log)
         write_annulled(
             round_, (AnnulledRow(branch_ids[s.branch], s.reason or "") for s in annulled)
         )
+        log.add_annulled(round_.number, ballot, ([s.branch, s.reason or ""] for s in annulled))
         db.session.add(RoundEvent(round_id=round_.id, action=RoundAction.OPEN))
         db.session.flush()
         sheets += len(round_spec.sheets)
@@ -155,6 +177,35 @@ def _insert_package(spec: PackageSpec, digest: str, *, actor: Actor) -> LoadSumm
             "branches": summary.branches,
             "rounds": summary.rounds,
             "sheets": summary.sheets,
+            "parts": log.parts,
+            "data": {
+                "rules": rules_dict(election),
+                "four_eyes": election.four_eyes,
+                "candidates": [[c.code, c.name] for c in spec.candidates],
+                **log.rest(),
+            },
         },
     )
     return summary
+
+
+def _write_counted(
+    round_: Round,
+    rows: list[CountedRow],
+    codes: list[str],
+    ballot: list[str],
+    candidate_ids: dict[str, int],
+    log: DataLog,
+) -> None:
+    """Write a chunk of counted sheets, and give their rows (with the new entries' ids) to the
+    chain's record of the load."""
+    entry_ids = write_counted(round_, rows, kind=EntryKind.PACKAGE)
+    ids = [candidate_ids[code] for code in ballot]
+    log.add_sheets(
+        round_.number,
+        ballot,
+        (
+            [code, entry_id, row.ballots_cast, row.invalid, *(row.votes[i] for i in ids)]
+            for code, entry_id, row in zip(codes, entry_ids, rows, strict=True)
+        ),
+    )

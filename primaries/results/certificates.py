@@ -4,7 +4,10 @@ Certifying a round (``primaries.elections.rounds``) records a ``certify`` round 
 :func:`result_digest` of the result JSON at that moment, the head of the audit chain and whether
 four eyes was on. The read side only reads that event: :func:`current_certificate` while the
 round is certified, :func:`certificate_of` for the pages (cached per data version). Anyone
-holding a result JSON can check it against the certificate with :func:`result_digest`.
+holding a result JSON can check it against the certificate with :func:`result_digest`, and the
+pages and the API do: a certificate whose result SHA-256 is not that of the result shown now
+(numbers changed behind the application's back) says so (``result_matches``), and the round is
+never shown as certified.
 """
 
 from __future__ import annotations
@@ -50,10 +53,18 @@ class Certificate:
     result_sha256: str | None
     audit_head: str | None
     four_eyes: bool | None = None  # was four eyes on (None: certified before it was recorded)
+    result_matches: bool = True
+    """Is ``result_sha256`` that of the round's result as it is shown now?"""
 
 
-def certificate_of(round_: Round) -> Certificate | None:
-    """Who certified the round, when, and the digests they certified (None unless certified).
+def matches(certificate: RoundEvent, result: Mapping[str, Any]) -> bool:
+    """Does the certificate hold the SHA-256 of this result JSON?"""
+    return certificate.result_sha256 == result_digest(result)
+
+
+def certificate_of(round_: Round, result: Mapping[str, Any]) -> Certificate | None:
+    """Who certified the round, when, the digests they certified, and whether ``result`` (the
+    round's result as shown now) is the one certified; None unless certified.
 
     ``certified_by`` is the user's name, or the actor of the audit event (a command line user).
     """
@@ -74,7 +85,12 @@ def certificate_of(round_: Round) -> Certificate | None:
         )
         by = event.user.username if event.user is not None else (actor or "")
         return Certificate(
-            event.created_at, by, event.result_sha256, event.audit_head, event.four_eyes
+            event.created_at,
+            by,
+            event.result_sha256,
+            event.audit_head,
+            event.four_eyes,
+            matches(event, result),
         )
 
     return cached(round_key("certificate", round_), compute)

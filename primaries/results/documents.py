@@ -17,7 +17,7 @@ from ..extensions import db
 from ..models import Branch, Election, Round, Sheet, SheetEntry
 from ..tally import ballot_of, counted_votes_by_entry, round_result, rules_dict
 from .cache import cached
-from .certificates import current_certificate
+from .certificates import current_certificate, matches
 from .versions import round_key
 
 
@@ -105,6 +105,8 @@ def round_summary(round_: Round) -> dict[str, Any]:
                 "result_sha256": certificate.result_sha256,
                 "audit_head": certificate.audit_head,
                 "four_eyes": certificate.four_eyes,
+                # False when the result served now is not the one certified (see certificates)
+                "result_matches": matches(certificate, result_of(round_)),
             },
         }
 

@@ -35,7 +35,13 @@ class RoundView:
 
     @property
     def certified(self) -> bool:
-        return self.certificate is not None
+        """Certified, and the result shown is the one certified."""
+        return self.certificate is not None and self.certificate.result_matches
+
+    @property
+    def certificate_broken(self) -> bool:
+        """Certified, but the result shown now is not the one certified: never "certified"."""
+        return self.certificate is not None and not self.certificate.result_matches
 
     @property
     def final(self) -> bool:
@@ -58,15 +64,18 @@ class RoundView:
 
 def round_views(election: Election) -> list[RoundView]:
     rounds = list(election.rounds)
-    return [
-        RoundView(
-            round=r,
-            result=result_of(r),
-            certificate=certificate_of(r),
-            next_round=rounds[i + 1] if i + 1 < len(rounds) else None,
+    views = []
+    for i, r in enumerate(rounds):
+        result = result_of(r)
+        views.append(
+            RoundView(
+                round=r,
+                result=result,
+                certificate=certificate_of(r, result),
+                next_round=rounds[i + 1] if i + 1 < len(rounds) else None,
+            )
         )
-        for i, r in enumerate(rounds)
-    ]
+    return views
 
 
 def election_state(views: Sequence[RoundView]) -> str:

@@ -49,6 +49,8 @@ def state_label(state: str) -> str:
 
 
 def status_label(view: RoundView) -> str:
+    if view.certificate_broken:
+        return _("The result no longer matches its certificate")
     return _("Certified result") if view.certified else _("Provisional result")
 
 

@@ -35,8 +35,9 @@ class CountedRow:
 
 def write_counted(
     round_: Round, rows: Sequence[CountedRow], *, kind: EntryKind, user_id: int | None = None
-) -> None:
-    """Insert one entry per row (with its votes) and make it the branch's counted sheet.
+) -> list[int]:
+    """Insert one entry per row (with its votes) and make it the branch's counted sheet; return
+    the new entries' ids, in the order of ``rows`` (the audit chain records them).
 
     A fixed number of statements per chunk of rows, never one per sheet: on PostgreSQL three
     COPYs (entries with ids drawn from their sequence beforehand, votes, new sheets), which also
@@ -44,7 +45,7 @@ def write_counted(
     SQLite multi-row INSERTs, the votes through the driver's ``executemany``.
     """
     if not rows:
-        return
+        return []
     db.session.flush()
     connection = db.session.connection()
     now = utcnow()
@@ -56,6 +57,7 @@ def write_counted(
         if row.sheet is not None:
             set_state(row.sheet, SheetState.COUNTED, counted_id=entry_id)
     db.session.flush()
+    return entry_ids
 
 
 def _copy_counted(

@@ -113,7 +113,7 @@ def apply_correction(
         place,
         actor,
         before=before,
-        after={**numbers.as_dict(), "reason": reason, **note},
+        after={"entry_id": entry.id, **numbers.as_dict(), "reason": reason, **note},
     )
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from ..audit.chain import record
+from ..audit.records import DataLog, sheet_row
 from ..changes import Actor
 from ..core.approvals import Approval
 from ..core.rounds import RoundStatus
@@ -102,6 +103,7 @@ def import_sheets(
     candidate_id = {code: cid for cid, code, _ in ballot}
     problems: list[str] = []
     new_rows: list[CountedRow] = []
+    new_numbers: list[Numbers] = []
     corrections: list[tuple[Branch, Sheet, Numbers]] = []
     summary = ImportSummary(sha256=hashlib.sha256(raw).hexdigest())
     for spec in specs:
@@ -167,6 +169,7 @@ def import_sheets(
                 sheet=sheet,
             )
         )
+        new_numbers.append(numbers)
         summary.added.append(branch.code)
     if problems:
         raise Refused(problems)
@@ -176,7 +179,7 @@ def import_sheets(
             for branch, sheet, numbers in corrections
         ]
         corrections = []
-    write_counted(round_, new_rows, kind=EntryKind.IMPORT, user_id=actor.user_id)
+    entry_ids = write_counted(round_, new_rows, kind=EntryKind.IMPORT, user_id=actor.user_id)
     for branch, sheet, numbers in corrections:
         place = SheetPlace(election, round_, branch, sheet)
         note = ensure_direct(place, actor, None)
@@ -184,17 +187,40 @@ def import_sheets(
         summary.corrected.append(branch.code)
     if summary.added:
         bump_version(round_)
+        object_id = f"{election.slug}/{round_.number}"
+        # The numbers of the sheets added, with their entries' ids (audit.records).
+        log = DataLog(
+            "sheets.import",
+            actor=actor.name,
+            object_type="round",
+            object_id=object_id,
+            election=election.slug,
+            round_number=round_.number,
+        )
+        codes = [code for _, code, _ in ballot]
+        log.add_sheets(
+            round_.number,
+            codes,
+            (
+                sheet_row(code, entry_id, numbers, codes)
+                for code, entry_id, numbers in zip(
+                    summary.added, entry_ids, new_numbers, strict=True
+                )
+            ),
+        )
         record(
             "sheets.import",
             actor=actor.name,
             object_type="round",
-            object_id=f"{election.slug}/{round_.number}",
+            object_id=object_id,
             election=election.slug,
             round_number=round_.number,
             after={
                 "sha256": summary.sha256,
                 "added": summary.added,
                 "unchanged": summary.unchanged,
+                "parts": log.parts,
+                "data": log.rest(),
             },
         )
     return summary

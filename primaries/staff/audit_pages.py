@@ -1,5 +1,6 @@
 """The audit log, for supervisors, admins and observers: paged and filtered, verified from the
-page, and downloaded as CSV (cells that a spreadsheet would run as a formula are neutralised).
+page (the chain, then the data against it, as ``primaries audit verify`` does), and downloaded as
+CSV (cells that a spreadsheet would run as a formula are neutralised).
 
 Page and CSV show the events through :func:`primaries.audit.log.shown_events`: the numbers of an
 entry its sheet still waits on are hidden until the sheet is settled (blind for everyone)."""
@@ -16,7 +17,7 @@ from flask import Response, render_template, request, stream_with_context
 from werkzeug.datastructures import MultiDict
 
 from ..access import roles
-from ..audit.chain import verify
+from ..audit.data import verify_chain_and_data
 from ..audit.log import (
     AuditFilters,
     audit_actions,
@@ -93,8 +94,9 @@ def audit_log() -> str:
 @bp.get("/audit/verify")
 @roles(*COUNT, read_only_for=READ)
 def audit_verify() -> tuple[str, int]:
-    """Recompute the whole chain now and say whether it is intact (a read: observers may)."""
-    verification = verify()
+    """Recompute the whole chain now, then compare the data with it, and say whether both hold
+    (a read: observers may)."""
+    verification = verify_chain_and_data()
     form, filters = _filters(request.args)
     events, total = audit_page(filters, 1, PER_PAGE)
     page = render_template(

@@ -26,7 +26,7 @@ from ..elections.rounds import (
 )
 from ..elections.runoff import open_runoff
 from ..errors import NotFound
-from ..results.certificates import current_certificate
+from ..results.certificates import current_certificate, matches
 from ..tally import round_result
 from .blueprint import COUNT, READ, actor, bp, election_or_404, me, round_or_404
 from .forms import (
@@ -63,6 +63,7 @@ def round_dashboard(slug: str, number: int) -> str:
     )
     result = round_result(round_)
     later = has_later_round(round_)
+    certificate = current_certificate(round_)
     return render_template(
         "staff/round.html",
         election=election,
@@ -73,7 +74,8 @@ def round_dashboard(slug: str, number: int) -> str:
         filter_args={k: v for k, v in request.args.items() if k != "page" and v},
         result=result,
         blockers=certification_blockers(round_),
-        certificate=current_certificate(round_),
+        certificate=certificate,
+        certificate_matches=certificate is None or matches(certificate, result),
         lock=lock_reason(round_),
         later=later,
         stats=clerk_stats(round_),
