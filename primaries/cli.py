@@ -18,6 +18,9 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
+from .audit.commands import rotate_key_command, verify_options
+from .audit.head import Head
+from .audit.keys import PublicKey
 from .changes import Actor
 from .core.roles import ROLES
 from .core.rounds import RoundStatus
@@ -256,18 +259,24 @@ def audit_group() -> None:
 
 
 @audit_group.command("verify")
+@verify_options
 @with_appcontext
 @refusals
-def audit_verify_command() -> None:
+def audit_verify_command(
+    public_keys: list[PublicKey] | None, heads: tuple[Head, ...], every_signature: bool
+) -> None:
     """Recompute the whole audit chain; name the first event that does not verify."""
     from .audit.chain import verify
 
-    outcome = verify()
+    outcome = verify(public_keys, heads, every_signature=every_signature)
     if outcome.ok:
         click.echo(outcome.message)
     else:
         click.echo(outcome.message, err=True)
         sys.exit(1)
+
+
+audit_group.add_command(rotate_key_command)
 
 
 @click.group("users")

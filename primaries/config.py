@@ -4,6 +4,8 @@
 psycopg 3 driver); without it the database is ``instance/primaries.sqlite``. ``SECRET_KEY`` signs
 sessions and CSRF tokens: in production (``PRIMARIES_ENV=production``) it must be given; on a
 developer's machine one is generated on first run and kept in ``instance/secret_key``.
+The audit chain's signing key follows the same rule (``AUDIT_SIGNING_KEY`` or
+``instance/audit_signing_key.pem``, see :mod:`primaries.audit.keys`).
 """
 
 from __future__ import annotations
@@ -83,6 +85,13 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
                 "python -c 'import secrets; print(secrets.token_hex(32))'."
             )
         app.config["SECRET_KEY"] = _local_secret_key(Path(app.instance_path))
+
+    from .audit.keys import KeyProblem, configure_signing_key
+
+    try:
+        configure_signing_key(app, from_env=test_config is None)
+    except KeyProblem as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _local_secret_key(instance: Path) -> str:

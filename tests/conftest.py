@@ -29,6 +29,9 @@ PG_ADMIN_URL = os.environ.get(
 )
 IN_CI = os.environ.get("CI", "").lower() == "true"
 BACKENDS = ("sqlite", "postgresql")
+# The audit chain's signing key of every test app and ``primaries`` subprocess (the same one, so
+# that either can append to a chain the other began). Tests of the key itself set their own.
+TEST_AUDIT_KEY = "5eed" * 16
 
 
 def skip_or_fail(reason: str) -> None:
@@ -42,6 +45,8 @@ def _base_config(url: str, tmp: Path) -> dict[str, Any]:
     return {
         "TESTING": True,
         "SECRET_KEY": "test-secret-key",
+        "AUDIT_SIGNING_KEY": TEST_AUDIT_KEY,
+        "INSTANCE_PATH": str(tmp / "instance"),  # never the repository's instance/
         "SQLALCHEMY_DATABASE_URI": url,
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
