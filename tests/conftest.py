@@ -41,6 +41,20 @@ def skip_or_fail(reason: str) -> None:
     pytest.skip(reason)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def repository_instance_untouched() -> Iterator[None]:
+    """No test writes into the repository's instance/ (a developer's own keys live there)."""
+    from primaries import ROOT
+
+    def listing() -> dict[str, float]:
+        folder = ROOT / "instance"
+        return {p.name: p.stat().st_mtime for p in folder.iterdir()} if folder.is_dir() else {}
+
+    before = listing()
+    yield
+    assert listing() == before, "a test wrote into the repository's instance/ folder"
+
+
 def _base_config(url: str, tmp: Path) -> dict[str, Any]:
     return {
         "TESTING": True,
