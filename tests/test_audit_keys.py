@@ -167,6 +167,11 @@ def test_a_key_from_the_environment_is_rotated_into_a_file_the_operator_names(
     assert refused.exit_code == 1
     assert "give --new-key FILE" in refused.stderr
     new_file = tmp_path / "new-audit-key.pem"
+    new_file.write_text("an operator's file")
+    exists = runner.invoke(args=["audit", "rotate-key", "--new-key", str(new_file)])
+    assert exists.exit_code == 1 and "exists: name a new file" in exists.stderr
+    assert new_file.read_text() == "an operator's file" and len(_events()) == 1
+    new_file.unlink()
     result = runner.invoke(args=["audit", "rotate-key", "--new-key", str(new_file)])
     assert result.exit_code == 0, result.output
     assert "set AUDIT_SIGNING_KEY to its contents on every server" in result.stdout

@@ -138,7 +138,9 @@ def test_a_noted_head_catches_a_chain_cut_short(
     runner: FlaskCliRunner, history: list[AuditEvent]
 ) -> None:
     noted = f"{history[-1].seq}:{history[-1].hash}"
-    assert _verify(runner, "--head", noted).exit_code == 0
+    intact = _verify(runner, "--head", noted)
+    assert intact.exit_code == 0
+    assert intact.stdout == f"audit chain intact: 5 events\nthe noted head {noted} is in it\n"
     _as_insider("DELETE FROM audit_events WHERE seq >= 4")
     # What is left is a true, signed chain: only the noted head shows events are missing.
     assert _verify(runner).exit_code == 0

@@ -42,6 +42,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from flask import Flask, current_app
 
+from ..errors import Refused
+
 ENV_VAR = "AUDIT_SIGNING_KEY"
 KEY_FILE = "audit_signing_key.pem"
 STAGED_KEY_FILE = "audit_signing_key.pem.new"
@@ -53,7 +55,7 @@ _HEX_KEY = re.compile(r"[0-9a-fA-F]{64}")
 _PEM_BLOCK = re.compile(r"-----BEGIN ([A-Z ]+)-----.*?-----END \1-----", re.S)
 
 
-class KeyProblem(ValueError):
+class KeyProblem(Refused):
     """A key cannot be had or read; the message says which and what to do."""
 
 
@@ -161,13 +163,19 @@ def read_public_keys(text: str, where: str) -> list[PublicKey]:
 
 
 def write_new_file(path: Path, data: bytes) -> None:
-    """Create ``path`` readable by its owner only; refuse to overwrite (FileExistsError)."""
+    """Create ``path`` readable by its owner only, whole or not at all (another process never
+    reads half a key); refuse to overwrite (FileExistsError)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.link(partial, path)  # atomic, and fails if the file exists
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 # --------------------------------------------------------------------------- the app's keys

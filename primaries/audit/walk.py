@@ -77,7 +77,8 @@ class Walk:
             return Verification(
                 False, self.count, f"the noted head {wrong_genesis[0]} is no head: #0 is empty"
             )
-        return Verification(True, self.count, f"audit chain intact: {self.count} events")
+        noted_in = "".join(f"\nthe noted head {head} is in it" for head in self.heads)
+        return Verification(True, self.count, f"audit chain intact: {self.count} events{noted_in}")
 
     def _link(self, event: AuditEvent, expected_prev: str) -> None:
         if event.seq != self.count + 1:

@@ -1,6 +1,7 @@
 """Operations, as docs/deploy.md describes them: a production start refuses to run without a
-SECRET_KEY or an audit signing key, gunicorn serves the app, backups restore (SQLite online backup; pg_dump/pg_restore)
-with equal tallies and an intact audit chain, and /healthz notices a missing database."""
+SECRET_KEY or an audit signing key, gunicorn serves the app, backups restore (SQLite online
+backup; pg_dump/pg_restore) with equal tallies and an intact audit chain, and /healthz notices a
+missing database."""
 
 from __future__ import annotations
 
