@@ -361,8 +361,15 @@ COMMANDS = (
 
 
 def register_commands(app: Flask) -> None:
-    for command in COMMANDS:
+    from .cli_db import grant_command, privileges_command
+    from .cli_four_eyes import four_eyes_command
+
+    for command in (*COMMANDS, four_eyes_command):
         app.cli.add_command(command)
+    db_group = app.cli.commands["db"]  # Flask-Migrate's (migrate.init_app): db upgrade...
+    assert isinstance(db_group, click.Group)
+    db_group.add_command(grant_command)
+    db_group.add_command(privileges_command)
 
 
 def _create_app() -> Flask:

@@ -1,11 +1,14 @@
 """Configuration: defaults in code, then ``instance/config.py``, then environment variables.
 
 ``DATABASE_URL`` picks the database (an SQLAlchemy URL; a plain ``postgresql://`` URL uses the
-psycopg 3 driver); without it the database is ``instance/primaries.sqlite``. ``SECRET_KEY`` signs
-sessions and CSRF tokens: in production (``PRIMARIES_ENV=production``) it must be given; on a
-developer's machine one is generated on first run and kept in ``instance/secret_key``.
-The audit chain's signing key follows the same rule (``AUDIT_SIGNING_KEY`` or
-``instance/audit_signing_key.pem``, see :mod:`primaries.audit.keys`).
+psycopg 3 driver); without it the database is ``instance/primaries.sqlite``. On PostgreSQL,
+``MIGRATIONS_DATABASE_URL`` is the same database as the role that owns the tables: only
+``primaries db upgrade`` (and ``db grant``) use it, and the app's role gets no more than it needs
+(``primaries.privileges``, docs/deploy.md). ``SECRET_KEY`` signs sessions and CSRF tokens: in
+production (``PRIMARIES_ENV=production``) it must be given; on a developer's machine one is
+generated on first run and kept in ``instance/secret_key``. The audit chain's signing key follows
+the same rule (``AUDIT_SIGNING_KEY`` or ``instance/audit_signing_key.pem``, see
+:mod:`primaries.audit.keys`).
 """
 
 from __future__ import annotations
@@ -76,6 +79,12 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
         app.config["SQLALCHEMY_DATABASE_URI"]
     )
+    if env.get("MIGRATIONS_DATABASE_URL") and test_config is None:
+        app.config["MIGRATIONS_DATABASE_URL"] = env["MIGRATIONS_DATABASE_URL"]
+    if app.config.get("MIGRATIONS_DATABASE_URL"):
+        app.config["MIGRATIONS_DATABASE_URL"] = normalise_database_url(
+            app.config["MIGRATIONS_DATABASE_URL"]
+        )
 
     if not app.config.get("SECRET_KEY"):
         if app.config["PRIMARIES_ENV"] == "production":

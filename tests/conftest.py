@@ -5,6 +5,14 @@ Each test gets a database of its own: a copy of a migrated template (a file copy
 ``CREATE DATABASE ... TEMPLATE`` on the PostgreSQL server at 127.0.0.1:5432), dropped afterwards.
 Without a PostgreSQL server the PostgreSQL half is skipped with the reason, except in CI
 (``CI=true``), where that is a failure.
+
+On PostgreSQL the suite runs as docs/deploy.md deploys: the databases belong to the role
+:data:`OWNER_ROLE`, which runs the migrations (``MIGRATIONS_DATABASE_URL``), and the app (the test
+app, the ``primaries`` command, gunicorn: ``database_url``) runs as :data:`APP_ROLE`, which owns
+nothing and may only SELECT and INSERT the audit table. Both roles are made on first use and kept
+(several test sessions may share the server). A test that changes data behind the app's back as a
+hostile DBA would (``DISABLE TRIGGER``, editing the audit chain) uses :func:`superuser_connection`
+or ``superuser_database_url``; ``tests/test_pg_privileges.py`` proves the app role cannot.
 """
 
 from __future__ import annotations
@@ -14,10 +22,12 @@ import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
@@ -32,6 +42,44 @@ BACKENDS = ("sqlite", "postgresql")
 # The audit chain's signing key of every test app and ``primaries`` subprocess (the same one, so
 # that either can append to a chain the other began). Tests of the key itself set their own.
 TEST_AUDIT_KEY = "5eed" * 16
+OWNER_ROLE = "primaries_test_owner"  # owns the tables, runs the migrations
+APP_ROLE = "primaries_test_app"  # the app: owns nothing (primaries.privileges)
+
+
+def _as(url: str | sa.URL, role: str | None) -> str:
+    """``url`` with ``role`` as its user (its password is its name; None: the server's admin)."""
+    admin = sa.make_url(PG_ADMIN_URL)
+    user, password = (role, role) if role else (admin.username, admin.password)
+    return sa.make_url(url).set(username=user, password=password).render_as_string(False)
+
+
+def owner_url(url: str) -> str:
+    """The same PostgreSQL database as the owner of its tables (a SQLite URL as it is)."""
+    return _as(url, OWNER_ROLE) if url.startswith("postgresql") else url
+
+
+def superuser_url(url: str | sa.URL) -> str:
+    """The same PostgreSQL database as the server's superuser (a SQLite URL as it is)."""
+    return _as(url, None) if str(url).startswith("postgresql") else str(url)
+
+
+@contextmanager
+def superuser_connection() -> Iterator[sa.Connection]:
+    """A transaction on the current app's database with every right, behind the app's back, as
+    a hostile DBA: on PostgreSQL as the server's superuser (the app's role may not ALTER, DISABLE
+    TRIGGER, TRUNCATE, nor UPDATE or DELETE the audit table), on SQLite on the app's own file.
+    The app's session is rolled back first, so that none of its locks is waited for."""
+    db.session.rollback()
+    if db.engine.dialect.name != "postgresql":
+        with db.engine.begin() as connection:
+            yield connection
+        return
+    engine = sa.create_engine(superuser_url(db.engine.url), poolclass=sa.pool.NullPool)
+    try:
+        with engine.begin() as connection:
+            yield connection
+    finally:
+        engine.dispose()
 
 
 def skip_or_fail(reason: str) -> None:
@@ -56,7 +104,7 @@ def repository_instance_untouched() -> Iterator[None]:
 
 
 def _base_config(url: str, tmp: Path) -> dict[str, Any]:
-    return {
+    config = {
         "TESTING": True,
         "SECRET_KEY": "test-secret-key",
         "AUDIT_SIGNING_KEY": TEST_AUDIT_KEY,
@@ -66,6 +114,9 @@ def _base_config(url: str, tmp: Path) -> dict[str, Any]:
         "RATELIMIT_ENABLED": False,
         "RATELIMIT_STORAGE_URI": "memory://",
     }
+    if sa.make_url(url).username == APP_ROLE:  # migrations (db upgrade...) run as the owner
+        config["MIGRATIONS_DATABASE_URL"] = owner_url(url)
+    return config
 
 
 def _migrate(url: str, tmp: Path) -> None:
@@ -78,25 +129,38 @@ def _migrate(url: str, tmp: Path) -> None:
 
 
 class PostgresServer:
-    """Creates and drops the suite's databases on the local PostgreSQL server."""
+    """Creates and drops the suite's databases on the local PostgreSQL server, owned by
+    :data:`OWNER_ROLE`; their URLs are the app's (:data:`APP_ROLE`)."""
 
     def __init__(self) -> None:
-        import sqlalchemy as sa
-
-        self.sa = sa
         self.admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
         with self.admin.connect() as conn:
             conn.exec_driver_sql("SELECT 1")
+            self._ensure_roles(conn)
         self.template = f"primaries_tpl_{uuid.uuid4().hex[:10]}"
         self.created: list[str] = []
 
+    @staticmethod
+    def _ensure_roles(conn: sa.Connection) -> None:
+        """Make the two roles if they are missing (once for every session on this server)."""
+        conn.exec_driver_sql("SELECT pg_advisory_lock(7020202611)")
+        try:
+            for role in (OWNER_ROLE, APP_ROLE):
+                if not conn.exec_driver_sql(
+                    "SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)
+                ).first():
+                    conn.exec_driver_sql(f"CREATE ROLE {role} LOGIN PASSWORD '{role}'")
+        finally:
+            conn.exec_driver_sql("SELECT pg_advisory_unlock(7020202611)")
+
     def url(self, name: str) -> str:
-        return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+        """The database ``name`` as the app connects to it."""
+        return _as(PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name, APP_ROLE)
 
     def create(self, name: str, template: str | None = None) -> str:
         with self.admin.connect() as conn:
             suffix = f" TEMPLATE {template}" if template else ""
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"{suffix}')
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}" OWNER {OWNER_ROLE}{suffix}')
         return self.url(name)
 
     def drop(self, name: str) -> None:
@@ -161,6 +225,18 @@ def database_url(
     name = f"primaries_t_{uuid.uuid4().hex[:12]}"
     yield pg_server.create(name, template=pg_server.template)
     pg_server.drop(name)
+
+
+@pytest.fixture
+def owner_database_url(database_url: str) -> str:
+    """The test's database as the owner of its tables (SQLite: the same file)."""
+    return owner_url(database_url)
+
+
+@pytest.fixture
+def superuser_database_url(database_url: str) -> str:
+    """The test's database as the server's superuser (SQLite: the same file)."""
+    return superuser_url(database_url)
 
 
 @pytest.fixture

@@ -37,6 +37,8 @@ WRITE_MODULES = (
     "primaries.elections.runoff",
     "primaries.elections.rounds",
     "primaries.elections.versions",
+    "primaries.elections.settings",
+    "primaries.approvals.service",
     "primaries.auth.services",
     "primaries.demo.service",
 )
@@ -115,6 +117,20 @@ def test_the_sheet_check_finds_a_write_where_there_is_one() -> None:
         "db.session.execute(update(Sheet).values(annulled=True))\n"
     )
     assert [line for line, _ in sheet_writes(ast.parse(source))] == [1, 2, 3, 4]
+
+
+def test_only_the_approvals_package_writes_requests() -> None:
+    """Four eyes has one owner: ``primaries.approvals`` files and decides every request."""
+    found = [
+        f"{path.relative_to(ROOT)}:{node.lineno}: creates a ChangeRequest row"
+        for name, path, tree in modules()
+        if not within(name, "primaries.approvals") and not within(name, "primaries.models")
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "ChangeRequest"
+    ]
+    assert found == []
 
 
 def test_the_read_side_imports_no_write_module() -> None:

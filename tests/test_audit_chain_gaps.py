@@ -3,8 +3,8 @@
 Each test names, in its docstring, the one-line change of ``primaries/audit/chain.py`` (the
 mutant) that it kills; each was seen failing with that change applied and passing without it.
 The chain is written with :func:`record` and checked with :func:`verify`; the tampering is done
-behind the application's back, straight in the table (on PostgreSQL with the append-only
-trigger disabled for the statement, as the table's owner can).
+behind the application's back, straight in the table (on PostgreSQL as the server's
+superuser, with the append-only trigger disabled for the statement: the app's role cannot).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from primaries.audit.chain import canonical_bytes, compute_hash, record, verify
 from primaries.database import begin_change
 from primaries.extensions import db
 from primaries.models import AuditEvent
+from tests.conftest import superuser_connection
 
 TABLE = AuditEvent.__table__
 
@@ -35,8 +36,7 @@ def _event(seq: int) -> AuditEvent:
 
 def _tamper(*changes: tuple[int, dict[str, Any]]) -> None:
     """Set columns of stored events, ``(seq, {column: value})``, in one transaction."""
-    db.session.rollback()
-    with db.engine.begin() as conn:
+    with superuser_connection() as conn:
         postgres = conn.dialect.name == "postgresql"
         if postgres:
             conn.exec_driver_sql("ALTER TABLE audit_events DISABLE TRIGGER USER")

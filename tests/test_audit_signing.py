@@ -32,7 +32,7 @@ from primaries.audit.keys import (
 from primaries.database import begin_change
 from primaries.extensions import db
 from primaries.models import AuditEvent
-from tests.conftest import TEST_AUDIT_KEY
+from tests.conftest import TEST_AUDIT_KEY, superuser_connection
 
 TABLE = AuditEvent.__table__
 TEST_KEY = signing_key_of(read_private_key(TEST_AUDIT_KEY, "test"), "test")
@@ -47,9 +47,9 @@ def _events() -> list[AuditEvent]:
 
 
 def _as_insider(*statements: Any) -> None:
-    """Run statements on the audit table behind the application's back, in one transaction."""
-    db.session.rollback()
-    with db.engine.begin() as conn:
+    """Run statements on the audit table behind the application's back, in one transaction
+    (on PostgreSQL as the server's superuser: the app's role may not touch the trigger)."""
+    with superuser_connection() as conn:
         postgres = conn.dialect.name == "postgresql"
         if postgres:
             conn.exec_driver_sql("ALTER TABLE audit_events DISABLE TRIGGER USER")

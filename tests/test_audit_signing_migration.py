@@ -1,6 +1,6 @@
-"""Migration 0004_signatures: a chain recorded before signing began still verifies after it.
+"""Migration 0005_signatures: a chain recorded before signing began still verifies after it.
 
-A fresh, empty database is upgraded to 0003, given three events as the unsigned code wrote them
+A fresh, empty database is upgraded to 0004, given three events as the unsigned code wrote them
 (plain Core inserts, hashes from the documented form), and upgraded to head. The upgrade appends
 one signed ``audit.signing_began`` event that vouches for them: verify passes, new events are
 signed, and the issue's attack on the old events (edit #1, recompute every hash) is found at the
@@ -65,7 +65,7 @@ def _unsigned_events(count: int) -> list[AuditEvent]:
 
 
 def test_an_unsigned_chain_is_vouched_for_at_the_upgrade(app: Flask) -> None:
-    upgrade(revision="0003")
+    upgrade(revision="0004")
     table = sa.Table("audit_events", sa.MetaData(), autoload_with=db.engine)
     assert "signature" not in table.c
     with db.engine.begin() as conn:
@@ -105,7 +105,7 @@ def test_an_empty_database_needs_no_vouching_and_the_downgrade_keeps_the_chain(
     begin_change()
     record("test.first", actor="t", object_type="t", object_id="1")
     db.session.commit()
-    downgrade(revision="0003")
+    downgrade(revision="0004")
     columns = {c["name"] for c in sa.inspect(db.engine).get_columns("audit_events")}
     assert "signature" not in columns and "hash" in columns
     upgrade()

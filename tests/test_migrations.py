@@ -6,6 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
+from flask.testing import FlaskCliRunner
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect
 
@@ -45,3 +46,29 @@ def test_downgrade_to_empty_and_upgrade_again(app: Flask) -> None:
     assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
     upgrade()
     assert "audit_events" in inspect(db.engine).get_table_names()
+
+
+def test_four_eyes_migration_down_and_up_with_data(app: Flask, runner: FlaskCliRunner) -> None:
+    """0004 (requests) on a database that holds an election: down to 0003 drops the requests and
+    the setting (the audit chain keeps both), and up again turns four eyes on for it."""
+    import json
+
+    from tests.conftest import small_package
+
+    package = small_package()
+    result = runner.invoke(args=["load", "-"], input=json.dumps(package))
+    assert result.exit_code == 0, result.output
+    off = runner.invoke(args=["four-eyes", "test-2024", "off", "--reason", "small committee"])
+    assert off.exit_code == 0, off.output
+    db.session.remove()
+    downgrade(revision="0003")
+    inspector = inspect(db.engine)
+    assert "change_requests" not in inspector.get_table_names()
+    assert "four_eyes" not in {c["name"] for c in inspector.get_columns("elections")}
+    assert "four_eyes" not in {c["name"] for c in inspector.get_columns("round_events")}
+    upgrade()
+    db.session.remove()
+    with db.engine.connect() as connection:
+        four_eyes = connection.exec_driver_sql("SELECT four_eyes FROM elections").scalar_one()
+    assert bool(four_eyes) is True  # on again: the default for every election
+    assert runner.invoke(args=["audit", "verify"]).exit_code == 0

@@ -16,7 +16,7 @@ signatures cannot show is the newest events deleted: a head noted from the resul
 (``heads``) catches that.
 
 Events recorded before signing began (a database migrated from an unsigned chain) are unsigned
-and may only come first: migration 0004 appended an ``audit.signing_began`` event, signed, that
+and may only come first: migration 0005 appended an ``audit.signing_began`` event, signed, that
 vouches for them. Once one event is signed, every later one must be, by the key in force: the
 first signing key, then the key each ``audit.rotate_key`` event names.
 
@@ -53,7 +53,7 @@ __all__ = ["GENESIS", "ROTATE_KEY", "SIGNING_BEGAN", "Verification", "head", "re
 
 ROTATE_KEY = "audit.rotate_key"
 SIGNING_BEGAN = "audit.signing_began"
-# The columns an append writes (migration 0004 appends with this list too).
+# The columns an append writes (migration 0005 appends with this list too).
 _WRITTEN = (
     "seq", "created_at", "actor", "action", "object_type", "object_id", "election",
     "round_number", "branch", "before", "after", "prev_hash", "hash", "key_id", "signature",
@@ -192,7 +192,7 @@ def record(
 
 def vouch_for_unsigned_events(connection: Connection, actor: str) -> AuditEvent | None:
     """Append a signed ``audit.signing_began`` event after events recorded before signing began
-    (for migration 0004, on its own connection); None when there are none to vouch for."""
+    (for migration 0005, on its own connection); None when there are none to vouch for."""
     seq, prev_hash, in_force = key_in_force(connection)
     if seq == 0 or in_force is not None:
         return None

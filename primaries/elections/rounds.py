@@ -1,4 +1,10 @@
-"""The life of a round: open -> closed (entry stops) -> certified; and back, with reasons."""
+"""The life of a round: open -> closed (entry stops) -> certified; and back, with reasons.
+
+A certificate records whether the election's four eyes was on. Decertifying is one of the
+decisions four eyes covers (:mod:`primaries.core.approvals`): while it is on, an admin's
+decertification takes effect only as the approval of a request (``approval``); the command line
+acts at once and its event says so.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ from sqlalchemy import func, select
 
 from ..audit.chain import head, record
 from ..changes import Actor
+from ..core.approvals import Approval, direct_change_problem, four_eyes_note
 from ..core.rounds import RoundAction, RoundStatus
 from ..core.sheets import UNSETTLED
 from ..database import begin_change
@@ -26,7 +33,7 @@ def _event(
     reason: str | None = None,
     before: object = None,
     after: object = None,
-    **extra: str | None,
+    **extra: str | bool | None,
 ) -> RoundEvent:
     event = RoundEvent(
         round_id=round_.id, action=action, reason=reason, user_id=actor.user_id, **extra
@@ -128,6 +135,7 @@ def certify_round(round_: Round, *, actor: Actor) -> RoundEvent:
     result = round_result(round_)
     digest = result_digest(result)
     _, audit_head = head()
+    four_eyes = round_.election.four_eyes
     round_.status = RoundStatus.CERTIFIED
     bump_version(round_)
     return _event(
@@ -140,14 +148,16 @@ def certify_round(round_: Round, *, actor: Actor) -> RoundEvent:
             "result_sha256": digest,
             "audit_head": audit_head,
             "outcome": result["outcome"],
+            "four_eyes": four_eyes,
         },
         result_sha256=digest,
         audit_head=audit_head,
+        four_eyes=four_eyes,
     )
 
 
-def decertify_round(round_: Round, reason: str, *, actor: Actor) -> None:
-    round_ = _fresh(round_)
+def check_decertify(round_: Round, reason: str) -> str:
+    """Refuse a decertification that cannot be made now; return its reason as it is stored."""
     reason = (reason or "").strip()
     if not reason:
         raise Refused("reason: decertifying a round needs a reason")
@@ -155,6 +165,18 @@ def decertify_round(round_: Round, reason: str, *, actor: Actor) -> None:
         raise Refused(f"round {round_.number} is not certified")
     if has_later_round(round_):
         raise Refused(f"round {round_.number} is final: a later round has been opened")
+    return reason
+
+
+def decertify_round(
+    round_: Round, reason: str, *, actor: Actor, approval: Approval | None = None
+) -> None:
+    round_ = _fresh(round_)
+    reason = check_decertify(round_, reason)
+    four_eyes = round_.election.four_eyes
+    problem = direct_change_problem(four_eyes, staff=actor.user_id is not None, approval=approval)
+    if problem:
+        raise Refused(f"round {round_.number}: {problem}")
     round_.status = RoundStatus.CLOSED
     bump_version(round_)
     _event(
@@ -163,5 +185,5 @@ def decertify_round(round_: Round, reason: str, *, actor: Actor) -> None:
         actor=actor,
         reason=reason,
         before={"status": "certified"},
-        after={"status": "closed", "reason": reason},
+        after={"status": "closed", "reason": reason, **four_eyes_note(four_eyes, approval)},
     )

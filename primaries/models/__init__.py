@@ -5,6 +5,7 @@ Nothing that records what somebody did is updated or deleted: every entry of a s
 ``SheetEntry`` row, every annulment and reinstatement a new ``Annulment`` row, every decision a
 ``SheetDecision`` row, every close, certification and decertification a new ``RoundEvent`` row.
 ``Sheet`` is the current state of one branch in one round and points at the entries that made it.
+A ``ChangeRequest`` (four eyes) is pending until it is approved, refused or withdrawn.
 
 One module per part of the domain; everything is importable from here.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 from ..core.sheets import DecisionKind, EntryKind
 from .accounts import User
+from .approvals import ChangeRequest
 from .audit import AuditEvent
 from .elections import Branch, Candidate, Election, Lot, Round, RoundCandidate, RoundEvent
 from .sheets import Annulment, EntryVote, Sheet, SheetDecision, SheetEntry
@@ -24,6 +26,7 @@ __all__ = [
     "Branch",
     "Candidate",
     "CandidateTotal",
+    "ChangeRequest",
     "DecisionKind",
     "Election",
     "EntryKind",

@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -50,6 +51,10 @@ class Election(Base):
     threshold_basis: Mapped[str] = mapped_column(String(8))
     runoff_size: Mapped[int] = mapped_column(Integer)
     double_entry: Mapped[bool] = mapped_column(Boolean)
+    # Four eyes (primaries.core.approvals): corrections, annulments, reinstatements, a web
+    # import's corrections and decertifying need a second supervisor's approval. Not one of the
+    # package's rules (CONTRACT section 5): set by an admin or `primaries four-eyes`, audited.
+    four_eyes: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     candidates: Mapped[list[Candidate]] = relationship(
@@ -124,7 +129,10 @@ class RoundCandidate(Base):
 
 
 class RoundEvent(Base):
-    """A step in a round's life: opened, closed, reopened, certified, decertified."""
+    """A step in a round's life: opened, closed, reopened, certified, decertified.
+
+    A certification carries the result's SHA-256, the audit chain's head and whether four eyes
+    was on: the round's certificate."""
 
     __tablename__ = "round_events"
     __table_args__ = (
@@ -138,6 +146,8 @@ class RoundEvent(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     result_sha256: Mapped[str | None] = mapped_column(String(64))
     audit_head: Mapped[str | None] = mapped_column(String(64))
+    # A certificate says whether four eyes was on when the round was certified.
+    four_eyes: Mapped[bool | None] = mapped_column(Boolean)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -1,10 +1,10 @@
 """A round's certificate: who certified it, when, and the digests they certified.
 
 Certifying a round (``primaries.elections.rounds``) records a ``certify`` round event carrying
-:func:`result_digest` of the result JSON at that moment and the head of the audit chain. The
-read side only reads that event: :func:`current_certificate` while the round is certified,
-:func:`certificate_of` for the pages (cached per data version). Anyone holding a result JSON can
-check it against the certificate with :func:`result_digest`.
+:func:`result_digest` of the result JSON at that moment, the head of the audit chain and whether
+four eyes was on. The read side only reads that event: :func:`current_certificate` while the
+round is certified, :func:`certificate_of` for the pages (cached per data version). Anyone
+holding a result JSON can check it against the certificate with :func:`result_digest`.
 """
 
 from __future__ import annotations
@@ -49,6 +49,7 @@ class Certificate:
     certified_by: str
     result_sha256: str | None
     audit_head: str | None
+    four_eyes: bool | None = None  # was four eyes on (None: certified before it was recorded)
 
 
 def certificate_of(round_: Round) -> Certificate | None:
@@ -72,6 +73,8 @@ def certificate_of(round_: Round) -> Certificate | None:
             .limit(1)
         )
         by = event.user.username if event.user is not None else (actor or "")
-        return Certificate(event.created_at, by, event.result_sha256, event.audit_head)
+        return Certificate(
+            event.created_at, by, event.result_sha256, event.audit_head, event.four_eyes
+        )
 
     return cached(round_key("certificate", round_), compute)

@@ -104,6 +104,7 @@ def round_summary(round_: Round) -> dict[str, Any]:
                 "certified_at": certificate.created_at.isoformat(),
                 "result_sha256": certificate.result_sha256,
                 "audit_head": certificate.audit_head,
+                "four_eyes": certificate.four_eyes,
             },
         }
 

@@ -5,6 +5,11 @@ with its line. An identical sheet is a no-op; a different one is refused unless 
 correction with a reason, which is then recorded sheet by sheet as a supervisor's correction. A
 sheet with entries typed by staff that is not settled (awaiting its second entry, or in mismatch)
 is never overwritten either: its line is refused unless the import is a correction with a reason.
+
+Four eyes (:mod:`primaries.core.approvals`): a staff account's import corrects nothing at once
+while the election's four eyes is on. The web import hands its corrections back unapplied
+(``defer_corrections``), and :mod:`primaries.approvals` files one request per sheet; approving
+one applies it through :func:`correct_as_imported`. The command line corrects at once.
 """
 
 from __future__ import annotations
@@ -16,8 +21,16 @@ from sqlalchemy import select
 
 from ..audit.chain import record
 from ..changes import Actor
+from ..core.approvals import Approval
 from ..core.rounds import RoundStatus
-from ..core.sheets import UNSETTLED, Numbers, SheetState, eligible_problem
+from ..core.sheets import (
+    STATUS_LABELS,
+    UNSETTLED,
+    Numbers,
+    SheetState,
+    SheetStatus,
+    eligible_problem,
+)
 from ..database import begin_change
 from ..elections.lookup import ensure_changeable, get_election, get_round
 from ..elections.versions import bump_version
@@ -27,19 +40,31 @@ from ..formats import parse_sheets_csv
 from ..models import Branch, EntryKind, Sheet
 from ..tally import ballot_of
 from .bulk import CountedRow, write_counted
-from .decisions import apply_correction, storable_reason
-from .place import SheetPlace
+from .decisions import apply_correction, ensure_direct, storable_reason
+from .entry import validate
+from .place import SheetPlace, SheetRef, begin_on
 from .rows import numbers_of
+
+
+@dataclass(frozen=True)
+class DeferredCorrection:
+    """A line of a file that would correct a sheet, left for a second pair of eyes."""
+
+    branch: str
+    version: int
+    numbers: Numbers
 
 
 @dataclass
 class ImportSummary:
-    """What an import of a file did, by code."""
+    """What an import of a file did, by code; ``deferred``: the corrections not applied."""
 
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     corrected: list[str] = field(default_factory=list)
     unchanged: int = 0
+    deferred: list[DeferredCorrection] = field(default_factory=list)
+    sha256: str = ""
 
     @property
     def changed(self) -> bool:
@@ -54,9 +79,11 @@ def import_sheets(
     actor: Actor,
     correct: bool = False,
     reason: str | None = None,
+    defer_corrections: bool = False,
 ) -> ImportSummary:
     """Import counted sheets for a round (CSV); identical sheets are no-ops, different ones
-    need ``correct`` with a ``reason``."""
+    need ``correct`` with a ``reason``. With ``defer_corrections`` the corrections are checked
+    and handed back in the summary instead of being made."""
     begin_change()
     election = get_election(slug)
     round_ = get_round(election, round_number)
@@ -76,7 +103,7 @@ def import_sheets(
     problems: list[str] = []
     new_rows: list[CountedRow] = []
     corrections: list[tuple[Branch, Sheet, Numbers]] = []
-    summary = ImportSummary()
+    summary = ImportSummary(sha256=hashlib.sha256(raw).hexdigest())
     for spec in specs:
         where = f"line {spec.line}"
         branch = branches.get(spec.branch)
@@ -143,10 +170,17 @@ def import_sheets(
         summary.added.append(branch.code)
     if problems:
         raise Refused(problems)
+    if defer_corrections:
+        summary.deferred = [
+            DeferredCorrection(branch.code, sheet.version, numbers)
+            for branch, sheet, numbers in corrections
+        ]
+        corrections = []
     write_counted(round_, new_rows, kind=EntryKind.IMPORT, user_id=actor.user_id)
     for branch, sheet, numbers in corrections:
         place = SheetPlace(election, round_, branch, sheet)
-        apply_correction(place, sheet, numbers, reason=reason or "", actor=actor)
+        note = ensure_direct(place, actor, None)
+        apply_correction(place, sheet, numbers, reason=reason or "", actor=actor, note=note)
         summary.corrected.append(branch.code)
     if summary.added:
         bump_version(round_)
@@ -158,12 +192,38 @@ def import_sheets(
             election=election.slug,
             round_number=round_.number,
             after={
-                "sha256": hashlib.sha256(raw).hexdigest(),
+                "sha256": summary.sha256,
                 "added": summary.added,
                 "unchanged": summary.unchanged,
             },
         )
     return summary
+
+
+def correct_as_imported(
+    ref: SheetRef,
+    numbers: Numbers,
+    *,
+    reason: str,
+    actor: Actor,
+    version: int,
+    approval: Approval | None = None,
+) -> None:
+    """One line of an imported file taken as a correction (a request approved): the sheet, as
+    it was when the file was imported, counted or awaiting its entries, corrected."""
+    place = begin_on(ref, version)
+    sheet = place.sheet
+    if sheet is None or place.state not in (SheetStatus.COUNTED, *UNSETTLED):
+        raise Refused(
+            f"{place.name} is {STATUS_LABELS[place.state]}: an imported line corrects only a "
+            "counted sheet or one whose entries are not settled"
+        )
+    reason = storable_reason(reason, "a correction")
+    validate(place, numbers)
+    if place.state == SheetStatus.COUNTED and numbers_of(sheet.counted_entry) == numbers:
+        raise Refused("these are the numbers that count already: nothing to correct")
+    note = ensure_direct(place, actor, approval)
+    apply_correction(place, sheet, numbers, reason=reason, actor=actor, note=note)
 
 
 def _unsettled_words(state: str) -> str:

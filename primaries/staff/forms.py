@@ -362,3 +362,15 @@ class AuditFilterForm(_GetForm):
     branch = StringField("Branch code", validators=[Optional(), Length(max=32)])
     since = DateField("From (UTC date)", validators=[Optional()])
     until = DateField("Until (UTC date, inclusive)", validators=[Optional()])
+
+
+class DecideForm(FlaskForm):
+    """Approving or refusing a request (four eyes), or withdrawing one's own; a note if wanted."""
+
+    note = StringField("Note (optional)", validators=[Optional(), Length(max=2000)])
+
+
+class FourEyesForm(FlaskForm):
+    """Turning an election's four eyes on or off (the ``on`` button's value), with a reason."""
+
+    reason = StringField("Reason", validators=[DataRequired("Say why."), Length(max=2000)])

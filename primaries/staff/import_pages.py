@@ -9,10 +9,10 @@ from flask import render_template
 from werkzeug.wrappers import Response
 
 from ..access import roles
+from ..approvals.service import import_sheets_asking
 from ..changes import attempt
 from ..core.roles import ADMIN, Role
 from ..elections.branches import import_branches
-from ..sheets.imports import ImportSummary, import_sheets
 from ..tally import ballot_of
 from .blueprint import COUNT, READ, actor, bp, election_or_404, me, round_or_404
 from .forms import ImportBranchesForm, ImportSheetsForm
@@ -20,7 +20,7 @@ from .forms import ImportBranchesForm, ImportSheetsForm
 Page = str | tuple[str, int] | Response
 
 
-def _run(import_: Any, *args: Any, **kwargs: Any) -> tuple[ImportSummary | None, list[str]]:
+def _run(import_: Any, *args: Any, **kwargs: Any) -> tuple[Any, list[str]]:
     done = attempt(import_, *args, **kwargs)
     return done.value, done.problems
 
@@ -48,6 +48,7 @@ def import_branches_page(slug: str) -> Page:
         problems=problems,
         can_import=me().role == Role.ADMIN,
         columns="code,name,region,eligible",
+        requests=[],
     ), status
 
 
@@ -58,10 +59,11 @@ def import_sheets_page(slug: str, number: int) -> Page:
     form = ImportSheetsForm()
     problems: list[str]
     summary, problems, status = None, [], 200
+    requests: list[int] = []
     if form.validate_on_submit():
         raw = form.file.data.read()
-        summary, problems = _run(
-            import_sheets,
+        asked, problems = _run(
+            import_sheets_asking,
             slug,
             number,
             raw,
@@ -69,6 +71,8 @@ def import_sheets_page(slug: str, number: int) -> Page:
             correct=bool(form.correct.data),
             reason=(form.reason.data or "").strip() or None,
         )
+        if asked is not None:
+            summary, requests = asked.summary, asked.requests
         status = 422 if problems else 200
     elif form.is_submitted():
         status = 422
@@ -83,4 +87,5 @@ def import_sheets_page(slug: str, number: int) -> Page:
         problems=problems,
         can_import=me().role in COUNT,
         columns=f"branch,ballots_cast,invalid,{codes}",
+        requests=requests,
     ), status

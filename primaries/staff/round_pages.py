@@ -10,6 +10,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from ..access import roles
+from ..approvals.queries import request_views
+from ..approvals.service import ask_decertification
 from ..changes import attempt
 from ..core.limits import page_number
 from ..core.roles import ADMIN
@@ -20,14 +22,13 @@ from ..elections.rounds import (
     certification_blockers,
     certify_round,
     close_round,
-    decertify_round,
     reopen_round,
 )
 from ..elections.runoff import open_runoff
 from ..errors import NotFound
 from ..results.certificates import current_certificate
 from ..tally import round_result
-from .blueprint import COUNT, READ, actor, bp, election_or_404, round_or_404
+from .blueprint import COUNT, READ, actor, bp, election_or_404, me, round_or_404
 from .forms import (
     BranchFilterForm,
     CertifyForm,
@@ -39,6 +40,7 @@ from .forms import (
 )
 from .history import sheet_history
 from .queries import branch_list, clerk_stats, regions, state_counts
+from .request_pages import asked_message, requests_for
 
 Page = str | tuple[str, int] | Response
 
@@ -79,6 +81,7 @@ def round_dashboard(slug: str, number: int) -> str:
         certify_form=CertifyForm(),
         reopen_form=ReasonForm(prefix="reopen"),
         decertify_form=ReasonForm(prefix="decertify"),
+        requests=requests_for(round_id=round_.id),
         runoff_ready=(
             round_.status == RoundStatus.CERTIFIED
             and result["outcome"]["status"] == "runoff"
@@ -138,15 +141,16 @@ def certify(slug: str, number: int) -> Response:
 @roles(*ADMIN)
 def decertify(slug: str, number: int) -> Response:
     reason = _reason("decertify")
-    if reason is None:
-        return redirect(url_for("staff.round_dashboard", slug=slug, number=number))
-    return _round_change(
-        slug,
-        number,
-        decertify_round,
-        f"Round {number} is decertified: it is closed again.",
-        reason=reason,
-    )
+    if reason is not None:
+        round_or_404(slug, number)
+        outcome = attempt(ask_decertification, slug, number, reason, actor=actor())
+        for problem in outcome.problems:
+            flash(f"Nothing was changed: {problem}", "error")
+        if outcome.value is not None:
+            done = f"Round {number} is decertified: it is closed again."
+            what = "decertification"
+            flash(asked_message(outcome.value, what, done, sheet=False), "success")
+    return redirect(url_for("staff.round_dashboard", slug=slug, number=number))
 
 
 @bp.route("/elections/<slug>/rounds/<int:number>/lot", methods=["GET", "POST"])
@@ -227,15 +231,18 @@ def runoff(slug: str) -> Page:
 @bp.get("/elections/<slug>/branches/<code>")
 @roles(*COUNT, read_only_for=READ)
 def branch_history_page(slug: str, code: str) -> str:
-    """Every entry, decision, correction and annulment of the branch's sheet, in each round."""
+    """Every entry, decision, correction and annulment of the branch's sheet, in each round, and
+    the requests about it (four eyes: who asked, who decided)."""
     election = election_or_404(slug)
     try:
         branch = get_branch(election, code)
     except NotFound as exc:
         abort(404, exc.problems[0])
+    decided = request_views(me().id, me().role, pending=False, branch_id=branch.id)
     return render_template(
         "staff/history.html",
         election=election,
         branch=branch,
         rounds=sheet_history(election, branch),
+        requests=requests_for(branch_id=branch.id) + decided,
     )

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from ..access import roles
+from ..approvals.service import ask_annulment, ask_correction
 from ..changes import attempt
 from ..core.sheets import (
     EntryPlace,
@@ -28,7 +29,6 @@ from ..core.sheets import (
 from ..elections.lookup import entry_stop_reason, lock_reason
 from ..extensions import db
 from ..models import Election
-from ..sheets.decisions import annul, correct, reinstate
 from ..sheets.entry import Mismatch, enter, mismatch_of, send_back
 from ..sheets.entry import resolve as resolve_mismatch
 from ..sheets.place import SheetPlace
@@ -37,6 +37,7 @@ from .blueprint import COUNT, ENTER, READ, STAFF, actor, bp, me, place_or_404, r
 from .forms import (
     AnnulForm,
     ChooseBranchForm,
+    FourEyesForm,
     ReinstateForm,
     SendBackForm,
     SheetForm,
@@ -45,6 +46,7 @@ from .forms import (
 )
 from .queries import all_branches, awaiting_second_for, find_branches, my_entries, not_entered
 from .queries import state_counts as _state_counts
+from .request_pages import asked_message, requests_for, sheet_requests
 
 Page = str | tuple[str, int] | Response
 
@@ -57,7 +59,14 @@ def home() -> str:
         election.id: [(r, _state_counts(r), lock_reason(r)) for r in election.rounds]
         for election in elections
     }
-    return render_template("staff/home.html", elections=elections, rounds=rounds)
+    sees = me().role in (*COUNT, *READ)
+    return render_template(
+        "staff/home.html",
+        elections=elections,
+        rounds=rounds,
+        requests=requests_for() if sees else [],
+        four_eyes_form=FourEyesForm(),
+    )
 
 
 @bp.get("/elections/<slug>/rounds/<int:number>/sheets")
@@ -287,22 +296,29 @@ def correct_sheet(slug: str, number: int, branch: str) -> Page:
         form = sheet_form(place, correction=True, data=data)
         form.version.data = str(place.version)
         return render_template(
-            "staff/correct.html", place=place, form=form, counted=counted, problems=[]
+            "staff/correct.html",
+            place=place,
+            form=form,
+            counted=counted,
+            problems=[],
+            requests=sheet_requests(place),
         )
     form = sheet_form(place, correction=True)
     problems: list[str] = []
     status = 422
     if form.validate_on_submit():
+        name = place.name
         done = attempt(
-            correct,
+            ask_correction,
             ref(slug, number, place),
             form.numbers(),
             reason=form.reason.data or "",
             actor=actor(),
             version=form.version_number,
         )
-        if done.done:
-            flash(f"{place.name} is corrected; the new numbers count.", "success")
+        if done.value is not None:
+            corrected = f"{name} is corrected; the new numbers count."
+            flash(asked_message(done.value, "correction", corrected), "success")
             return redirect(url_for("staff.sheet", slug=slug, number=number, branch=branch))
         if done.by_field:
             problems = form.add_problems(done.by_field)
@@ -316,7 +332,12 @@ def correct_sheet(slug: str, number: int, branch: str) -> Page:
     else:
         problems = form.hidden_problems()
     return render_template(
-        "staff/correct.html", place=place, form=form, counted=counted, problems=problems
+        "staff/correct.html",
+        place=place,
+        form=form,
+        counted=counted,
+        problems=problems,
+        requests=sheet_requests(place),
     ), status
 
 
@@ -334,16 +355,19 @@ def annulment(slug: str, number: int, branch: str) -> Page:
     if request.method == "GET":
         form.version.data = str(place.version)
     elif form.validate_on_submit():
+        name = place.name
         done = attempt(
-            reinstate if annulled else annul,
+            ask_annulment,
             ref(slug, number, place),
             form.reason.data or "",
+            annulled=not annulled,
             actor=actor(),
             version=form.version_number,
         )
-        if done.done:
+        if done.value is not None:
             what = "reinstated: its counted numbers count again" if annulled else "annulled"
-            flash(f"{place.name} is {what}.", "success")
+            kind = "reversal of an annulment" if annulled else "annulment"
+            flash(asked_message(done.value, kind, f"{name} is {what}."), "success")
             return redirect(url_for("staff.sheet", slug=slug, number=number, branch=branch))
         problems, status = done.problems, 409
         if done.stale:
@@ -355,5 +379,10 @@ def annulment(slug: str, number: int, branch: str) -> Page:
     else:
         problems, status = form.hidden_problems(), 422
     return render_template(
-        "staff/annulment.html", place=place, form=form, annulled=annulled, problems=problems
+        "staff/annulment.html",
+        place=place,
+        form=form,
+        annulled=annulled,
+        problems=problems,
+        requests=sheet_requests(place),
     ), status

@@ -119,7 +119,10 @@ def test_after_a_stale_save_the_page_offers_the_sheet_as_it_is_now(
     """Regression: after "this sheet changed while you were editing it", the correction, the
     annulment and the mismatch pages kept the version the form was shown with, so saving again
     (as the message says) was refused again, and again, until the page was reloaded. They now
-    show the sheet as it is, with its version, keeping what was typed."""
+    show the sheet as it is, with its version, keeping what was typed. (Four eyes off: each
+    decision takes effect at once, so the other page goes stale.)"""
+    off = runner.invoke(args=["four-eyes", "test-2024", "off", "--reason", "small committee"])
+    assert off.exit_code == 0, off.output
     create_admin(runner)
     first, second = make_app().test_client(), make_app().test_client()
     sign_in(first)

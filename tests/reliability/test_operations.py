@@ -17,12 +17,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskCliRunner
 
 from primaries import create_app
 from primaries.extensions import db
-from tests.conftest import PG_ADMIN_URL, TEST_AUDIT_KEY, skip_or_fail
+from primaries.privileges import role_problems
+from tests.conftest import (
+    APP_ROLE,
+    PG_ADMIN_URL,
+    TEST_AUDIT_KEY,
+    owner_url,
+    skip_or_fail,
+    superuser_url,
+)
 from tests.reliability.conftest import PRIMARIES, ROOT, command_env, export_text, verify_audit
 
 GUNICORN = PRIMARIES.parent / "gunicorn"
@@ -252,10 +261,13 @@ def test_pg_dump_and_pg_restore_restore_equal_tallies_and_audit_chain(
     assert made.exit_code == 0, made.output
     assert "pg_dump" in made.stdout
 
+    # As docs/deploy.md restores: into a new database of the owner, as the owner, which owns
+    # what it restores; the app's grants come back with the archive (its role may read and
+    # write, but not edit the audit table, nor TRUNCATE or ALTER anything).
     name = f"primaries_restore_{uuid.uuid4().hex[:10]}"
     target = pg_server.create(name)
     try:
-        libpq = target.replace("postgresql+psycopg://", "postgresql://")
+        libpq = owner_url(target).replace("postgresql+psycopg://", "postgresql://")
         restored = subprocess.run(
             [pg_restore, "--no-owner", "--exit-on-error", f"--dbname={libpq}", str(archive)],
             capture_output=True,
@@ -264,16 +276,23 @@ def test_pg_dump_and_pg_restore_restore_equal_tallies_and_audit_chain(
         )
         assert restored.returncode == 0, restored.stderr
         _check_restored(target, expected, slugs)
-        # The restored audit table still refuses to be edited.
-        import sqlalchemy as sa
-
-        engine = sa.create_engine(target)
-        try:
-            for forgery in ("UPDATE audit_events SET actor = 'forger'", "DELETE FROM audit_events"):
-                with pytest.raises(sa.exc.DBAPIError), engine.begin() as connection:
-                    connection.exec_driver_sql(forgery)
-        finally:
-            engine.dispose()
+        for url, refusal in ((target, "permission denied"), (superuser_url(target), "append-only")):
+            engine = sa.create_engine(url)
+            try:
+                with engine.connect() as connection:
+                    assert role_problems(connection, APP_ROLE) == []
+                for forgery in (
+                    "UPDATE audit_events SET actor = 'forger'",
+                    "DELETE FROM audit_events",
+                    "TRUNCATE audit_events",
+                ):
+                    with (
+                        pytest.raises(sa.exc.DBAPIError, match=refusal),
+                        engine.begin() as connection,
+                    ):
+                        connection.exec_driver_sql(forgery)
+            finally:
+                engine.dispose()
     finally:
         pg_server.drop(name)
 

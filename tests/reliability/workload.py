@@ -817,11 +817,17 @@ def served_result(session: StaffSession, server: str) -> dict[str, Any]:
 
 
 def prepare_night(runner: FlaskCliRunner, tmp_path: Path, staff: dict[str, str]) -> list[str]:
-    """Load the night's election and create the staff's accounts; the branch codes."""
+    """Load the night's election and create the staff's accounts; the branch codes.
+
+    The night's committee works with four eyes off (its supervisors correct and annul alone):
+    the night is about concurrent saves, crashes and double entry; four eyes has tests of its
+    own (tests/staff/test_four_eyes.py)."""
     loaded = runner.invoke(
         args=["load", str(write_json(tmp_path / "night.json", night_package(BRANCHES)))]
     )
     assert loaded.exit_code == 0, loaded.output
+    off = runner.invoke(args=["four-eyes", SLUG, "off", "--reason", "a small committee"])
+    assert off.exit_code == 0, off.output
     create_accounts(runner, staff)
     db.session.remove()
     return branch_codes(BRANCHES)

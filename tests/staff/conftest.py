@@ -162,3 +162,52 @@ def staff_db() -> Any:
 def paper() -> dict[str, tuple[int, int, int, int]]:
     """Round 2's paper sheets: branch -> (ballots cast, invalid, AAA, BBB)."""
     return dict(SHEETS)
+
+
+# --------------------------------------------------------------------------------------------
+# Four eyes: requests and their approval
+
+
+def newest_request_id() -> int:
+    """The id of the newest request (whatever its state)."""
+    from primaries.models import ChangeRequest
+
+    db.session.rollback()
+    found = db.session.scalar(select(func.max(ChangeRequest.id)))
+    assert found is not None, "no request was made"
+    return int(found)
+
+
+@pytest.fixture
+def decide(sign_in: Callable[[str], FlaskClient]) -> Callable[..., Any]:
+    """POST approve / refuse / withdraw of a request (the newest by default) as the named
+    account (or with a signed-in client); returns the response (a redirect to the requests
+    page, whose flash says what happened)."""
+
+    def post(
+        who: str | FlaskClient,
+        action: str = "approve",
+        *,
+        request_id: int | None = None,
+        note: str = "",
+    ) -> Any:
+        number = request_id if request_id is not None else newest_request_id()
+        client = sign_in(who) if isinstance(who, str) else who
+        return client.post(f"/staff/requests/{number}/{action}", data={"note": note})
+
+    return post
+
+
+def set_four_eyes(on: bool, slug: str = "test-2024") -> None:
+    """Turn the election's four eyes on or off as the command line does (at once, audited)."""
+    from primaries.elections.settings import set_four_eyes as set_it
+
+    set_it(slug, on, "test set-up", actor=Actor("test"))
+    db.session.commit()
+
+
+@pytest.fixture
+def four_eyes_off(runoff: dict[str, Any]) -> dict[str, Any]:
+    """The runoff fixture with the election's four eyes off (one supervisor decides alone)."""
+    set_four_eyes(False)
+    return runoff

@@ -38,6 +38,11 @@ EXPECTED: dict[str, dict[str, set[str | None]]] = {
     "staff.audit_log": {"GET": SEE},
     "staff.audit_verify": {"GET": SEE},
     "staff.audit_csv": {"GET": SEE},
+    "staff.requests_page": {"GET": SEE},
+    "staff.approve_request": {"POST": COUNT},
+    "staff.refuse_request": {"POST": COUNT},
+    "staff.withdraw_request": {"POST": COUNT},
+    "staff.four_eyes": {"POST": ADMIN},
     "auth.accounts": {"GET": SEE, "POST": ADMIN},
     "auth.account": {"GET": SEE},
     "auth.account_active": {"POST": ADMIN},
@@ -45,7 +50,14 @@ EXPECTED: dict[str, dict[str, set[str | None]]] = {
     "auth.sign_in": {"GET": PUBLIC, "POST": PUBLIC},
     "auth.sign_out": {"POST": PUBLIC},
 }
-VALUES = {"slug": "test-2024", "number": 2, "branch": "B1", "code": "B1", "username": "clerk2"}
+VALUES = {
+    "slug": "test-2024",
+    "number": 2,
+    "branch": "B1",
+    "code": "B1",
+    "username": "clerk2",
+    "request_id": 1,
+}
 ACCOUNT_OF = {"clerk": "clerk1", "supervisor": "super1", "admin": "admin1", "observer": "observer1"}
 
 

@@ -248,7 +248,7 @@ def upload(client: FlaskClient, content: str, **extra: str) -> Any:
 
 
 def test_an_import_does_not_overwrite_entries_typed_by_staff(
-    runoff, sign_in, staff_db, client
+    runoff, sign_in, staff_db, client, decide
 ) -> None:
     sign_in("clerk1").post(SHEET.format("B6"), data=form(PAPER, 0))
     sign_in("clerk1").post(SHEET.format("B2"), data=form((500, 5, 250, 245), 0))
@@ -271,7 +271,13 @@ def test_an_import_does_not_overwrite_entries_typed_by_staff(
     assert no_reason.status_code == 422 and staff_db.sheet(2, "B6").state == "awaiting_second"
     corrected = upload(supervisor, lines, correct="y", reason="the committee's count")
     assert corrected.status_code == 200, corrected.text
-    assert "Added: B1." in corrected.text and "Corrected: B6." in corrected.text
+    # New sheets count at once; the correction of B6 waits for a second pair of eyes.
+    assert (
+        "Added: B1." in corrected.text and "Corrections requested (four eyes): B6" in corrected.text
+    )
+    assert staff_db.sheet(2, "B6").state == "awaiting_second"
+    assert decide("clerk1").status_code == 403
+    assert decide("super2").status_code == 302
     assert staff_db.sheet(2, "B6").state == "counted"
     event = db.session.query(AuditEvent).filter_by(action="sheet.correct", branch="B6").one()
     assert event.before["state"] == "awaiting_second" and len(event.before["entry_ids"]) == 1

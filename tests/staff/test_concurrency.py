@@ -113,7 +113,10 @@ def test_two_supervisors_deciding_one_mismatch_at_once(
     assert db.session.query(AuditEvent).filter_by(action="sheet.resolve").count() == 1
 
 
-def test_a_correction_and_an_annulment_at_once(runoff, sign_in, enter, paper, staff_db) -> None:
+def test_a_correction_and_an_annulment_at_once(
+    four_eyes_off, sign_in, enter, paper, staff_db
+) -> None:
+    """With four eyes off each takes effect at once: the second finds the sheet changed."""
     enter(sign_in("clerk1"), "B2", paper["B2"])
     enter(sign_in("clerk2"), "B2", paper["B2"])
     version = str(staff_db.version(2, "B2"))
@@ -130,3 +133,40 @@ def test_a_correction_and_an_annulment_at_once(runoff, sign_in, enter, paper, st
     assert STALE in next(a for a in answers if a.status_code == 409).text
     sheet = staff_db.sheet(2, "B2")
     assert (sheet.counted_entry.kind == "correction") != sheet.annulled
+
+
+def test_two_approvals_of_one_request_at_once_make_the_change_once(
+    runoff, sign_in, enter, paper, staff_db
+) -> None:
+    """Four eyes: a correction asked by super1; super2 and admin1 approve it at the same moment.
+    One approval makes it; the other is told it was already approved, and nothing happens twice."""
+    from primaries.models import ChangeRequest
+
+    enter(sign_in("clerk1"), "B2", paper["B2"])
+    enter(sign_in("clerk2"), "B2", paper["B2"])
+    url = "/staff/elections/test-2024/rounds/2/sheets/B2"
+    asked = sign_in("super1").post(
+        url + "/correct",
+        data={
+            "version": str(staff_db.version(2, "B2")),
+            "reason": "recount",
+            **numbers(500, 5, 240, 255),
+        },
+    )
+    assert asked.status_code == 302
+    db.session.rollback()
+    request_id = db.session.query(ChangeRequest).one().id
+    approvers = [sign_in("super2"), sign_in("admin1")]
+    answers = together(
+        *(
+            (lambda c=c: c.post(f"/staff/requests/{request_id}/approve", data={"note": ""}))
+            for c in approvers
+        )
+    )
+    assert [a.status_code for a in answers] == [302, 302]
+    told = [c.get("/staff/requests").text for c in approvers]
+    assert sum(f"request #{request_id} is already approved" in page for page in told) == 1
+    assert staff_db.entries("correction") == 1
+    db.session.rollback()
+    assert db.session.query(AuditEvent).filter_by(action="sheet.correct").count() == 1
+    assert db.session.query(AuditEvent).filter_by(action="request.approve").count() == 1

@@ -152,8 +152,8 @@ def test_a_counted_sheet_is_not_sent_back(runoff, sign_in, enter, paper, staff_d
     assert staff_db.sheet(2, "B2").state == "counted"
 
 
-def test_a_correction_needs_a_reason_and_changes_the_result_at_once(
-    runoff, sign_in, enter, paper, staff_db, client
+def test_a_correction_needs_a_reason_and_changes_the_result_once_approved(
+    runoff, sign_in, enter, paper, staff_db, client, decide
 ) -> None:
     enter(sign_in("clerk1"), "B2", paper["B2"])
     enter(sign_in("clerk2"), "B2", paper["B2"])
@@ -174,6 +174,9 @@ def test_a_correction_needs_a_reason_and_changes_the_result_at_once(
         SHEET.format("B2") + "/correct", data={**data, "reason": "recount, protocol 7"}
     )
     assert response.status_code == 302
+    # Four eyes (on by default): a request; nothing counts differently until it is approved.
+    assert [c["votes"] for c in result(client)["candidates"]] == [250, 245]
+    assert decide("super2").status_code == 302
     assert [c["votes"] for c in result(client)["candidates"]] == [255, 240]
     assert staff_db.sheet(2, "B2").counted_entry.reason == "recount, protocol 7"
     same_again = supervisor.post(
@@ -184,7 +187,9 @@ def test_a_correction_needs_a_reason_and_changes_the_result_at_once(
     assert "nothing to correct" in same_again.text
 
 
-def test_annul_and_reinstate_with_reasons(runoff, sign_in, enter, paper, staff_db, client) -> None:
+def test_annul_and_reinstate_with_reasons(
+    runoff, sign_in, enter, paper, staff_db, client, decide
+) -> None:
     enter(sign_in("clerk1"), "B3", paper["B3"])
     enter(sign_in("clerk2"), "B3", paper["B3"])
     supervisor = sign_in("super1")
@@ -198,6 +203,8 @@ def test_annul_and_reinstate_with_reasons(runoff, sign_in, enter, paper, staff_d
         ).status_code
         == 302
     )
+    assert result(client)["branches"]["annulled"] == 0  # a request, until approved
+    assert decide("admin1").status_code == 302
     assert result(client)["branches"]["annulled"] == 1
     assert result(client)["totals"]["ballots_cast"] == 0
     assert "Reverse the annulment" in supervisor.get(url).text
@@ -207,6 +214,7 @@ def test_annul_and_reinstate_with_reasons(runoff, sign_in, enter, paper, staff_d
         ).status_code
         == 302
     )
+    assert decide("super2").status_code == 302
     assert result(client)["totals"]["ballots_cast"] == 120
     history = supervisor.get("/staff/elections/test-2024/branches/B3").text
     assert "box looks stuffed" in history and "party court ruling" in history

@@ -206,7 +206,7 @@ def test_single_entry_counts_at_once_when_double_entry_is_off(
 
 
 def test_entry_stops_when_the_round_is_closed_or_the_sheet_annulled(
-    runoff, sign_in, enter, paper, staff_db
+    runoff, sign_in, enter, paper, staff_db, decide
 ) -> None:
     supervisor = sign_in("super1")
     clerk = sign_in("clerk1")
@@ -214,6 +214,7 @@ def test_entry_stops_when_the_round_is_closed_or_the_sheet_annulled(
         URL.format("B5") + "/annulment", data={"version": "0", "reason": "observers removed"}
     )
     assert response.status_code == 302
+    assert decide("admin1").status_code == 302  # four eyes
     refused = enter(clerk, "B5", paper["B5"])
     assert refused.status_code == 409
     assert "is annulled" in refused.text

@@ -31,7 +31,7 @@ def test_branches_import(loaded, sign_in) -> None:
     assert upload(supervisor, url, "code,name,region,eligible\n").status_code == 403
 
 
-def test_sheets_import(runoff, sign_in, client) -> None:
+def test_sheets_import(runoff, sign_in, client, decide) -> None:
     supervisor = sign_in("super1")
     url = "/staff/elections/test-2024/rounds/2/import/sheets"
     bad = upload(
@@ -54,7 +54,17 @@ def test_sheets_import(runoff, sign_in, client) -> None:
     assert "already has a different counted sheet" in refused.text
     no_reason = upload(supervisor, url, changed, correct="y")
     assert no_reason.status_code == 422 and "Corrections need a reason." in no_reason.text
-    corrected = upload(supervisor, url, changed, correct="y", reason="recount")
-    assert "Corrected: B1." in corrected.text
+    asked = upload(supervisor, url, changed, correct="y", reason="recount")
+    # Four eyes (on by default): the correction is a request until a second supervisor approves.
+    assert "Corrections requested (four eyes): B1" in asked.text
+    assert "Corrected: B1." not in asked.text
+    api = "/api/v1/elections/test-2024/rounds/2"
+
+    def votes() -> dict[str, int]:
+        return {c["code"]: c["votes"] for c in client.get(api).get_json()["candidates"]}
+
+    assert votes() == {"AAA": 150, "BBB": 146}
+    assert decide("super2").status_code == 302
+    assert votes() == {"AAA": 146, "BBB": 150}
     assert upload(sign_in("clerk1"), url, changed).status_code == 403
     assert "Choose a CSV file." in supervisor.post(url, data={}).text

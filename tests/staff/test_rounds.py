@@ -32,7 +32,7 @@ def flashed(client: FlaskClient, url: str) -> str:
     return client.get(url).text
 
 
-def test_close_reopen_certify_decertify(runoff, sign_in, enter, paper) -> None:
+def test_close_reopen_certify_decertify(runoff, sign_in, enter, paper, decide) -> None:
     supervisor, admin = sign_in("super1"), sign_in("admin1")
     early = supervisor.post(ROUND2 + "/certify")
     assert "must be closed before it is certified" in flashed(supervisor, early.location)
@@ -54,6 +54,7 @@ def test_close_reopen_certify_decertify(runoff, sign_in, enter, paper) -> None:
     page = supervisor.get(ROUND2).text
     assert "Certified</strong> by super1" in page
     assert "SHA-256 of the result" in page
+    assert "Four eyes was on when it was certified." in page
     # A certified round refuses every change.
     refused = enter(sign_in("clerk1"), "B1", paper["B1"])
     assert refused.status_code == 409
@@ -67,6 +68,10 @@ def test_close_reopen_certify_decertify(runoff, sign_in, enter, paper) -> None:
     admin.post(ROUND2 + "/decertify", data={"decertify-reason": ""})
     assert status(2) == "certified"
     admin.post(ROUND2 + "/decertify", data={"decertify-reason": "party court order 3/24"})
+    assert status(2) == "certified"  # four eyes: a request a second supervisor or admin approves
+    assert decide("admin1").status_code == 302  # not by the admin who asked
+    assert status(2) == "certified"
+    decide("super1")
     assert status(2) == "closed"
 
 
@@ -114,7 +119,7 @@ def test_a_lot_is_recorded_when_the_outcome_needs_one(runoff, sign_in, client) -
     assert supervisor.post(ROUND2 + "/lot", data={"place_1": "AAA"}).status_code == 409
 
 
-def test_the_dashboard_counts_filters_and_lists(runoff, sign_in, enter, paper) -> None:
+def test_the_dashboard_counts_filters_and_lists(runoff, sign_in, enter, paper, decide) -> None:
     clerk1, clerk2 = sign_in("clerk1"), sign_in("clerk2")
     enter(clerk1, "B1", paper["B1"])  # awaiting
     enter(clerk1, "B2", paper["B2"])
@@ -125,6 +130,7 @@ def test_the_dashboard_counts_filters_and_lists(runoff, sign_in, enter, paper) -
     supervisor.post(
         ROUND2 + "/sheets/B5/annulment", data={"version": "0", "reason": "observers removed"}
     )
+    decide("admin1")
     page = supervisor.get(ROUND2).text
     for n, label in [
         (1, "not entered"),

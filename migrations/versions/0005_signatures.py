@@ -9,16 +9,16 @@ are at the upgrade; ``primaries audit verify`` accepts unsigned events only befo
 downgrade drops the two columns; the signing_began event stays (the table is append-only) and
 still verifies as an unsigned event.
 
-Revision ID: 0004_signatures
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-05 09:00:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_signatures"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

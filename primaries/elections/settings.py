@@ -1,0 +1,60 @@
+"""An election's settings that are not rules of the count: four eyes (on by default).
+
+Four eyes (:mod:`primaries.core.approvals`) is not one of the package's rules (CONTRACT section
+5 fixes those): it is set here, by an admin on the web or by ``primaries four-eyes`` on the
+server, and every change of it is audited (``election.four_eyes``). Turning it on takes effect at
+once; turning it off is itself a decision one person may not take alone: on the web it is a
+request a second supervisor or admin approves (``approval``), and the command line's event says
+four eyes was bypassed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..audit.chain import record
+from ..changes import Actor
+from ..core.approvals import Approval, direct_change_problem, four_eyes_note
+from ..core.text import storable_problem
+from ..database import begin_change
+from ..errors import Refused
+from ..models import Election
+from .lookup import get_election
+
+
+def check_four_eyes(election: Election, on: bool, reason: str) -> str:
+    """Refuse a change of the setting that changes nothing or lacks a reason; return the reason."""
+    if election.four_eyes == on:
+        raise Refused(f"four eyes is already {'on' if on else 'off'} for {election.slug}")
+    text = (reason or "").strip()
+    if not text:
+        raise Refused(f"reason: turning four eyes {'on' if on else 'off'} needs a reason")
+    problem = storable_problem(text)
+    if problem:
+        raise Refused(f"reason: {problem}")
+    return text
+
+
+def set_four_eyes(
+    slug: str, on: bool, reason: str, *, actor: Actor, approval: Approval | None = None
+) -> None:
+    """Turn the election's four eyes on or off, with a reason."""
+    begin_change()
+    election = get_election(slug)
+    reason = check_four_eyes(election, on, reason)
+    note: dict[str, Any] = {}
+    if not on:
+        problem = direct_change_problem(True, staff=actor.user_id is not None, approval=approval)
+        if problem:
+            raise Refused(f"{slug}: {problem}")
+        note = four_eyes_note(True, approval, key="bypassed")  # "four_eyes" is the setting
+    election.four_eyes = on
+    record(
+        "election.four_eyes",
+        actor=actor.name,
+        object_type="election",
+        object_id=slug,
+        election=slug,
+        before={"four_eyes": not on},
+        after={"four_eyes": on, "reason": reason, **note},
+    )
