@@ -15,6 +15,7 @@ from .machine import PRIMARIES, Run, run
 PG_ADMIN = os.environ.get("BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 BACKENDS = ("sqlite", "postgresql")
 SECRET = "bench-secret-key-not-for-production"
+AUDIT_KEY = "be" * 32  # the audit chain's signing key of every benchmark command and server
 
 
 @dataclass
@@ -25,7 +26,12 @@ class Database:
 
     @property
     def env(self) -> dict[str, str]:
-        return {"DATABASE_URL": self.url, "SECRET_KEY": SECRET, "FLASK_DEBUG": "0"}
+        return {
+            "DATABASE_URL": self.url,
+            "SECRET_KEY": SECRET,
+            "AUDIT_SIGNING_KEY": AUDIT_KEY,
+            "FLASK_DEBUG": "0",
+        }
 
     def primaries(self, *args: str, stdin: bytes | None = None) -> Run:
         return run([PRIMARIES, *args], env=self.env, stdin=stdin)

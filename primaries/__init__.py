@@ -1,7 +1,8 @@
 """primaries: runoff-election tallying for party primaries.
 
 ``create_app`` is the application factory (the Flask tutorial's pattern): defaults in code,
-overrides from ``instance/config.py`` and the environment, or from ``test_config`` in tests.
+overrides from ``instance/config.py`` and the environment, or from ``test_config`` in tests
+(whose ``INSTANCE_PATH``, if given, is the instance folder: tests keep theirs in a temporary one).
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app = Flask(
         __name__,
-        instance_path=str(ROOT / "instance") if test_config is None else None,
+        instance_path=str(ROOT / "instance")
+        if test_config is None
+        else test_config.get("INSTANCE_PATH"),
         instance_relative_config=True,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),

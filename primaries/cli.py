@@ -18,6 +18,9 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
+from .audit.commands import rotate_key_command, verify_options
+from .audit.head import Head
+from .audit.keys import PublicKey
 from .changes import Actor
 from .core.roles import ROLES
 from .core.rounds import RoundStatus
@@ -256,15 +259,18 @@ def audit_group() -> None:
 
 
 @audit_group.command("verify")
+@verify_options
 @with_appcontext
 @refusals
-def audit_verify_command() -> None:
-    """Recompute the whole audit chain, then compare every table with what it says; name the
-    first event that does not verify or the first difference."""
+def audit_verify_command(
+    public_keys: list[PublicKey] | None, heads: tuple[Head, ...], every_signature: bool
+) -> None:
+    """Recompute the whole audit chain and check its signatures, then compare every table with
+    what it says; name the first event that does not verify or the first difference."""
     from .audit.chain import verify
     from .audit.data import verify_data
 
-    outcome = verify()
+    outcome = verify(public_keys, heads, every_signature=every_signature)
     if not outcome.ok:
         click.echo(outcome.message, err=True)
         sys.exit(1)
@@ -273,6 +279,9 @@ def audit_verify_command() -> None:
         click.echo(f"audit chain intact ({outcome.events} events), but {difference}", err=True)
         sys.exit(1)
     click.echo(outcome.message)
+
+
+audit_group.add_command(rotate_key_command)
 
 
 @click.group("users")

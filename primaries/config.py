@@ -6,7 +6,9 @@ psycopg 3 driver); without it the database is ``instance/primaries.sqlite``. On 
 ``primaries db upgrade`` (and ``db grant``) use it, and the app's role gets no more than it needs
 (``primaries.privileges``, docs/deploy.md). ``SECRET_KEY`` signs sessions and CSRF tokens: in
 production (``PRIMARIES_ENV=production``) it must be given; on a developer's machine one is
-generated on first run and kept in ``instance/secret_key``.
+generated on first run and kept in ``instance/secret_key``. The audit chain's signing key follows
+the same rule (``AUDIT_SIGNING_KEY`` or ``instance/audit_signing_key.pem``, see
+:mod:`primaries.audit.keys`).
 ``RATELIMIT_STORAGE_URI`` (and ``RATELIMIT_KEY_PREFIX``) say where failed sign-ins and costly
 page variants are counted: ``redis://127.0.0.1:6379/0`` in production (see
 :mod:`primaries.auth.limits`).
@@ -98,6 +100,13 @@ def configure(app: Flask, test_config: dict[str, Any] | None) -> None:
                 "python -c 'import secrets; print(secrets.token_hex(32))'."
             )
         app.config["SECRET_KEY"] = _local_secret_key(Path(app.instance_path))
+
+    from .audit.keys import KeyProblem, configure_signing_key
+
+    try:
+        configure_signing_key(app, from_env=test_config is None)
+    except KeyProblem as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _local_secret_key(instance: Path) -> str:

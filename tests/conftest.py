@@ -39,6 +39,9 @@ PG_ADMIN_URL = os.environ.get(
 )
 IN_CI = os.environ.get("CI", "").lower() == "true"
 BACKENDS = ("sqlite", "postgresql")
+# The audit chain's signing key of every test app and ``primaries`` subprocess (the same one, so
+# that either can append to a chain the other began). Tests of the key itself set their own.
+TEST_AUDIT_KEY = "5eed" * 16
 OWNER_ROLE = "primaries_test_owner"  # owns the tables, runs the migrations
 APP_ROLE = "primaries_test_app"  # the app: owns nothing (primaries.privileges)
 
@@ -86,10 +89,26 @@ def skip_or_fail(reason: str) -> None:
     pytest.skip(reason)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def repository_instance_untouched() -> Iterator[None]:
+    """No test writes into the repository's instance/ (a developer's own keys live there)."""
+    from primaries import ROOT
+
+    def listing() -> dict[str, float]:
+        folder = ROOT / "instance"
+        return {p.name: p.stat().st_mtime for p in folder.iterdir()} if folder.is_dir() else {}
+
+    before = listing()
+    yield
+    assert listing() == before, "a test wrote into the repository's instance/ folder"
+
+
 def _base_config(url: str, tmp: Path) -> dict[str, Any]:
     config = {
         "TESTING": True,
         "SECRET_KEY": "test-secret-key",
+        "AUDIT_SIGNING_KEY": TEST_AUDIT_KEY,
+        "INSTANCE_PATH": str(tmp / "instance"),  # never the repository's instance/
         "SQLALCHEMY_DATABASE_URI": url,
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,

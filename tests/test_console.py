@@ -11,11 +11,18 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import TEST_AUDIT_KEY
+
 PRIMARIES = str(Path(sys.executable).with_name("primaries"))
 
 
 def run(url: str, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "console-test"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "SECRET_KEY": "console-test",
+        "AUDIT_SIGNING_KEY": TEST_AUDIT_KEY,
+    }
     return subprocess.run(
         [PRIMARIES, *args],
         input=stdin,

@@ -30,6 +30,7 @@ from primaries.privileges import grant_app_role, role_problems
 from tests.conftest import (
     APP_ROLE,
     OWNER_ROLE,
+    TEST_AUDIT_KEY,
     PostgresServer,
     owner_url,
     skip_or_fail,
@@ -40,6 +41,8 @@ from tests.conftest import (
 pytestmark = pytest.mark.backends("postgresql")
 
 REFUSED = r"permission denied|must be owner"
+# The apps built here by hand: the suite's audit signing key (nothing written to instance/).
+KEYS = {"TESTING": True, "SECRET_KEY": "x", "AUDIT_SIGNING_KEY": TEST_AUDIT_KEY}
 
 
 def _refused(sql: str) -> str:
@@ -243,7 +246,7 @@ def test_an_installation_whose_app_owns_the_tables_moves_as_deploy_md_says(
         connection.exec_driver_sql(f'CREATE DATABASE "{name}" OWNER {APP_ROLE}')
     url = pg_server.url(name)
     try:
-        old = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": url})
+        old = create_app({**KEYS, "SQLALCHEMY_DATABASE_URI": url})
         with old.app_context():
             loaded = old.test_cli_runner().invoke(args=["load", str(write_json(package))])
             assert loaded.exit_code == 0, loaded.output  # an empty database: migrated first
@@ -258,8 +261,7 @@ def test_an_installation_whose_app_owns_the_tables_moves_as_deploy_md_says(
         engine.dispose()
         moved = create_app(
             {
-                "TESTING": True,
-                "SECRET_KEY": "x",
+                **KEYS,
                 "SQLALCHEMY_DATABASE_URI": url,
                 "MIGRATIONS_DATABASE_URL": owner_url(url),
             }
@@ -290,7 +292,7 @@ def test_db_upgrade_as_the_app_role_says_to_use_the_owners_url(
     name = f"primaries_e_{uuid.uuid4().hex[:10]}"
     url = pg_server.create(name)  # empty, of the owner
     try:
-        app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": url})
+        app = create_app({**KEYS, "SQLALCHEMY_DATABASE_URI": url})
         with app.app_context():
             upgraded = app.test_cli_runner().invoke(args=["db", "upgrade"])
             db.engine.dispose()

@@ -28,6 +28,11 @@ _HEADERS = {
         "description": "public, max-age=10 while counting; max-age=3600 once final",
         "schema": {"type": "string"},
     },
+    "Audit-Chain-Head": {
+        "description": "the audit chain's head when the answer was served: the newest event's "
+        "number and hash (`primaries audit verify --head N:HASH` proves it is still there)",
+        "schema": {"type": "string", "pattern": "^[0-9]+:[0-9a-f]{64}$"},
+    },
 }
 _NOT_MODIFIED = {
     "description": "not modified: the If-None-Match ETag is still current",
@@ -149,6 +154,13 @@ def openapi_document() -> dict[str, Any]:
                     "responses": {"200": _json("RoundBranches", "the branches"), "404": _ERROR},
                 }
             ),
+            "/api/v1/audit": _get(
+                {
+                    "operationId": "getAuditChain",
+                    "summary": "The audit chain's head and the public keys that verify it",
+                    "responses": {"200": _json("AuditChain", "the head and the keys")},
+                }
+            ),
             "/api/v1/openapi.json": _get(
                 {
                     "operationId": "getOpenAPI",
@@ -260,6 +272,35 @@ def openapi_document() -> dict[str, Any]:
                                 "qualifiers": {"type": "array", "items": {"type": "string"}},
                                 "tied": {"type": "array", "items": {"type": "string"}},
                                 "places": {"type": "integer", "minimum": 0},
+                            },
+                        },
+                    },
+                },
+                "AuditChain": {
+                    "type": "object",
+                    "required": ["head", "algorithm", "signed_text", "current_key", "public_keys"],
+                    "properties": {
+                        "head": {
+                            "type": "object",
+                            "required": ["event", "hash", "noted"],
+                            "properties": {
+                                "event": {"type": "integer", "minimum": 0},
+                                "hash": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                                "noted": {"type": "string", "pattern": "^[0-9]+:[0-9a-f]{64}$"},
+                            },
+                        },
+                        "algorithm": {"const": "Ed25519"},
+                        "signed_text": {"type": "string"},
+                        "current_key": {"type": "string", "pattern": "^[0-9a-f]{16}$"},
+                        "public_keys": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["key_id", "public_key"],
+                                "properties": {
+                                    "key_id": {"type": "string", "pattern": "^[0-9a-f]{16}$"},
+                                    "public_key": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                                },
                             },
                         },
                     },

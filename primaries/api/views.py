@@ -6,6 +6,10 @@ Every answer carries a strong ETag derived from the data versions it depends on 
 version, so polling clients cost two small queries while nothing changes. When
 ``RESULTS_PUBLIC`` is off, an anonymous request gets 401 with a JSON body (not a redirect to the
 sign-in page).
+
+Every answer, 304s included, names the audit chain's head in its ``Audit-Chain-Head`` header
+(``N:HASH``, read per request, never cached with the answer: see
+:mod:`primaries.results.audit_head`); ``/api/v1/audit`` gives the head and the public keys.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from ..elections.lookup import get_election, get_round
 from ..errors import NotFound
 from ..extensions import db, login_manager
 from ..models import Round
+from ..results.audit_head import keys_document, noted_head, put_head_in_header
 from ..results.cache import cached
 from ..results.documents import branches_of, election_detail, elections_summary, result_of
 from ..results.etags import api_etag, conditional
@@ -37,6 +42,7 @@ from ..results.versions import (
 from .openapi import openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+bp.after_request(put_head_in_header)  # every answer names the audit chain's head
 
 
 @bp.record_once
@@ -117,6 +123,18 @@ def round_branches_view(slug: str, number: int) -> Response:
         slug,
         number,
         lambda round_: {"election": slug, "round": number, "branches": branches_of(round_)},
+    )
+
+
+@bp.get("/audit")
+@results
+def audit() -> Response:
+    """The audit chain's head and the public keys that verify it."""
+    return conditional(
+        api_etag("audit", str(noted_head())),
+        lambda: jsonify(keys_document()),
+        final=False,
+        page=False,
     )
 
 

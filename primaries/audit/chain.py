@@ -1,9 +1,24 @@
-"""Appending to and verifying the audit chain.
+"""Appending to and verifying the audit chain, whose events are signed.
 
 Each event's ``hash`` is SHA-256 over a canonical JSON serialisation of its fields (sorted keys,
 no spaces, UTF-8, timestamps in UTC with microseconds) including ``prev_hash``, the hash of the
 event before it. Editing, deleting, inserting or reordering any event breaks the chain at that
 point, and :func:`verify` names the first event that no longer fits.
+
+Hashes carry no secret, so whoever can write the table could edit an event and recompute every
+hash after it. Every event is therefore also signed, as it is appended, with the Ed25519 key
+kept outside the database (:mod:`.keys`): ``key_id`` names the key, ``signature`` signs the
+hash. Because a hash covers every event before it, a valid signature on an event vouches for
+the whole chain up to it; :func:`verify` checks the signatures of the events that close each
+key's period (each rotation, signed by the outgoing key, and the newest event) and, when one
+fails, finds the first event whose signature fails; ``every_signature`` checks them all. What
+signatures cannot show is the newest events deleted: a head noted from the results pages
+(``heads``) catches that.
+
+Events recorded before signing began (a database migrated from an unsigned chain) are unsigned
+and may only come first: migration 0005 appended an ``audit.signing_began`` event, signed, that
+vouches for them. Once one event is signed, every later one must be, by the key in force: the
+first signing key, then the key each ``audit.rotate_key`` event names.
 
 Appends happen inside the change's own transaction, after :func:`primaries.database.begin_change`
 has serialised it against every other change; the unique ``prev_hash`` is the last line of defence.
@@ -14,18 +29,35 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Connection, insert, select
 
 from ..database import WRITE_OPTION
+from ..errors import Refused
 from ..extensions import db
 from ..models import AuditEvent
 from ..timestamps import utcnow
+from .head import GENESIS, Head, current_head
+from .keys import (
+    PublicKey,
+    SigningKey,
+    adopt_staged_key,
+    published_public_keys,
+    signing_key,
+)
 
-GENESIS = "0" * 64
+__all__ = ["GENESIS", "ROTATE_KEY", "SIGNING_BEGAN", "Verification", "head", "record", "verify"]
+
+ROTATE_KEY = "audit.rotate_key"
+SIGNING_BEGAN = "audit.signing_began"
+# The columns an append writes (migration 0005 appends with this list too).
+_WRITTEN = (
+    "seq", "created_at", "actor", "action", "object_type", "object_id", "election",
+    "round_number", "branch", "before", "after", "prev_hash", "hash", "key_id", "signature",
+)  # fmt: skip
 
 
 def _iso(moment: dt.datetime) -> str:
@@ -33,7 +65,7 @@ def _iso(moment: dt.datetime) -> str:
 
 
 def canonical_bytes(event: AuditEvent) -> bytes:
-    """The bytes that an event's hash covers."""
+    """The bytes that an event's hash covers (the signature and its key id are not in them)."""
     payload = {
         "seq": event.seq,
         "created_at": _iso(event.created_at),
@@ -57,13 +89,66 @@ def compute_hash(event: AuditEvent) -> str:
     return hashlib.sha256(canonical_bytes(event)).hexdigest()
 
 
-_HEAD = select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
-
-
 def head() -> tuple[int, str]:
     """The sequence number and hash of the newest event (0 and the genesis hash when empty)."""
-    row = db.session.execute(_HEAD).first()
-    return (row[0], row[1]) if row else (0, GENESIS)
+    top = current_head()
+    return top.seq, top.hash
+
+
+class KeyNotInForce(Refused):
+    """This server's signing key is not the one the chain is signed with now: nothing is saved."""
+
+
+_TOP = (
+    select(AuditEvent.seq, AuditEvent.hash, AuditEvent.key_id, AuditEvent.action)
+    .order_by(AuditEvent.seq.desc())
+    .limit(1)
+)
+
+
+def key_in_force(executor: Any = None) -> tuple[int, str, str | None]:
+    """The newest event's number and hash, and the id of the key that must sign the next event
+    (None: any key may begin, the chain is empty or unsigned so far)."""
+    executor = executor or db.session
+    row = executor.execute(_TOP).first()
+    if row is None:
+        return 0, GENESIS, None
+    seq, hash_, key_id, action = row
+    if action == ROTATE_KEY:
+        after = executor.execute(select(AuditEvent.after).where(AuditEvent.seq == seq)).scalar()
+        key_id = as_dict(after).get("key_id")
+    return int(seq), hash_, key_id
+
+
+def as_dict(value: Any) -> Any:
+    return (json.loads(value) if isinstance(value, str) else value) or {}
+
+
+def _signing_key_for(in_force: str | None, seq: int) -> SigningKey:
+    key = signing_key()
+    if in_force is None or key.public.key_id == in_force:
+        return key
+    adopted = adopt_staged_key(in_force)  # a rotation committed but not yet put in place
+    if adopted is not None:
+        return adopted
+    raise KeyNotInForce(
+        f"Nothing was saved: the audit chain is signed with key {in_force} since event #{seq}, "
+        f"but this server signs with key {key.public.key_id} ({key.source}). The operator must "
+        "give this server the key in force (docs/deploy.md, 'The audit signing key')."
+    )
+
+
+def _new_event(seq: int, prev_hash: str, key: SigningKey, **fields: Any) -> AuditEvent:
+    # Microseconds are what both databases keep exactly, so the hash survives a round trip.
+    event = AuditEvent(seq=seq, created_at=utcnow(), prev_hash=prev_hash, **fields)
+    event.hash = compute_hash(event)
+    event.key_id = key.public.key_id
+    event.signature = key.sign(event.hash)
+    return event
+
+
+def _row(event: AuditEvent) -> dict[str, Any]:
+    return {name: getattr(event, name) for name in _WRITTEN}
 
 
 def record(
@@ -78,15 +163,16 @@ def record(
     before: Any = None,
     after: Any = None,
 ) -> AuditEvent:
-    """Append an event to the chain in the current change's transaction (written at once)."""
+    """Append a signed event to the chain in the current change's transaction (written at once)."""
     session = db.session()
     if not session.connection().get_execution_options().get(WRITE_OPTION):
         raise RuntimeError("audit events are recorded only inside begin_change()")
-    seq, prev_hash = head()
-    # Microseconds are what both databases keep exactly, so the hash survives a round trip.
-    event = AuditEvent(
-        seq=seq + 1,
-        created_at=utcnow(),
+    seq, prev_hash, in_force = key_in_force()
+    key = _signing_key_for(in_force, seq)
+    event = _new_event(
+        seq + 1,
+        prev_hash,
+        key,
         actor=actor,
         action=action,
         object_type=object_type,
@@ -96,18 +182,40 @@ def record(
         branch=branch,
         before=before,
         after=after,
-        prev_hash=prev_hash,
     )
-    event.hash = compute_hash(event)
     session.flush()  # the change itself first: its errors are the change's, not the event's
     # Straight to the table (every change writes one; the unit of work would only add its
     # bookkeeping). The event returned is not attached to the session.
-    columns = AuditEvent.__table__.columns
-    session.execute(
-        insert(AuditEvent.__table__),
-        {c.key: getattr(event, c.key) for c in columns if c.key != "id"},
-    )
+    session.execute(insert(AuditEvent.__table__), _row(event))
     return event
+
+
+def vouch_for_unsigned_events(connection: Connection, actor: str) -> AuditEvent | None:
+    """Append a signed ``audit.signing_began`` event after events recorded before signing began
+    (for migration 0005, on its own connection); None when there are none to vouch for."""
+    seq, prev_hash, in_force = key_in_force(connection)
+    if seq == 0 or in_force is not None:
+        return None
+    key = signing_key()
+    event = _new_event(
+        seq + 1,
+        prev_hash,
+        key,
+        actor=actor,
+        action=SIGNING_BEGAN,
+        object_type="audit_key",
+        object_id=key.public.key_id,
+        after={
+            "key_id": key.public.key_id,
+            "public_key": key.public.hex,
+            "unsigned_events": {"first": 1, "last": seq, "head": prev_hash},
+        },
+    )
+    connection.execute(insert(AuditEvent.__table__), _row(event))
+    return event
+
+
+# --------------------------------------------------------------------------------- verify
 
 
 @dataclass(frozen=True)
@@ -118,48 +226,22 @@ class Verification:
     first_bad_seq: int | None = None
 
 
-def verify() -> Verification:
-    """Recompute the whole chain; name the first event that does not verify."""
+def verify(
+    public_keys: Sequence[PublicKey] | None = None,
+    heads: Sequence[Head] = (),
+    *,
+    every_signature: bool = False,
+) -> Verification:
+    """Recompute the whole chain and check its signatures with ``public_keys`` (by default the
+    keys this server publishes, never the database's); every noted head in ``heads`` must still
+    be in it. Names the first event that does not verify."""
+    from .walk import Walk  # (it reads this module's hashing)
+
+    keys = published_public_keys() if public_keys is None else list(public_keys)
+    walk = Walk({key.key_id: key.verifier() for key in keys}, heads, every_signature)
     stmt = select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=2000)
     result = db.session.scalars(stmt)
     try:
-        return _verify(result)
+        return walk.run(result)
     finally:
         result.close()
-
-
-def _verify(events: Iterable[AuditEvent]) -> Verification:
-    expected_prev = GENESIS
-    expected_seq = 1
-    count = 0
-    for event in events:
-        where = f"event #{event.seq} ({event.action} by {event.actor} at {_iso(event.created_at)})"
-        if event.seq != expected_seq:
-            return Verification(
-                False,
-                count,
-                f"audit chain broken at {where}: expected event #{expected_seq} here "
-                "(an event was deleted or the events were reordered)",
-                event.seq,
-            )
-        if event.prev_hash != expected_prev:
-            return Verification(
-                False,
-                count,
-                f"audit chain broken at {where}: it does not follow the event before it "
-                "(an event was deleted, inserted or reordered)",
-                event.seq,
-            )
-        if compute_hash(event) != event.hash:
-            return Verification(
-                False,
-                count,
-                f"audit chain broken at {where}: its contents do not match its hash "
-                "(the event was edited)",
-                event.seq,
-            )
-        expected_prev = event.hash
-        expected_seq += 1
-        count += 1
-        db.session.expunge(event)
-    return Verification(True, count, f"audit chain intact: {count} events")

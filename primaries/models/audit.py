@@ -24,6 +24,8 @@ class AuditEvent(Base):
 
     ``hash`` is SHA-256 over the canonical serialisation of the event and ``prev_hash``; the
     unique constraint on ``prev_hash`` makes a fork (two events after the same one) impossible.
+    ``signature`` is the Ed25519 signature of ``hash`` (hex) by the key ``key_id`` names, kept
+    outside the database; both are empty for events recorded before signing began.
     On PostgreSQL a trigger refuses UPDATE, DELETE and TRUNCATE of this table.
     """
 
@@ -49,3 +51,5 @@ class AuditEvent(Base):
     after: Mapped[Any] = mapped_column(JSON, nullable=True)
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    key_id: Mapped[str | None] = mapped_column(String(16))
+    signature: Mapped[str | None] = mapped_column(String(128))

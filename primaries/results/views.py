@@ -2,11 +2,13 @@
 
 Pages: the elections (``/``), an election, a round's result (chart, table, totals, progress,
 regions), a round's branches (searchable, sortable, paged), a branch across rounds, a runoff
-compared with the round before. Downloads: a round's per-branch CSV and NIST ERR JSON, an
-election's package. Views are thin: they find what is asked for, let :mod:`.http` answer 304
-when the reader is up to date (:mod:`.versions`), and otherwise hand what the read side computed
-(:mod:`.overview`, :mod:`.rows`, :mod:`.regions`, :mod:`.compare`, :mod:`.downloads`,
-:mod:`.package`; cached per data version) to a template.
+compared with the round before; each shows the audit chain's head in its footer
+(:mod:`.audit_head`), and ``/audit/public-key`` publishes the keys that verify it. Downloads:
+a round's per-branch CSV and NIST ERR JSON, an election's package. Views are thin: they find
+what is asked for, let :mod:`.http` answer 304 when the reader is up to date
+(:mod:`.versions`), and otherwise hand what the read side computed (:mod:`.overview`,
+:mod:`.rows`, :mod:`.regions`, :mod:`.compare`, :mod:`.downloads`, :mod:`.package`; cached per
+data version) to a template.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from ..i18n import clock, text_direction
 from ..models import Election
 from ..timestamps import utcnow
 from . import words
+from .audit_head import MARKER, public_keys_text, put_head_in_page
 from .cache import cached, results_cache
 from .chart import bar_chart
 from .compare import branch_history, compare_rounds
@@ -48,6 +51,8 @@ from .versions import (
 )
 
 bp = Blueprint("results", __name__)
+# The audit chain's head: in every page's footer, put in as the page is served (never cached).
+bp.after_request(put_head_in_page)
 
 POLL_SECONDS = 15
 
@@ -63,6 +68,11 @@ def variant_refused(exc: VariantRefused) -> tuple[str, int, dict[str, str]]:
     title = _("Too many requests") if exc.error.code == 429 else _("Busy")
     page = render_template("error.html", title=title, message=exc.error.description)
     return page, exc.error.code or 503, {"Retry-After": str(exc.seconds)}
+
+
+@bp.context_processor
+def audit_head_marker() -> dict[str, Any]:
+    return {"audit_head_marker": MARKER}
 
 
 @bp.app_context_processor
@@ -358,6 +368,15 @@ def _download_page(
         raise _no_round(number)
     etag = api_etag(request.path, versions)
     return conditional(etag, render, final=all_final(versions, number), page=False)
+
+
+@bp.get("/audit/public-key")
+@results
+def public_keys() -> Response:
+    """The public keys that verify the audit chain (this server's, never the database's)."""
+    text = public_keys_text()
+    etag = api_etag("audit-keys", text)
+    return conditional(etag, lambda: Response(text, mimetype="text/plain"), final=False, page=False)
 
 
 @bp.get("/favicon.ico")

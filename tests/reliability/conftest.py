@@ -35,6 +35,7 @@ from primaries.extensions import db
 from primaries.models import AuditEvent, User
 from primaries.sheets.entry import enter
 from primaries.sheets.place import SheetRef, locate
+from tests.conftest import TEST_AUDIT_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
 PRIMARIES = Path(sys.executable).parent / "primaries"
@@ -77,7 +78,12 @@ def verify_audit(runner: FlaskCliRunner) -> str:
 def command_env(database_url: str, **extra: str) -> dict[str, str]:
     """The environment of a ``primaries`` subprocess on the test's database."""
     env = {k: v for k, v in os.environ.items() if k not in ("PRIMARIES_ENV", "SECRET_KEY")}
-    env.update(DATABASE_URL=database_url, SECRET_KEY="test-secret-key", PYTHONUNBUFFERED="1")
+    env.update(
+        DATABASE_URL=database_url,
+        SECRET_KEY="test-secret-key",
+        AUDIT_SIGNING_KEY=TEST_AUDIT_KEY,
+        PYTHONUNBUFFERED="1",
+    )
     env.update(extra)
     return env
 

@@ -1,6 +1,7 @@
 """Operations, as docs/deploy.md describes them: a production start refuses to run without a
-SECRET_KEY, gunicorn serves the app, backups restore (SQLite online backup; pg_dump/pg_restore)
-with equal tallies and an intact audit chain, and /healthz notices a missing database."""
+SECRET_KEY or an audit signing key, gunicorn serves the app, backups restore (SQLite online
+backup; pg_dump/pg_restore) with equal tallies and an intact audit chain, and /healthz notices a
+missing database."""
 
 from __future__ import annotations
 
@@ -23,7 +24,14 @@ from flask.testing import FlaskCliRunner
 from primaries import create_app
 from primaries.extensions import db
 from primaries.privileges import role_problems
-from tests.conftest import APP_ROLE, PG_ADMIN_URL, owner_url, skip_or_fail, superuser_url
+from tests.conftest import (
+    APP_ROLE,
+    PG_ADMIN_URL,
+    TEST_AUDIT_KEY,
+    owner_url,
+    skip_or_fail,
+    superuser_url,
+)
 from tests.reliability.conftest import PRIMARIES, ROOT, command_env, export_text, verify_audit
 
 GUNICORN = PRIMARIES.parent / "gunicorn"
@@ -61,6 +69,30 @@ def test_a_production_command_without_secret_key_stops_with_a_clear_message(
     assert "secrets.token_hex(32)" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "prod.sqlite").exists()
+
+
+def test_a_production_command_without_an_audit_signing_key_stops_with_a_clear_message(
+    tmp_path: Path,
+) -> None:
+    if (ROOT / "instance" / "audit_signing_key.pem").exists():
+        pytest.skip("instance/ on this machine holds an audit signing key")
+    env = _production_env(tmp_path, SECRET_KEY="a-production-secret-for-the-test")
+    del env["AUDIT_SIGNING_KEY"]
+    result = subprocess.run(
+        [str(PRIMARIES), "db", "upgrade"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith("Error: AUDIT_SIGNING_KEY is not set and ")
+    assert "openssl genpkey -algorithm ed25519" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "prod.sqlite").exists()
+    assert not (ROOT / "instance" / "audit_signing_key.pem").exists()
 
 
 def _gunicorn(env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
@@ -163,7 +195,12 @@ def _load_two_elections(runner: FlaskCliRunner) -> list[str]:
 
 def _restored_app(url: str) -> Flask:
     return create_app(
-        {"TESTING": True, "SECRET_KEY": "test-secret-key", "SQLALCHEMY_DATABASE_URI": url}
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret-key",
+            "AUDIT_SIGNING_KEY": TEST_AUDIT_KEY,  # the key is restored from its own backup
+            "SQLALCHEMY_DATABASE_URI": url,
+        }
     )
 
 
