@@ -1,4 +1,5 @@
-"""The account pages: admins create accounts, disable and enable them, and reset passwords.
+"""The account pages: admins create accounts, disable and enable them, change their roles and
+reset passwords (each ends the account's open sessions but the first).
 
 Supervisors and observers see the accounts (who may do what is part of the record) but change
 nothing. A generated password is shown once, in the answer to the form, and never stored in
@@ -18,7 +19,7 @@ from ..core.roles import ADMIN, Role
 from ..errors import NotFound, Refused
 from ..extensions import db
 from ..models import AuditEvent, User
-from .forms import ActiveForm, CreateAccountForm, ResetPasswordForm
+from .forms import ActiveForm, CreateAccountForm, ResetPasswordForm, RoleForm
 from .services import (
     all_users,
     create_user,
@@ -26,6 +27,7 @@ from .services import (
     get_user,
     reset_password,
     set_active,
+    set_role,
 )
 from .views import bp
 
@@ -96,11 +98,13 @@ def _account_page(
         .limit(20)
     ).all()
     active_form = ActiveForm(formdata=None, make_active="no" if user.active else "yes")
+    role_form = RoleForm(formdata=None, role=user.role)
     page = render_template(
         "auth/account.html",
         user=user,
         events=events,
         active_form=active_form,
+        role_form=role_form,
         password_form=password_form,
         new_password=new_password,
         problems=problems or [],
@@ -148,3 +152,23 @@ def account_password(username: str) -> tuple[str, int]:
     return _account_page(
         user, ResetPasswordForm(formdata=None), new_password=password if generated else None
     )
+
+
+@bp.post("/staff/accounts/<username>/role")
+@roles(*ADMIN)
+def account_role(username: str) -> Response | tuple[str, int]:
+    user = _user_or_404(username)
+    form = RoleForm()
+    if not form.validate_on_submit():
+        flash("Nothing was changed: " + " ".join(form.role.errors or ["try again."]))
+        return redirect(url_for("auth.account", username=user.username))
+    try:
+        set_role(user, form.role.data or "", actor=Actor.of(current_user._get_current_object()))
+        db.session.commit()
+    except Refused as exc:
+        db.session.rollback()
+        return _account_page(
+            user, ResetPasswordForm(formdata=None), problems=exc.problems, status=409
+        )
+    flash(f"Account {user.username} is now {form.role.data}; its open sessions have ended.")
+    return redirect(url_for("auth.account", username=user.username))

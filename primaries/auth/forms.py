@@ -74,3 +74,9 @@ class ActiveForm(FlaskForm):
     def validate_make_active(self, field: HiddenField) -> None:
         if field.data not in ("yes", "no"):
             raise ValidationError("Say whether the account is to be enabled or disabled.")
+
+
+class RoleForm(FlaskForm):
+    """Give an account another role (its open sessions end)."""
+
+    role = SelectField("New role", choices=[SelectChoice(role, ROLE_HELP[role]) for role in ROLES])

@@ -150,6 +150,34 @@ def _active_admins() -> int:
     )
 
 
+def set_role(user: User, role: str, *, actor: Actor) -> User:
+    """Give an account another role; its open sessions end at once (they were granted under the
+    old role). Refused: an unknown role, no change, one's own role (ask another admin), and taking
+    the admin role from the last active admin."""
+    begin_change()
+    if role not in ROLES:
+        raise Refused(f"role: {role!r} is not one of {', '.join(ROLES)}")
+    user = db.session.get_one(User, user.id)
+    if user.role == role:
+        raise Refused(f"account {user.username} is already {role}")
+    if actor.user_id == user.id:
+        raise Refused("you cannot change your own role: ask another admin")
+    if user.role == Role.ADMIN and user.active and _active_admins() <= 1:
+        raise Refused(f"account {user.username} is the last active admin: it stays admin")
+    before = user.role
+    user.role = role
+    user.session_epoch += 1
+    record(
+        "user.role",
+        actor=actor.name,
+        object_type="user",
+        object_id=user.username,
+        before={"role": before},
+        after={"role": role},
+    )
+    return user
+
+
 def reset_password(user: User, password: str, *, actor: Actor) -> User:
     """Give the account a new password; every session of the account ends."""
     begin_change()

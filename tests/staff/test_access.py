@@ -47,6 +47,7 @@ EXPECTED: dict[str, dict[str, set[str | None]]] = {
     "auth.account": {"GET": SEE},
     "auth.account_active": {"POST": ADMIN},
     "auth.account_password": {"POST": ADMIN},
+    "auth.account_role": {"POST": ADMIN},
     "auth.sign_in": {"GET": PUBLIC, "POST": PUBLIC},
     "auth.sign_out": {"POST": PUBLIC},
 }

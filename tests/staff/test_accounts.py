@@ -102,6 +102,41 @@ def test_reset_password_ends_sessions_and_the_old_password(app, sign_in) -> None
     assert re.search(r'<code class="secret">[^<]{12,}</code>', generated.text)
 
 
+def test_a_role_change_ends_the_sessions_and_is_audited(app, sign_in) -> None:
+    admin = sign_in("admin1")
+    clerk = sign_in("clerk1")
+    assert clerk.get("/staff/").status_code == 200
+    page = admin.get("/staff/accounts/clerk1")
+    assert "Change the role" in page.text
+    response = admin.post("/staff/accounts/clerk1/role", data={"role": "supervisor"})
+    assert response.status_code == 302
+    assert user("clerk1").role == "supervisor"
+    assert clerk.get("/staff/").status_code == 302  # granted as a clerk: that session is over
+    event = db.session.query(AuditEvent).filter_by(action="user.role").one()
+    assert (event.actor, event.object_id) == ("admin1", "clerk1")
+    assert (event.before, event.after) == ({"role": "clerk"}, {"role": "supervisor"})
+    again = sign_in("clerk1")  # signs in again, now with the new role
+    assert again.get("/staff/accounts").status_code == 200
+
+
+def test_role_changes_that_are_refused_change_nothing(app, sign_in) -> None:
+    admin = sign_in("admin1")
+    own = admin.post("/staff/accounts/admin1/role", data={"role": "clerk"})
+    assert own.status_code == 409 and "you cannot change your own role" in own.text
+    same = admin.post("/staff/accounts/clerk1/role", data={"role": "clerk"})
+    assert same.status_code == 409 and "already clerk" in same.text
+    unknown = admin.post("/staff/accounts/clerk1/role", data={"role": "king"})
+    assert unknown.status_code == 302
+    assert user("admin1").role == "admin" and user("clerk1").role == "clerk"
+    assert not db.session.query(AuditEvent).filter_by(action="user.role").count()
+    for name in ("super1", "observer1", "clerk2"):
+        assert (
+            sign_in(name).post("/staff/accounts/clerk1/role", data={"role": "admin"}).status_code
+            == 403
+        )
+    assert user("clerk1").role == "clerk"
+
+
 def test_others_see_the_accounts_but_change_nothing(app, sign_in) -> None:
     for name in ("super1", "observer1"):
         client = sign_in(name)
