@@ -22,6 +22,7 @@ Public API:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -63,8 +64,7 @@ class FlagSettings:
     """The checks' thresholds. Percentages and points are Decimals (percent of 100)."""
 
     min_eligible: int = 20
-    """Boxes with fewer eligible members are not checked for turnout (a handful all voting is
-    ordinary)."""
+    """Boxes with fewer eligible members are not checked for turnout (all of a handful voting)."""
     turnout_points: Decimal = Decimal(25)
     """turnout_above_region: box turnout at least this many points above the rest of its region."""
     full_turnout_percent: Decimal = Decimal(95)
@@ -122,6 +122,7 @@ def _share(part: int, whole: int) -> Fraction | None:
     return Fraction(part, whole) if whole > 0 else None
 
 
+@functools.cache
 def _points(value: Decimal) -> Fraction:
     return Fraction(value) / 100
 
@@ -157,14 +158,17 @@ def _region_sums(boxes: Iterable[Box]) -> dict[str | None, _Sums]:
     return sums
 
 
-def _beyond_chance(x: int, n: int, p: Fraction, settings: FlagSettings) -> bool:
-    """Whether ``x`` of ``n`` is more than ``z`` standard deviations from ``n p`` under a
-    beta-binomial with the settings' over-dispersion; exact (squares compared, no root)."""
-    variance = n * p * (1 - p) * (1 + (n - 1) * settings.overdispersion)
-    gap = x - n * p
-    if variance == 0:
+def _beyond_chance(x: int, n: int, r: int, total: int, settings: FlagSettings) -> bool:
+    """Whether ``x`` of ``n`` is more than ``z`` standard deviations from ``n p`` (``p`` is
+    ``r / total``, ``total > 0``) under a beta-binomial with the settings' over-dispersion rho:
+    ``(x - n p)^2 > z^2 n p (1 - p) (1 + (n - 1) rho)``, multiplied out in integers (exact: the
+    squares are compared, no root is taken)."""
+    rho, z = settings.overdispersion, Fraction(settings.z)
+    gap = x * total - n * r  # (x - n p) * total
+    spread = n * r * (total - r) * (rho.denominator + (n - 1) * rho.numerator)
+    if spread == 0:
         return gap != 0
-    return gap * gap > Fraction(settings.z) ** 2 * variance
+    return gap * gap * rho.denominator * z.denominator**2 > z.numerator**2 * spread
 
 
 def _name(region: str | None) -> str:
@@ -247,12 +251,15 @@ def _shares_check(box: Box, rest: _Sums, settings: FlagSettings) -> list[Flag]:
     if box.valid < settings.min_valid or rest.valid < settings.region_min_valid:
         return []
     worst: tuple[Fraction, str] | None = None
+    n, total = box.valid, rest.valid
+    limit = _points(settings.share_points)  # quick test in integers first: |x/n - r/total|
+    least, scale = limit.numerator * n * total, limit.denominator
     for code in sorted(set(box.votes) | set(rest.votes)):
-        p = Fraction(rest.votes.get(code, 0), rest.valid)
-        x = box.votes.get(code, 0)
-        gap = abs(Fraction(x, box.valid) - p)
-        far = gap >= _points(settings.share_points) and (worst is None or gap > worst[0])
-        if far and _beyond_chance(x, box.valid, p, settings):
+        x, r = box.votes.get(code, 0), rest.votes.get(code, 0)
+        if abs(x * total - r * n) * scale < least:
+            continue
+        gap = abs(Fraction(x, n) - Fraction(r, total))
+        if (worst is None or gap > worst[0]) and _beyond_chance(x, n, r, total, settings):
             worst = (gap, code)
     if worst is None:
         return []
@@ -277,7 +284,7 @@ def _invalid_check(box: Box, rest: _Sums, settings: FlagSettings) -> list[Flag]:
     p = Fraction(rest.invalid, rest.ballots_cast)
     if share - p < _points(settings.invalid_points):
         return []
-    if not _beyond_chance(box.invalid, box.ballots_cast, p, settings):
+    if not _beyond_chance(box.invalid, box.ballots_cast, rest.invalid, rest.ballots_cast, settings):
         return []
     return [
         Flag(
@@ -299,22 +306,12 @@ def _moved_checks(
     box: Box, before: Box, rest: _Sums, rest_before: _Sums, settings: FlagSettings
 ) -> list[Flag]:
     flags = []
-    now_t, then_t = (
-        _share(box.ballots_cast, box.eligible),
-        _share(before.ballots_cast, before.eligible),
-    )
-    region_now, region_then = (
-        _share(rest.ballots_cast, rest.eligible),
-        _share(rest_before.ballots_cast, rest_before.eligible),
-    )
-    if box.eligible >= settings.min_eligible and None not in (
-        now_t,
-        then_t,
-        region_now,
-        region_then,
-    ):
-        assert now_t is not None and then_t is not None
-        assert region_now is not None and region_then is not None
+    sizes = (box.eligible, before.eligible, rest.eligible, rest_before.eligible)
+    if box.eligible >= settings.min_eligible and min(sizes) > 0:
+        now_t = Fraction(box.ballots_cast, box.eligible)
+        then_t = Fraction(before.ballots_cast, before.eligible)
+        region_now = Fraction(rest.ballots_cast, rest.eligible)
+        region_then = Fraction(rest_before.ballots_cast, rest_before.eligible)
         moved, region_moved = now_t - then_t, region_now - region_then
         if abs(moved - region_moved) >= _points(settings.moved_turnout_points):
             flags.append(
@@ -332,7 +329,14 @@ def _moved_checks(
     if not (valid_ok and region_ok):
         return flags
     worst: tuple[Fraction, str, Fraction, Fraction] | None = None
+    n2, n1, r2, r1 = box.valid, before.valid, rest.valid, rest_before.valid
+    limit = _points(settings.moved_share_points)  # quick test in integers first
+    least, scale = limit.numerator * n1 * n2 * r1 * r2, limit.denominator
     for code in sorted(set(box.votes) & set(before.votes)):
+        x2, x1 = box.votes[code], before.votes[code]
+        y2, y1 = rest.votes.get(code, 0), rest_before.votes.get(code, 0)
+        if abs((x2 * n1 - x1 * n2) * r1 * r2 - (y2 * r1 - y1 * r2) * n1 * n2) * scale < least:
+            continue
         now_s = Fraction(box.votes[code], box.valid)
         then_s = Fraction(before.votes[code], before.valid)
         region_moved = Fraction(rest.votes.get(code, 0), rest.valid) - Fraction(
@@ -364,9 +368,8 @@ def find_flags(
 ) -> list[Flag]:
     """Every check that fires on every box, in the boxes' order then :data:`CHECKS` order.
 
-    ``before`` is the round before (for a runoff): the same boxes' figures there; the runoff
-    checks compare each box found in both rounds against the rest of its region's boxes found in
-    both rounds.
+    ``before`` is the round before (for a runoff): the runoff checks compare each box found in
+    both rounds with the rest of its region's boxes found in both.
     """
     settings = settings or FlagSettings()
     regions = _region_sums(boxes)
