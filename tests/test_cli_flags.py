@@ -14,7 +14,7 @@ from flask.testing import FlaskCliRunner
 CODES = ("AAA", "BBB", "CCC")
 
 
-def package(stuffed: bool, moved: bool = False) -> dict[str, Any]:
+def package(stuffed: bool, moved: bool = False, runoff: bool = True) -> dict[str, Any]:
     """Twelve ordinary branches in a split region (AAA about 45%, BBB 38%, CCC 17%), one more
     that is ordinary or stuffed (150 of 153 voting, 149 for BBB); round 2 between AAA and BBB,
     with B05 moved (AAA from 45% to 95%, turnout to 98%) when ``moved``."""
@@ -70,7 +70,7 @@ def package(stuffed: bool, moved: bool = False) -> dict[str, Any]:
         "rounds": [
             {"number": 1, "sheets": first},
             {"number": 2, "candidates": ["AAA", "BBB"], "sheets": second},
-        ],
+        ][: 2 if runoff else 1],
     }
 
 
@@ -140,3 +140,13 @@ def test_unknown_election_and_round_are_refused(runner: FlaskCliRunner, write_js
     load(runner, write_json, package(stuffed=False))
     result = runner.invoke(args=["flags", "flags-2024", "--round", "3", "--json"])
     assert result.exit_code == 1 and "no round 3" in result.stderr
+
+
+def test_an_annulled_box_is_not_read(runner: FlaskCliRunner, write_json: Any) -> None:
+    load(runner, write_json, package(stuffed=True, runoff=False))
+    assert len(flags(runner, "--round", "1")["flags"]) == 4
+    result = runner.invoke(
+        args=["annul", "flags-2024", "--round", "1", "X1", "--reason", "box stuffed"]
+    )
+    assert result.exit_code == 0, result.output
+    assert flags(runner, "--round", "1")["flags"] == []
