@@ -36,16 +36,23 @@ def flags_command(slug: str, round_number: int | None, as_json: bool) -> None:
 
 def format_flags(name: str, document: dict[str, object]) -> str:
     """The flags as a readable table: branch, check, reason."""
-    flags = document["flags"]
-    assert isinstance(flags, list)
+    flags, indicators = document["flags"], document.get("indicators", [])
+    assert isinstance(flags, list) and isinstance(indicators, list)
     title = f"{name}, round {document['round']}: "
+    tests = [
+        f"Region {i['region'] or '(none)'}: {i['test'].replace('_', ' ')} test over "
+        f"{i['counts']} counts, chi-square {i['chi_square']}, p = {i['p_value']}"
+        for i in indicators
+    ]
+    if tests:
+        tests = ["", "Digit tests (indicators, not accusations):", *tests]
     if not flags:
-        return title + "no red flags"
+        return "\n".join([title + "no red flags", *tests])
     lines = [title + f"{len(flags)} red flag{'s' if len(flags) != 1 else ''}", ""]
     branch_width = max([len(f["branch"]) for f in flags] + [6])
     check_width = max(len(f["check"]) for f in flags)
     lines.append(f"{'Branch':<{branch_width}}  {'Check':<{check_width}}  Reason")
     for f in flags:
         lines.append(f"{f['branch']:<{branch_width}}  {f['check']:<{check_width}}  {f['message']}")
-    lines += ["", "A flag asks for a second look at a box; it is not proof of fraud."]
+    lines += ["", "A flag asks for a second look at a box; it is not proof of fraud.", *tests]
     return "\n".join(lines)

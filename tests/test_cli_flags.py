@@ -14,12 +14,14 @@ from flask.testing import FlaskCliRunner
 CODES = ("AAA", "BBB", "CCC")
 
 
-def package(stuffed: bool, moved: bool = False, runoff: bool = True) -> dict[str, Any]:
+def package(
+    stuffed: bool, moved: bool = False, runoff: bool = True, ordinary: int = 12
+) -> dict[str, Any]:
     """Twelve ordinary branches in a split region (AAA about 45%, BBB 38%, CCC 17%), one more
     that is ordinary or stuffed (150 of 153 voting, 149 for BBB); round 2 between AAA and BBB,
     with B05 moved (AAA from 45% to 95%, turnout to 98%) when ``moved``."""
     branches, first, second = [], [], []
-    for i in range(12):
+    for i in range(ordinary):
         eligible = 300 + 20 * i
         cast = eligible * (60 + i % 5) // 100
         invalid = 2 + i % 3
@@ -87,7 +89,8 @@ def flags(runner: FlaskCliRunner, *args: str) -> dict[str, Any]:
 
 def test_an_ordinary_round_has_no_flags(runner: FlaskCliRunner, write_json: Any) -> None:
     load(runner, write_json, package(stuffed=False))
-    assert flags(runner, "--round", "1") == {"election": "flags-2024", "round": 1, "flags": []}
+    document = flags(runner, "--round", "1")
+    assert document == {"election": "flags-2024", "round": 1, "flags": [], "indicators": []}
     assert flags(runner, "--round", "2")["flags"] == []
     table = runner.invoke(args=["flags", "flags-2024", "--round", "1"])
     assert table.exit_code == 0
@@ -150,3 +153,17 @@ def test_an_annulled_box_is_not_read(runner: FlaskCliRunner, write_json: Any) ->
     )
     assert result.exit_code == 0, result.output
     assert flags(runner, "--round", "1")["flags"] == []
+
+
+def test_digit_tests_are_indicators_per_region(runner: FlaskCliRunner, write_json: Any) -> None:
+    load(runner, write_json, package(stuffed=False, runoff=False, ordinary=20))
+    document = flags(runner, "--round", "1")
+    assert document["flags"] == []
+    tests = {(i["region"], i["test"]): i for i in document["indicators"]}
+    assert set(tests) == {("North", "last_digit"), ("North", "second_digit")}
+    last = tests["North", "last_digit"]
+    assert last["counts"] == 63 and sum(last["digits"]) == 63
+    assert 0 <= float(last["p_value"]) <= 1
+    table = runner.invoke(args=["flags", "flags-2024", "--round", "1"])
+    assert "Digit tests (indicators, not accusations):" in table.stdout
+    assert "Region North: last digit test over 63 counts" in table.stdout

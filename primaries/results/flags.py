@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from ..core.digits import last_digit_test, second_digit_test
 from ..core.flags import Box, Flag, FlagSettings, find_flags
 from ..extensions import db
 from ..models import Branch, Round, Sheet, SheetEntry
@@ -59,10 +60,30 @@ def flags_of(round_: Round, settings: FlagSettings | None = None) -> list[Flag]:
     )
 
 
+def indicators_of(boxes: list[Box]) -> list[dict[str, object]]:
+    """The region-level digit tests (:mod:`primaries.core.digits`) of every region with enough
+    vote counts: indicators with their p-values, not flags."""
+    regions: dict[str | None, list[int]] = {}
+    for box in boxes:
+        regions.setdefault(box.region, []).extend(box.votes.values())
+    found = []
+    for region in sorted(regions, key=lambda r: (r is None, r or "")):
+        for test in (last_digit_test, second_digit_test):
+            result = test(regions[region])
+            if result is not None:
+                found.append({"region": region, **result.as_dict()})
+    return found
+
+
 def flags_document(round_: Round, settings: FlagSettings | None = None) -> dict[str, Any]:
-    """The contract's flags JSON (section 9)."""
+    """The contract's flags JSON (section 9), with the region-level digit tests as
+    ``indicators`` (a key of our own: the contract allows more)."""
+    before = round_before(round_)
+    boxes = boxes_of(round_)
+    flags = find_flags(boxes, settings, before=boxes_of(before) if before is not None else ())
     return {
         "election": round_.election.slug,
         "round": round_.number,
-        "flags": [flag.as_dict() for flag in flags_of(round_, settings)],
+        "flags": [flag.as_dict() for flag in flags],
+        "indicators": indicators_of(boxes),
     }
