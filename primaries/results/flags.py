@@ -52,11 +52,16 @@ def round_before(round_: Round) -> Round | None:
     )
 
 
-def flags_of(round_: Round, settings: FlagSettings | None = None) -> list[Flag]:
-    """Every red flag of the round, as :func:`~primaries.core.flags.find_flags` lists them."""
+def flags_of(
+    round_: Round, settings: FlagSettings | None = None, boxes: list[Box] | None = None
+) -> list[Flag]:
+    """Every red flag of the round, as :func:`~primaries.core.flags.find_flags` lists them
+    (from ``boxes``, the round's :func:`boxes_of`, when given)."""
     before = round_before(round_)
     return find_flags(
-        boxes_of(round_), settings, before=boxes_of(before) if before is not None else ()
+        boxes if boxes is not None else boxes_of(round_),
+        settings,
+        before=boxes_of(before) if before is not None else (),
     )
 
 
@@ -78,9 +83,8 @@ def indicators_of(boxes: list[Box]) -> list[dict[str, object]]:
 def flags_document(round_: Round, settings: FlagSettings | None = None) -> dict[str, Any]:
     """The contract's flags JSON (section 9), with the region-level digit tests as
     ``indicators`` (a key of our own: the contract allows more)."""
-    before = round_before(round_)
     boxes = boxes_of(round_)
-    flags = find_flags(boxes, settings, before=boxes_of(before) if before is not None else ())
+    flags = flags_of(round_, settings, boxes)
     return {
         "election": round_.election.slug,
         "round": round_.number,
