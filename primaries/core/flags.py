@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
@@ -92,6 +92,10 @@ class FlagSettings:
     moved_share_points: Decimal = Decimal(25)
     """runoff_shares_moved: a candidate's share change differs from the region's by this much."""
 
+    def __post_init__(self) -> None:
+        if min(self.min_eligible, self.min_valid, self.region_min_valid) < 1:
+            raise ValueError("min_eligible, min_valid and region_min_valid must be at least 1")
+
 
 @dataclass(frozen=True)
 class Flag:
@@ -103,12 +107,7 @@ class Flag:
     figures: Mapping[str, str | int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, object]:
-        return {
-            "branch": self.branch,
-            "check": self.check,
-            "message": self.message,
-            "figures": dict(self.figures),
-        }
+        return {**asdict(self), "figures": dict(self.figures)}
 
 
 def _pct(share: Fraction) -> str:
@@ -376,7 +375,8 @@ def find_flags(
     previous = {box.code: box for box in before}
     both = [box for box in boxes if box.code in previous]
     regions_now = _region_sums(both)
-    regions_then = _region_sums(previous[box.code] for box in both)
+    # Each box under its region of this round (a branch may have moved between rounds).
+    regions_then = _region_sums(replace(previous[box.code], region=box.region) for box in both)
     order = {name: i for i, name in enumerate(CHECKS)}
     found: list[Flag] = []
     for box in boxes:

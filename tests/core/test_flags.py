@@ -9,6 +9,8 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from primaries.core.flags import CHECKS, Box, Flag, FlagSettings, find_flags
 
@@ -276,3 +278,40 @@ def test_labor_2011_like_variation_raises_at_most_a_few_flags(seed: int) -> None
             )
     flagged = {f.branch for f in find_flags(boxes)}
     assert len(flagged) <= len(boxes) * 5 // 100
+
+
+def test_minimum_sizes_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="at least 1"):
+        FlagSettings(min_valid=0)
+
+
+@st.composite
+def boxes(draw: st.DrawFn) -> Box:
+    eligible = draw(st.integers(0, 2000))
+    cast = draw(st.integers(0, eligible))
+    invalid = draw(st.integers(0, cast))
+    a = draw(st.integers(0, cast - invalid))
+    region = draw(st.sampled_from(["N", "S", None]))
+    return Box(
+        draw(st.text("AB", min_size=1, max_size=3)),
+        region,
+        eligible,
+        cast,
+        invalid,
+        {"A": a, "B": cast - invalid - a},
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(boxes(), max_size=12, unique_by=lambda b: b.code),
+    st.lists(boxes(), max_size=12, unique_by=lambda b: b.code),
+    st.integers(1, 50),
+)
+def test_any_valid_round_gives_well_formed_flags(
+    now: list[Box], before: list[Box], least: int
+) -> None:
+    limits = FlagSettings(min_eligible=least, min_valid=least, region_min_valid=least)
+    codes = {b.code for b in now}
+    for flag in find_flags(now, limits, before=before):
+        assert flag.branch in codes and flag.check in CHECKS and flag.message
