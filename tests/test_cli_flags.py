@@ -109,7 +109,8 @@ def test_the_stuffed_box_is_flagged(runner: FlaskCliRunner, write_json: Any) -> 
         ("X1", "shares_differ"),
     }
     for flag in document["flags"]:
-        assert {"branch", "check", "message", "figures"} <= set(flag)
+        assert {"branch", "check", "message", "figures", "region"} <= set(flag)
+        assert flag["region"] == "North"
         assert isinstance(flag["message"], str) and flag["message"]
     sweep = next(f for f in document["flags"] if f["check"] == "one_candidate_sweep")
     assert sweep["figures"] == {

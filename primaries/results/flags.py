@@ -85,9 +85,10 @@ def flags_document(round_: Round, settings: FlagSettings | None = None) -> dict[
     ``indicators`` (a key of our own: the contract allows more)."""
     boxes = boxes_of(round_)
     flags = flags_of(round_, settings, boxes)
+    region_of = {box.code: box.region for box in boxes}
     return {
         "election": round_.election.slug,
         "round": round_.number,
-        "flags": [flag.as_dict() for flag in flags],
+        "flags": [{**flag.as_dict(), "region": region_of[flag.branch]} for flag in flags],
         "indicators": indicators_of(boxes),
     }
