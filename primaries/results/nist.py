@@ -140,11 +140,18 @@ class _Report:
         self.party = ncname("party", election.slug)
         self.office = ncname("office", election.slug)
         self.complete = bool(self.result["complete"])
+        # Everything that reads the database or the app is read now, in the request: the pieces
+        # are written after the view returns, from plain data.
+        self.name = self.text(election.name, election)
+        self.things = {c.code: c for c in getattr(election, "candidates", [])}
+        self.header = self._header()
+        self.election_head = self._election_head()
+        self.contest_head = self._contest_head()
 
     def text(self, name: str, thing: object = None) -> dict[str, Any]:
         return text(name, self.language, _names(thing))
 
-    def header(self) -> dict[str, Any]:
+    def _header(self) -> dict[str, Any]:
         config = current_app.config
         if self.view.certified:
             status = "certified"
@@ -190,7 +197,7 @@ class _Report:
             "@id": self.scope,
             "Type": "other",
             "OtherType": "party-wide",
-            "Name": self.text(self.election.name, self.election),
+            "Name": self.name,
             "ComposingGpUnitIds": [region_id(r.region) for r in self.regions],
             "TotalSubUnits": int(branches["total"]),
             "SubUnitsReported": reported,
@@ -260,13 +267,12 @@ class _Report:
         return None
 
     def candidates(self) -> list[dict[str, Any]]:
-        things = {c.code: c for c in getattr(self.election, "candidates", [])}
         out = []
         for code, name in self.ballot:
             candidate: dict[str, Any] = {
                 "@type": _TYPE + "Candidate",
                 "@id": ncname("cand", code),
-                "BallotName": self.text(name, things.get(code)),
+                "BallotName": self.text(name, self.things.get(code)),
                 "PartyId": self.party,
                 "ExternalIdentifier": [
                     {"@type": _TYPE + "ExternalIdentifier", "Type": "local-level", "Value": code}
@@ -278,7 +284,7 @@ class _Report:
             out.append(candidate)
         return out
 
-    def contest_head(self) -> dict[str, Any]:
+    def _contest_head(self) -> dict[str, Any]:
         election, branches = self.election, self.result["branches"]
         contest: dict[str, Any] = {
             "@type": _TYPE + "CandidateContest",
@@ -324,7 +330,7 @@ class _Report:
             if row.counted:
                 yield _votes(ncname("gpu-branch", row.code), row.votes.get(code, 0))
 
-    def election_head(self) -> dict[str, Any]:
+    def _election_head(self) -> dict[str, Any]:
         held_on = (self.view.round.held_on or self.view.round.created_at.date()).isoformat()
         return {
             "@type": _TYPE + "Election",
@@ -355,13 +361,19 @@ def _array(name: str, items: Iterator[dict[str, Any]]) -> Iterator[str]:
 
 
 def err_chunks(election: Election, view: RoundView) -> Iterator[str]:
-    """The round's ERR v2 report as JSON text, in pieces (one array member at a time)."""
-    report = _Report(election, view)
-    yield _open(report.header())
+    """The round's ERR v2 report as JSON text, in pieces (one array member at a time).
+
+    The database is read here, at the call; the pieces need no request or session after it.
+    """
+    return _chunks(_Report(election, view))
+
+
+def _chunks(report: _Report) -> Iterator[str]:
+    yield _open(report.header)
     yield from _array("GpUnit", report.units())
-    yield ',"Election":[' + _open(report.election_head())
+    yield ',"Election":[' + _open(report.election_head)
     yield from _array("BallotCounts", report.ballot_counts())
-    yield ',"Contest":[' + _open(report.contest_head()) + ',"ContestSelection":['
+    yield ',"Contest":[' + _open(report.contest_head) + ',"ContestSelection":['
     for position, (code, _name) in enumerate(report.ballot, start=1):
         yield ("," if position > 1 else "") + _open(report.selection_head(position, code))
         yield from _array("VoteCounts", report.vote_counts(code))

@@ -25,7 +25,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -344,7 +343,7 @@ def err_download(slug: str, number: int) -> Response:
         overview, view = _round_view(slug, number)
         # Streamed: written one reporting unit / count at a time, never one big string.
         return _download(
-            stream_with_context(err_chunks(overview.election, view)),
+            err_chunks(overview.election, view),
             "application/json",
             f"{slug}-round-{number}-nist-err.json",
         )

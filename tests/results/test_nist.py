@@ -88,6 +88,7 @@ def download(client: FlaskClient, slug: str, number: int) -> dict[str, Any]:
     response = client.get(f"/elections/{slug}/rounds/{number}/results-err.json")
     assert response.status_code == 200 and response.mimetype == "application/json"
     assert "attachment" in response.headers["Content-Disposition"]
+    assert response.is_streamed  # written in pieces, not one string
     return check(json.loads(response.get_data(as_text=True)))
 
 
