@@ -33,6 +33,7 @@ read from the election's name); any other languages an object carries in a ``nam
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -48,13 +49,19 @@ from .rows import ballot, branch_rows
 _TYPE = "ElectionResults."
 
 
+_UNSAFE = re.compile(r"[^A-Za-z0-9]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    return "".join(f"_{byte:02X}" for byte in match.group().encode())
+
+
 def ncname(prefix: str, value: str) -> str:
-    """An ``@id`` from ``prefix`` and a code: injective for any code, safe in an XML NCName."""
-    escaped = "".join(
-        char if char.isascii() and char.isalnum() else "".join(f"_{b:02X}" for b in char.encode())
-        for char in value
-    )
-    return f"{prefix}-{escaped}"
+    """An ``@id`` from ``prefix`` and a code: injective for any code, safe in an XML NCName.
+
+    Ids hold only ``[A-Za-z0-9_-]``, so they go into JSON text as they are.
+    """
+    return f"{prefix}-{_UNSAFE.sub(_escape, value)}"
 
 
 def script_language(text: str, default: str) -> str:
@@ -107,18 +114,21 @@ def _status(kind: str, status: str, other: str | None = None) -> dict[str, Any]:
     return item
 
 
-def _ballots(gp_unit: str, cast: int, invalid: int) -> dict[str, Any]:
-    return {
-        "@type": _TYPE + "BallotCounts",
-        "Type": "total",
-        "GpUnitId": gp_unit,
-        "BallotsCast": cast,
-        "BallotsRejected": invalid,
-    }
+# The many small objects are written as text straight away (ids need no JSON escaping).
 
 
-def _votes(gp_unit: str, votes: int) -> dict[str, Any]:
-    return {"@type": _TYPE + "VoteCounts", "Type": "total", "GpUnitId": gp_unit, "Count": votes}
+def _ballots(gp_unit: str, cast: int, invalid: int) -> str:
+    return (
+        f'{{"@type":"{_TYPE}BallotCounts","Type":"total","GpUnitId":"{gp_unit}",'
+        f'"BallotsCast":{int(cast)},"BallotsRejected":{int(invalid)}}}'
+    )
+
+
+def _votes(gp_unit: str, votes: int) -> str:
+    return (
+        f'{{"@type":"{_TYPE}VoteCounts","Type":"total","GpUnitId":"{gp_unit}",'
+        f'"Count":{int(votes)}}}'
+    )
 
 
 def region_id(region: str | None) -> str:
@@ -142,6 +152,10 @@ class _Report:
         self.complete = bool(self.result["complete"])
         # Everything that reads the database or the app is read now, in the request: the pieces
         # are written after the view returns, from plain data.
+        self.branch_ids = [ncname("gpu-branch", row.code) for row in self.rows]
+        self.in_region: dict[str | None, list[str]] = {}
+        for row, branch_id in zip(self.rows, self.branch_ids, strict=True):
+            self.in_region.setdefault(row.region, []).append(branch_id)
         self.name = self.text(election.name, election)
         self.things = {c.code: c for c in getattr(election, "candidates", [])}
         self.header = self._header()
@@ -212,20 +226,16 @@ class _Report:
                 "Type": "other",
                 "OtherType": "region",
                 "Name": self.text(region.region or "-"),
-                "ComposingGpUnitIds": [
-                    ncname("gpu-branch", row.code)
-                    for row in self.rows
-                    if row.region == region.region
-                ],
+                "ComposingGpUnitIds": self.in_region.get(region.region, []),
                 "TotalSubUnits": region.branches,
                 "SubUnitsReported": region.reported,
                 "VotersRegistered": region.eligible,
                 "VotersParticipated": region.ballots_cast,
             }
-        for row in self.rows:
+        for row, branch_id in zip(self.rows, self.branch_ids, strict=True):
             unit: dict[str, Any] = {
                 "@type": _TYPE + "ReportingUnit",
-                "@id": ncname("gpu-branch", row.code),
+                "@id": branch_id,
                 "Type": "polling-place",
                 "Name": self.text(row.name, row),
                 "Number": row.code,
@@ -243,16 +253,14 @@ class _Report:
                 unit["CountStatus"] = [_status("total", "not-processed")]
             yield unit
 
-    def ballot_counts(self) -> Iterator[dict[str, Any]]:
+    def ballot_counts(self) -> Iterator[str]:
         totals = self.result["totals"]
         yield _ballots(self.scope, int(totals["ballots_cast"]), int(totals["invalid"]))
         for region in self.regions:
             yield _ballots(region_id(region.region), region.ballots_cast, region.invalid)
-        for row in self.rows:
+        for row, branch_id in zip(self.rows, self.branch_ids, strict=True):
             if row.counted:
-                yield _ballots(
-                    ncname("gpu-branch", row.code), row.ballots_cast or 0, row.invalid or 0
-                )
+                yield _ballots(branch_id, row.ballots_cast or 0, row.invalid or 0)
 
     def post_status(self, code: str) -> str | None:
         outcome: Mapping[str, Any] = self.result["outcome"]
@@ -321,14 +329,14 @@ class _Report:
             "SequenceOrder": position,
         }
 
-    def vote_counts(self, code: str) -> Iterator[dict[str, Any]]:
+    def vote_counts(self, code: str) -> Iterator[str]:
         votes = {c["code"]: int(c["votes"]) for c in self.result["candidates"]}
         yield _votes(self.scope, votes.get(code, 0))
         for region in self.regions:
             yield _votes(region_id(region.region), region.votes.get(code, 0))
-        for row in self.rows:
+        for row, branch_id in zip(self.rows, self.branch_ids, strict=True):
             if row.counted:
-                yield _votes(ncname("gpu-branch", row.code), row.votes.get(code, 0))
+                yield _votes(branch_id, row.votes.get(code, 0))
 
     def _election_head(self) -> dict[str, Any]:
         held_on = (self.view.round.held_on or self.view.round.created_at.date()).isoformat()
@@ -353,11 +361,22 @@ def _open(head: Mapping[str, Any]) -> str:
     return _dump(head)[:-1]
 
 
-def _array(name: str, items: Iterator[dict[str, Any]]) -> Iterator[str]:
-    yield f',"{name}":['
-    for index, item in enumerate(items):
-        yield ("," if index else "") + _dump(item)
-    yield "]"
+_BATCH = 500  # array members per piece written
+
+
+def _array(name: str, items: Iterator[dict[str, Any]] | Iterator[str]) -> Iterator[str]:
+    """``,"name":[...]``, in pieces of :data:`_BATCH` members (dicts dumped, text as it is)."""
+    batch: list[str] = []
+    head = f',"{name}":['
+    for item in items:
+        batch.append(item if isinstance(item, str) else _dump(item))
+        if len(batch) == _BATCH:
+            yield head + ",".join(batch)
+            head, batch = ",", []
+    if batch:
+        yield head + ",".join(batch) + "]"
+    else:  # an empty array, or the last piece was full
+        yield ("" if head == "," else head) + "]"
 
 
 def err_chunks(election: Election, view: RoundView) -> Iterator[str]:
