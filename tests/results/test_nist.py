@@ -17,7 +17,7 @@ from typing import Any
 
 from flask.testing import FlaskClient, FlaskCliRunner
 
-from primaries.results.nist import ncname, script_language
+from primaries.results.nist import ncname, script_language, text
 from tests.conftest import skip_or_fail, small_package
 from tests.results.conftest import tally
 
@@ -115,6 +115,11 @@ def test_ids_are_injective_and_safe_for_any_code() -> None:
     assert script_language("B-12 Haifa", "he") == "en"
     assert script_language("- 12 -", "he") == "he"
     assert script_language("12", "en") == "en"
+    both = text("Tel Aviv", "he", {"he": "תל אביב", "en": "Tel Aviv"})
+    assert [(t["Language"], t["Content"]) for t in both["Text"]] == [
+        ("en", "Tel Aviv"),
+        ("he", "תל אביב"),
+    ]
 
 
 def test_demo_both_rounds_validate_and_agree_with_the_tally(
