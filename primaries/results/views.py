@@ -15,10 +15,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
@@ -34,8 +42,9 @@ from .audit_head import MARKER, public_keys_text, put_head_in_page
 from .cache import cached, results_cache
 from .chart import bar_chart
 from .compare import branch_history, compare_rounds
-from .downloads import branches_csv, err_report
+from .downloads import branches_csv
 from .etags import api_etag, conditional, page_etag, shareable_page
+from .nist import err_chunks
 from .overview import ElectionOverview, RoundView, all_elections, election_overview
 from .package import export_package
 from .regions import region_rows
@@ -178,7 +187,7 @@ def _live(view: RoundView) -> dict[str, Any] | None:
     }
 
 
-def _download(body: str | bytes, mimetype: str, filename: str) -> Response:
+def _download(body: str | bytes | Iterator[str], mimetype: str, filename: str) -> Response:
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
@@ -332,9 +341,9 @@ def branches_csv_download(slug: str, number: int) -> Response:
 def err_download(slug: str, number: int) -> Response:
     def render() -> Response:
         overview, view = _round_view(slug, number)
-        report = err_report(overview.election, view)
+        # Streamed: written one reporting unit / count at a time, never one big string.
         return _download(
-            json.dumps(report, ensure_ascii=False, indent=1),
+            err_chunks(overview.election, view),
             "application/json",
             f"{slug}-round-{number}-nist-err.json",
         )
