@@ -17,7 +17,7 @@ from typing import Any
 
 from flask.testing import FlaskClient, FlaskCliRunner
 
-from primaries.results.nist import ncname, script_language, text
+from primaries.results.nist_text import ncname, script_language, text
 from tests.conftest import skip_or_fail, small_package
 from tests.results.conftest import tally
 
