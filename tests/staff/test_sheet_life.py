@@ -20,7 +20,7 @@ from primaries.extensions import db
 from primaries.models import AuditEvent, Round, RoundEvent, SheetDecision, User
 from primaries.sheets.decisions import correct
 from primaries.sheets.entry import resolve, send_back
-from primaries.sheets.place import SheetRef, _locate_statement, locate
+from primaries.sheets.place import SheetRef, locate
 
 from .conftest import SHEETS, sheet_row
 
@@ -119,32 +119,3 @@ def test_send_back_and_resolution_are_rows_carried_over_by_the_migration(
     assert [row[:-1] for row in carried] == [row[:-1] for row in rows]
     assert all(abs((a[-1] - b[-1]).total_seconds()) < 1 for a, b in zip(carried, rows, strict=True))
     assert verify().ok
-
-
-def test_the_joined_lookup_finds_the_named_rounds_and_branchs_sheet_only(
-    runoff: Any, sign_in: Callable[[str], FlaskClient], enter: Callable[..., Any]
-) -> None:
-    """``locate`` finds a sheet with one joined query, built once at import (``_LOCATE``).
-    Built afresh here, so that ``make mutants`` sees what the statement must do: one row for the
-    election, round and branch named, with that branch's sheet in that round, or none (not the
-    sheet of another round or of another branch)."""
-    enter(sign_in("clerk1"), "B1", SHEETS["B1"])  # round 2 now has a sheet, of B1 only
-    db.session.rollback()
-    statement = _locate_statement()
-
-    def rows(slug: str, number: int, code: str) -> list[Any]:
-        params = {"slug": slug, "number": number, "code": code}
-        return list(db.session.execute(statement, params).all())
-
-    [(election, round_, branch, sheet)] = rows("test-2024", 2, "B1")
-    assert (election.slug, round_.number, branch.code) == ("test-2024", 2, "B1")
-    assert sheet is not None
-    assert (sheet.round_id, sheet.branch_id) == (round_.id, branch.id)
-    assert sheet == sheet_row(2, "B1")
-    [(_, round_, branch, sheet)] = rows("test-2024", 2, "B2")  # B2 has a sheet in round 1 only
-    assert (round_.number, branch.code, sheet) == (2, "B2", None)
-    [(_, round_, branch, sheet)] = rows("test-2024", 1, "B2")
-    assert sheet is not None and sheet == sheet_row(1, "B2")
-    assert rows("test-2024", 3, "B1") == []
-    assert rows("test-2024", 2, "B9") == []
-    assert rows("other", 2, "B1") == []
