@@ -16,11 +16,11 @@ from sqlalchemy import select
 from primaries.changes import Actor
 from primaries.core.sheets import Numbers
 from primaries.elections.lookup import get_election, get_round
-from primaries.errors import NumbersRefused, Refused
+from primaries.errors import NumbersRefused, Refused, StaleSheet
 from primaries.extensions import db
 from primaries.models import SheetDecision, SheetEntry
 from primaries.sheets.decisions import annul
-from primaries.sheets.entry import mismatch_of, resolve, send_back
+from primaries.sheets.entry import enter, mismatch_of, resolve, send_back
 
 from .conftest import PAPER, events, place, ref, type_in, version
 
@@ -315,3 +315,20 @@ def test_only_an_unsettled_sheet_is_sent_back(runoff: None, staff: dict[str, Act
         "can be sent back"
     )
     assert events("sheet.send_back") == []
+
+
+def test_decisions_on_a_mismatch_from_a_form_shown_before_it_changed_are_refused(
+    mismatch: None, staff: dict[str, Actor]
+) -> None:
+    shown = version("B1") - 1  # the form was shown before the second entry
+    with pytest.raises(StaleSheet):
+        resolve(ref("B1"), {}, version=shown, actor=staff["super1"])
+    db.session.rollback()
+    with pytest.raises(StaleSheet):
+        send_back(ref("B1"), version=shown, actor=staff["super1"])
+    db.session.rollback()
+    with pytest.raises(StaleSheet):
+        enter(ref("B1"), PAPER["B1"], version=shown, actor=staff["admin1"])
+    db.session.rollback()
+    assert place("B1").state == "mismatch"
+    assert db.session.scalars(select(SheetDecision)).all() == []
