@@ -122,9 +122,9 @@ def test_an_entry_records_who_typed_what_and_the_sheets_state(
     ]
 
 
-def _counted(staff: dict[str, Actor]) -> None:
-    type_in("B1", PAPER["B1"], staff["clerk1"])
-    type_in("B1", PAPER["B1"], staff["clerk2"])
+def _counted(staff: dict[str, Actor], branch: str = "B1") -> None:
+    type_in(branch, PAPER[branch], staff["clerk1"])
+    type_in(branch, PAPER[branch], staff["clerk2"])
 
 
 def _annulled(staff: dict[str, Actor]) -> None:
@@ -175,13 +175,15 @@ def test_an_entry_is_refused_where_the_sheet_takes_none(
     assert len(entries()) == written
 
 
-def test_the_differing_fields_of_a_mismatch(mismatch: None) -> None:
+def test_the_differing_fields_of_a_mismatch(mismatch: None, staff: dict[str, Actor]) -> None:
     found = mismatch_of(place("B1"))
     assert found is not None
     assert found.differing == ["invalid", "votes_AAA", "votes_BBB"]
     assert found.first_values == PAPER["B1"].fields()
     assert found.second_values == MISREAD.fields()
     assert mismatch_of(place("B2")) is None  # not entered
+    _counted(staff, "B2")
+    assert mismatch_of(place("B2")) is None
 
 
 def test_a_resolution_records_each_fields_decision_and_counts(
@@ -332,3 +334,12 @@ def test_decisions_on_a_mismatch_from_a_form_shown_before_it_changed_are_refused
     db.session.rollback()
     assert place("B1").state == "mismatch"
     assert db.session.scalars(select(SheetDecision)).all() == []
+
+
+def test_a_send_back_needs_no_reason(mismatch: None, staff: dict[str, Actor]) -> None:
+    send_back(ref("B1"), version=version("B1"), actor=staff["super1"])
+    db.session.commit()
+    [row] = db.session.scalars(select(SheetDecision)).all()
+    assert row.reason is None
+    [event] = events("sheet.send_back")
+    assert event.after == {"state": "empty", "reason": None}
