@@ -54,15 +54,17 @@ clean:
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench
 
-# Mutation testing with mutmut (not part of `make test`): the files mutated and the tests run
-# are the [mutmut] block of setup.cfg. `make mutants MUTANTS='primaries.core.rules.*'` runs only
-# the mutants whose names match; the results stay in mutants/ (`$(BIN)/mutmut browse`, `show`).
+# Mutation testing with mutmut (not part of `make test`; docs/mutants.md): the files mutated and
+# the tests run are the [mutmut] block of setup.cfg. `make mutants MUTANTS='primaries.core.rules.*'`
+# runs only the mutants whose names match; MUTANT_JOBS=1 runs one at a time (default: one per
+# core). The results stay in mutants/ (`$(BIN)/mutmut browse`, `$(BIN)/mutmut show NAME`).
 MUTANTS ?=
+MUTANT_JOBS ?=
 .PHONY: mutants
 $(VENV)/.installed-mutants: $(VENV)/.installed-test
 	$(BIN)/pip install -q -e ".[test,mutants]"
 	touch $@
 
 mutants: $(VENV)/.installed-mutants
-	$(BIN)/mutmut run $(MUTANTS)
+	$(BIN)/mutmut run $(if $(MUTANT_JOBS),--max-children $(MUTANT_JOBS)) $(MUTANTS)
 	$(BIN)/mutmut results

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import time
 from typing import Any
 
 import pytest
@@ -225,3 +226,18 @@ def test_an_event_that_json_cannot_state_exactly_is_refused() -> None:
     ``make mutants``): NaN is not JSON, and an event carrying it must not get a hash."""
     with pytest.raises(ValueError, match="not JSON compliant"):
         compute_hash(_fixed_event(after={"ratio": float("nan")}))
+
+
+def test_the_hashed_form_does_not_depend_on_the_servers_timezone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Kills: the timestamp hashed in the server's local time (``astimezone()`` without
+    ``dt.UTC``; found by ``make mutants``): a chain written on one server must verify on a
+    server set to another timezone, so the hashed form is UTC wherever the code runs."""
+    monkeypatch.setenv("TZ", "EST+5")  # POSIX: five hours behind UTC, no tz database needed
+    time.tzset()
+    try:
+        assert canonical_bytes(_fixed_event()) == FIXED_CANONICAL
+    finally:
+        monkeypatch.undo()
+        time.tzset()

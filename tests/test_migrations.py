@@ -79,3 +79,37 @@ def test_four_eyes_migration_down_and_up_with_data(app: Flask, runner: FlaskCliR
     again = runner.invoke(args=["four-eyes", "test-2024", "off", "--reason", "after the upgrade"])
     assert again.exit_code == 0, again.output
     assert runner.invoke(args=["audit", "verify"]).exit_code == 0
+
+
+def _running_totals_triggers() -> tuple[list[str], list[str]]:
+    """The names of migration 0002's triggers and (PostgreSQL) trigger functions in the database."""
+    with db.engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            triggers = (
+                "SELECT tgname FROM pg_trigger WHERE substr(tgname, 1, 6) = 'totals' ORDER BY 1"
+            )
+            functions = (
+                "SELECT proname FROM pg_proc WHERE substr(proname, 1, 6) = 'totals' ORDER BY 1"
+            )
+            return (
+                list(connection.exec_driver_sql(triggers).scalars()),
+                list(connection.exec_driver_sql(functions).scalars()),
+            )
+        triggers = (
+            "SELECT name FROM sqlite_master "
+            "WHERE type = 'trigger' AND substr(name, 1, 6) = 'totals'"
+        )
+        return sorted(connection.exec_driver_sql(triggers).scalars()), []
+
+
+def test_downgrading_below_the_running_totals_leaves_no_trigger_behind(app: Flask) -> None:
+    """Migration 0002's downgrade drops its triggers (and on PostgreSQL their functions) with its
+    tables: a trigger left on ``sheets`` would write into the dropped ``round_totals``. Upgraded
+    again, they are all made anew."""
+    made = _running_totals_triggers()
+    assert len(made[0]) == 8
+    db.session.remove()
+    downgrade(revision="0001")
+    assert _running_totals_triggers() == ([], [])
+    upgrade()
+    assert _running_totals_triggers() == made

@@ -254,9 +254,10 @@ def send_back(ref: SheetRef, *, version: int, actor: Actor, reason: str = "") ->
     The entries made so far stay in its history; they no longer take part in the sheet's state.
     """
     place = begin_on(ref, version)
-    if place.state not in UNSETTLED:
+    state = place.state  # read now: the place reads its sheet's state, which changes below
+    if state not in UNSETTLED:
         raise Refused(
-            f"{place.name} is {STATUS_LABELS[place.state]}: only a sheet awaiting its second "
+            f"{place.name} is {STATUS_LABELS[state]}: only a sheet awaiting its second "
             "entry or in mismatch can be sent back"
         )
     sheet = place.sheet
@@ -271,7 +272,7 @@ def send_back(ref: SheetRef, *, version: int, actor: Actor, reason: str = "") ->
         "sheet.send_back",
         place,
         actor,
-        before={"state": place.state.value, "entry_ids": entries},
+        before={"state": state.value, "entry_ids": entries},
         after={"state": sheet.state, "reason": reason or None},
     )
 

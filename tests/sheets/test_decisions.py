@@ -1,0 +1,134 @@
+"""A supervisor's corrections and annulments (primaries.sheets.decisions), called as the staff
+pages and the command line call them: what each refuses, in its words, and what it records.
+
+``make mutants`` (docs/mutants.md) found these untested: the staff pages check their own form
+first, so the service's refusals and the contents of its audit events went unseen.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from primaries.changes import Actor
+from primaries.core.sheets import Numbers
+from primaries.errors import NumbersRefused, Refused, StaleSheet
+from primaries.extensions import db
+from primaries.sheets.decisions import annul, correct, reinstate
+from primaries.sheets.imports import import_sheets
+
+from .conftest import PAPER, events, place, ref, type_in, version
+
+RECOUNT = Numbers(300, 4, {"AAA": 151, "BBB": 145})
+
+
+@pytest.fixture
+def counted(runoff: None, staff: dict[str, Actor]) -> None:
+    """B1 counted: two clerks typed the same numbers."""
+    type_in("B1", PAPER["B1"], staff["clerk1"])
+    type_in("B1", PAPER["B1"], staff["clerk2"])
+
+
+def test_a_correction_records_what_it_replaces_and_who_made_it(
+    counted: None, staff: dict[str, Actor]
+) -> None:
+    supervisor = staff["super1"]
+    correct(
+        ref("B1"), RECOUNT, reason="recount, protocol 7", actor=supervisor, version=version("B1")
+    )
+    db.session.commit()
+    sheet = place("B1").sheet
+    assert sheet is not None and sheet.counted_entry is not None
+    entry = sheet.counted_entry
+    assert (entry.kind, entry.user_id, entry.reason) == (
+        "correction",
+        supervisor.user_id,
+        "recount, protocol 7",
+    )
+    [event] = events("sheet.correct")
+    assert event.actor == "super1"
+    assert event.before == PAPER["B1"].as_dict()
+    assert event.after == {**RECOUNT.as_dict(), "reason": "recount, protocol 7"}
+
+
+@pytest.mark.parametrize(
+    ("branch", "words"),
+    [("B1", "is awaiting second entry"), ("B2", "is not entered")],
+)
+def test_only_a_counted_sheet_is_corrected(
+    runoff: None, staff: dict[str, Actor], branch: str, words: str
+) -> None:
+    type_in("B1", PAPER["B1"], staff["clerk1"])  # B1 awaits its second entry; B2 has nothing
+    with pytest.raises(Refused) as refused:
+        correct(ref(branch), RECOUNT, reason="recount", actor=staff["super1"])
+    assert str(refused.value) == (
+        f"branch {branch} in round 2 {words}: only a counted sheet is corrected"
+    )
+    db.session.rollback()
+    assert events("sheet.correct") == []
+
+
+@pytest.mark.parametrize(
+    ("reason", "problem"),
+    [
+        ("  ", "a correction needs a reason"),
+        ("recount\x00", "must not contain a NUL character (\\u0000)"),
+    ],
+)
+def test_a_correction_needs_a_reason_a_database_can_store(
+    counted: None, staff: dict[str, Actor], reason: str, problem: str
+) -> None:
+    with pytest.raises(NumbersRefused) as refused:
+        correct(ref("B1"), RECOUNT, reason=reason, actor=staff["super1"])
+    assert refused.value.by_field == {"reason": [problem]}
+    db.session.rollback()
+    assert events("sheet.correct") == []
+
+
+def test_a_correction_to_the_numbers_that_count_already_is_refused(
+    counted: None, staff: dict[str, Actor]
+) -> None:
+    with pytest.raises(Refused) as refused:
+        correct(ref("B1"), PAPER["B1"], reason="again", actor=staff["super1"])
+    assert str(refused.value) == "these are the numbers that count already: nothing to correct"
+
+
+def test_decisions_from_a_form_shown_before_the_sheet_changed_are_refused(
+    counted: None, staff: dict[str, Actor]
+) -> None:
+    shown = version("B1")
+    correct(ref("B1"), RECOUNT, reason="recount", actor=staff["super1"], version=shown)
+    db.session.commit()
+    with pytest.raises(StaleSheet):
+        correct(ref("B1"), PAPER["B1"], reason="back", actor=staff["admin1"], version=shown)
+    db.session.rollback()
+    shown = version("B1")
+    annul(ref("B1"), "box lost", actor=staff["super1"], version=shown)
+    db.session.commit()
+    with pytest.raises(StaleSheet):
+        reinstate(ref("B1"), "found", actor=staff["admin1"], version=shown)
+    db.session.rollback()
+    assert place("B1").state == "annulled"
+    assert [e.actor for e in events("sheet.correct")] == ["super1"]
+
+
+@pytest.mark.parametrize("second", [None, Numbers(300, 5, {"AAA": 150, "BBB": 145})])
+def test_an_imports_correction_of_unsettled_entries_records_them_as_replaced(
+    runoff: None, staff: dict[str, Actor], second: Numbers | None
+) -> None:
+    """A sheet awaiting its second entry, or in mismatch, has no numbers that count: the
+    correction's event names its state and its entries instead."""
+    type_in("B1", PAPER["B1"], staff["clerk1"])
+    if second is not None:
+        type_in("B1", second, staff["clerk2"])
+    before = place("B1").sheet
+    assert before is not None
+    state, entries = before.state, [before.first_entry_id, before.second_entry_id]
+    csv = b"branch,ballots_cast,invalid,AAA,BBB\nB1,300,4,151,145\n"
+    import_sheets("test-2024", 2, csv, actor=staff["admin1"], correct=True, reason="protocol")
+    db.session.commit()
+    [event] = events("sheet.correct")
+    assert event.before == {"state": state, "entry_ids": [i for i in entries if i is not None]}
+    assert event.after == {**RECOUNT.as_dict(), "reason": "protocol"}
+    sheet = place("B1").sheet
+    assert sheet is not None and sheet.counted_entry is not None
+    assert sheet.counted_entry.user_id == staff["admin1"].user_id
