@@ -185,6 +185,11 @@ class Numbers:
         """Flat, by field: ``ballots_cast``, ``invalid``, ``votes_CODE``..."""
         return flatten(self.as_dict())
 
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> Numbers:
+        """The numbers as an event records them (``as_dict``): replay and approvals read them."""
+        return cls(int(values[BALLOTS_CAST]), int(values[INVALID]), dict(values[VOTES]))
+
 
 def flatten(values: Mapping[str, Any]) -> dict[str, int]:
     flat = {BALLOTS_CAST: int(values[BALLOTS_CAST]), INVALID: int(values[INVALID])}
