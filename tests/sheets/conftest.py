@@ -13,6 +13,7 @@ from sqlalchemy import select
 from primaries.changes import Actor
 from primaries.core.sheets import Numbers
 from primaries.elections.runoff import open_runoff
+from primaries.elections.settings import set_four_eyes
 from primaries.extensions import db
 from primaries.models import AuditEvent, User
 from primaries.sheets.entry import EntryResult, enter
@@ -29,7 +30,12 @@ PAPER = {
 
 @pytest.fixture
 def runoff(loaded: dict[str, Any]) -> None:
+    """Round 2 open, with the election's four eyes off: these tests call the decision services
+    as one person decides (four eyes itself: tests/staff/test_four_eyes.py)."""
     open_runoff("test-2024", actor=Actor("test"))
+    set_four_eyes(
+        "test-2024", False, "the services tested one decision at a time", actor=Actor("test")
+    )
     db.session.commit()
 
 

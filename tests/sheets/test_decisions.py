@@ -47,7 +47,12 @@ def test_a_correction_records_what_it_replaces_and_who_made_it(
     [event] = events("sheet.correct")
     assert event.actor == "super1"
     assert event.before == PAPER["B1"].as_dict()
-    assert event.after == {**RECOUNT.as_dict(), "reason": "recount, protocol 7"}
+    assert event.after == {
+        **RECOUNT.as_dict(),
+        "reason": "recount, protocol 7",
+        "entry_id": entry.id,  # the new entry, so audit verify can find it
+        "four_eyes": "off",
+    }
 
 
 @pytest.mark.parametrize(
@@ -128,7 +133,12 @@ def test_an_imports_correction_of_unsettled_entries_records_them_as_replaced(
     db.session.commit()
     [event] = events("sheet.correct")
     assert event.before == {"state": state, "entry_ids": [i for i in entries if i is not None]}
-    assert event.after == {**RECOUNT.as_dict(), "reason": "protocol"}
     sheet = place("B1").sheet
     assert sheet is not None and sheet.counted_entry is not None
+    assert event.after == {
+        **RECOUNT.as_dict(),
+        "reason": "protocol",
+        "entry_id": sheet.counted_entry.id,
+        "four_eyes": "off",
+    }
     assert sheet.counted_entry.user_id == staff["admin1"].user_id
