@@ -25,7 +25,7 @@ def test_an_observer_reads_the_correction_page_without_a_form(
     assert "Only a supervisor or an admin can correct a sheet" in page.text
     assert '<form method="post" novalidate class="sheet-form"' not in page.text
     assert 'name="ballots_cast"' not in page.text
-    cast, invalid, a, b = paper["B2"]
+    cast, _invalid, a, _b = paper["B2"]
     assert f'<td class="num">{cast}</td>' in page.text and f'<td class="num">{a}</td>' in page.text
 
 
