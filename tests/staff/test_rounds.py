@@ -73,6 +73,18 @@ def test_close_reopen_certify_decertify(runoff, sign_in, enter, paper, decide) -
     assert status(2) == "certified"
     decide("super1")
     assert status(2) == "closed"
+    # The public page says the certificate was withdrawn, and why (issue 14, finding 6).
+    public = FlaskClient(admin.application).get("/elections/test-2024/rounds/2").text
+    assert "the committee withdrew the certificate of this round" in public
+    assert "party court order 3/24" in public
+    assert "Provisional result" in public
+    assert "the count is closed and awaits certification" in public
+    assert "counting: this page updates itself" not in public
+    # Certified again: the notice goes.
+    supervisor.post(ROUND2 + "/certify")
+    assert status(2) == "certified"
+    public = FlaskClient(admin.application).get("/elections/test-2024/rounds/2").text
+    assert "withdrew the certificate" not in public
 
 
 def test_the_runoff_is_opened_from_a_certified_round_with_its_date(loaded, sign_in) -> None:
