@@ -183,3 +183,17 @@ def test_an_observer_sees_the_dashboard_without_buttons(runoff, sign_in) -> None
     assert "Close the round" not in page.text
     assert observer.post(ROUND2 + "/close").status_code == 403
     assert status(2) == "open"
+
+
+def test_the_dashboard_says_leading_until_every_branch_is_in(runoff, sign_in, paper) -> None:
+    """Issue 14, finding 4: no "Winner" while branches are still pending."""
+    supervisor = sign_in("super1")
+    import_round2(paper, "B1", "B2")
+    page = supervisor.get(ROUND2).text
+    assert "Leading so far:" in page
+    assert "Winner:" not in page
+    assert "(3 of 5 branches still pending)" in page
+    import_round2(paper)
+    page = supervisor.get(ROUND2).text
+    assert "Winner:" in page
+    assert "Leading so far:" not in page
