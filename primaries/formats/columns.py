@@ -100,7 +100,7 @@ def _check_header(
     number = line.number
     problems = list(line.problems)
     problems.extend(
-        f"line {number}: column {index + 1} of the header {problem}"
+        f"line {number}: column {index + 1} of the header: {problem}"
         for index, problem in sorted(line.cell_problems.items())
     )
     expected = ", ".join(columns)

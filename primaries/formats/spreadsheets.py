@@ -220,9 +220,9 @@ def _read_xlsx(raw: bytes) -> Table:
                 f"line {first}: column {letter} is hidden in the workbook: show it"
             )
     for merged in sheet.merged_cells.ranges:
-        line = lines.get(merged.min_row)
-        if line is not None:
-            line.problems.append(
+        first_line = lines.get(merged.min_row)
+        if first_line is not None:
+            first_line.problems.append(
                 f"line {merged.min_row}: cells {merged.coord} are merged: unmerge them and give "
                 "each cell its own value"
             )

@@ -1,11 +1,13 @@
-"""Imports from the browser: a branches CSV and a round's sheets CSV, in the contract's formats,
-with the same all-or-nothing checks as the command line and every problem listed by line."""
+"""Imports from the browser: a branches file and a round's sheets file (an Excel workbook or a CSV
+file, CONTRACT section 6), with the same all-or-nothing checks as the command line and every
+problem of the file listed at once, by line, in the web's words."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from flask import render_template
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from ..access import roles
@@ -70,6 +72,10 @@ def import_sheets_page(slug: str, number: int) -> Page:
             actor=actor(),
             correct=bool(form.correct.data),
             reason=(form.reason.data or "").strip() or None,
+            correct_hint=_(
+                "to replace it, tick “Correct sheets that are already counted with different "
+                "numbers” and give a reason"
+            ),
         )
         if asked is not None:
             summary, requests = asked.summary, asked.requests
