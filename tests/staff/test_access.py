@@ -35,6 +35,8 @@ EXPECTED: dict[str, dict[str, set[str | None]]] = {
     "staff.branch_history_page": {"GET": SEE},
     "staff.import_branches_page": {"GET": SEE, "POST": ADMIN},
     "staff.import_sheets_page": {"GET": SEE, "POST": COUNT},
+    "staff.branches_template": {"GET": SEE},
+    "staff.sheets_template": {"GET": SEE},
     "staff.audit_log": {"GET": SEE},
     "staff.audit_verify": {"GET": SEE},
     "staff.audit_csv": {"GET": SEE},

@@ -67,4 +67,7 @@ def test_sheets_import(runoff, sign_in, client, decide) -> None:
     assert decide("super2").status_code == 302
     assert votes() == {"AAA": 146, "BBB": 150}
     assert upload(sign_in("clerk1"), url, changed).status_code == 403
-    assert "Choose a CSV file." in supervisor.post(url, data={}).text
+    assert (
+        "Choose a file: an Excel workbook (.xlsx) or a CSV file."
+        in supervisor.post(url, data={}).text
+    )
