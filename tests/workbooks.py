@@ -34,8 +34,15 @@ def xlsx(rows: list[list[Any]], **options: Any) -> bytes:
 
 
 def rows_of(raw: bytes) -> list[list[Any]]:
-    """The values of the first worksheet of a workbook, row by row."""
+    """The values of the first worksheet of a workbook, row by row, without empty cells at the
+    end of a row."""
     workbook = openpyxl.load_workbook(io.BytesIO(raw))
     sheet = workbook.worksheets[0]
     assert isinstance(sheet, Worksheet)
-    return [list(row) for row in sheet.iter_rows(values_only=True)]
+    rows = []
+    for values in sheet.iter_rows(values_only=True):
+        row = list(values)
+        while row and row[-1] is None:
+            row.pop()
+        rows.append(row)
+    return rows
