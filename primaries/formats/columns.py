@@ -23,7 +23,7 @@ from .problems import FormatError
 from .spreadsheets import Line, read_table
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Row:
     line: int
     values: dict[str, str]
@@ -65,20 +65,23 @@ def _labels(columns: Sequence[str], names: Mapping[str, str]) -> dict[str, set[s
 
 def _row(line: Line, header: list[str], keys: list[str]) -> Row:
     fields = line.cells
-    problems = list(line.problems)
+    width = len(header)
     where = f"line {line.number}"
-    if len(fields) > len(header) and not any(cell.strip() for cell in fields[len(header) :]):
-        fields = fields[: len(header)]
-    if len(fields) != len(header):
-        problems.append(
-            f"{where}: has {len(fields)} values, but the header has {len(header)} columns "
+    if len(fields) > width and not any(cell.strip() for cell in fields[width:]):
+        fields = fields[:width]
+    if len(fields) != width:
+        problem = (
+            f"{where}: has {len(fields)} values, but the header has {width} columns "
             f"({', '.join(header)})"
         )
-        return Row(line.number, {}, problems)
+        return Row(line.number, {}, [*line.problems, problem])
     cells = [cell.strip() for cell in fields]
     if cells == header:
-        problems.append(f"{where}: repeats the header (a second header?): delete the line")
-        return Row(line.number, {}, problems)
+        problem = f"{where}: repeats the header (a second header?): delete the line"
+        return Row(line.number, {}, [*line.problems, problem])
+    if not line.cell_problems:  # the common case, kept cheap
+        return Row(line.number, dict(zip(keys, cells, strict=True)), line.problems)
+    problems = list(line.problems)
     values: dict[str, str] = {}
     for index, (key, text) in enumerate(zip(keys, cells, strict=True)):
         problem = line.cell_problems.get(index)

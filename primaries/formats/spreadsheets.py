@@ -36,10 +36,12 @@ from .problems import FormatError
 XLSX_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 DELIMITERS = (",", ";", "\t")
+MAX_UNPACKED = 200_000_000
+"""A workbook whose parts unpack to more bytes than this is refused (a ZIP bomb)."""
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
 
 
-@dataclass
+@dataclass(slots=True)
 class Line:
     """A line of a file that is not blank: its number and its cells (as written, untrimmed)."""
 
@@ -171,10 +173,21 @@ def _read_xlsx(raw: bytes) -> Table:
     from openpyxl.utils import get_column_letter
 
     try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+        if unpacked > MAX_UNPACKED:
+            raise FormatError(
+                [
+                    f"the workbook unpacks to {unpacked} bytes, more than the {MAX_UNPACKED} "
+                    "read: is it the right file?"
+                ]
+            )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns of styles and extensions it skips
             workbook = openpyxl.load_workbook(io.BytesIO(raw), data_only=False)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, Exception) as error:
+    except FormatError:
+        raise
+    except Exception as error:  # a broken archive or workbook fails in many ways, all refused
         reason = str(error) or type(error).__name__
         raise FormatError(
             [
@@ -241,7 +254,7 @@ def _cell_text(value: Any, data_type: str | None) -> tuple[str, str | None]:
     """A workbook cell as the text a CSV file would hold, and why it cannot be read if so."""
     if value is None:
         return "", None
-    if data_type == "f" or (isinstance(value, str) and value.startswith("=") and data_type == "f"):
+    if data_type == "f":
         return "", f"holds a formula ({quote(str(value))}): give its value instead"
     if isinstance(value, bool):
         return ("TRUE" if value else "FALSE"), None

@@ -317,3 +317,10 @@ def test_xlsx_names_in_the_header_with_a_trailing_empty_column() -> None:
     raw = xlsx([["branch", "ballots_cast", "invalid", "עמיר פרץ", "YAC", None], ["B1", 3, 0, 1, 2]])
     [spec] = parse_sheets_csv(raw, BALLOT, names=NAMES)
     assert spec.votes == {"YAC": 2, "PER": 1}
+
+
+def test_a_workbook_that_unpacks_to_too_much_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("primaries.formats.spreadsheets.MAX_UNPACKED", 1000)
+    [problem] = problems(parse_branches_csv, xlsx([["code", "name", "region", "eligible"]]))
+    assert problem.startswith("the workbook unpacks to ")
+    assert problem.endswith("bytes, more than the 1000 read: is it the right file?")
