@@ -3,7 +3,8 @@
 :func:`read_rows` reads a file (:mod:`.spreadsheets`), finds its header (the first line that is
 not blank) and gives every other line as a :class:`Row` of trimmed values by column. The header
 holds each column once, in any order; a candidate's column may be headed by the candidate's code
-or by the candidate's exact name (``names``, code -> name). What is ambiguous is refused: a label
+or by the candidate's exact name (``names``, code -> name, or code -> its names in several
+languages). What is ambiguous is refused: a label
 that is the code of one candidate and the name of another (or the name of two), a column given
 twice, a candidate's code and name both. Empty cells at the end of the header are ignored, as are
 empty cells beyond the header on any line (the trailing empty column of the Central Elections
@@ -15,12 +16,15 @@ without them); each row's problems are for the caller to report with its own.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .encoding import quote
 from .problems import FormatError
 from .spreadsheets import Line, read_table
+
+Names = Mapping[str, str | Collection[str]]
+"""A candidate's code -> its name, or its names (in several languages)."""
 
 
 @dataclass(slots=True)
@@ -34,12 +38,16 @@ class Row:
 
 
 def read_rows(
-    raw: bytes | str, columns: Sequence[str], names: Mapping[str, str] | None = None
+    raw: bytes | str, columns: Sequence[str], names: Names | None = None
 ) -> tuple[list[Row], str | None]:
     """The rows of a file whose header holds exactly ``columns`` (any order; a column of
     ``names`` may be headed by its name), and the problem that stopped the reading, if any."""
-    names = {code: name.strip() for code, name in (names or {}).items() if code in columns}
-    labels = _labels(columns, names)
+    known = {
+        code: tuple(name.strip() for name in ([given] if isinstance(given, str) else given))
+        for code, given in (names or {}).items()
+        if code in columns
+    }
+    labels = _labels(columns, known)
     table = read_table(raw, labels)
     if not table.lines:
         raise FormatError(
@@ -49,17 +57,18 @@ def read_rows(
     header = [cell.strip() for cell in header_line.cells]
     while header and not header[-1]:
         header.pop()
-    keys = _check_header(header_line, header, columns, names, labels)
+    keys = _check_header(header_line, header, columns, known, labels)
     rows = [_row(line, header, keys) for line in lines]
     return rows, table.stopped
 
 
-def _labels(columns: Sequence[str], names: Mapping[str, str]) -> dict[str, set[str]]:
+def _labels(columns: Sequence[str], names: Mapping[str, tuple[str, ...]]) -> dict[str, set[str]]:
     """Header label -> the columns it may stand for."""
     labels: dict[str, set[str]] = {column: {column} for column in columns}
-    for code, name in names.items():
-        if name:
-            labels.setdefault(name, set()).add(code)
+    for code, given in names.items():
+        for name in given:
+            if name:
+                labels.setdefault(name, set()).add(code)
     return labels
 
 
@@ -84,9 +93,9 @@ def _row(line: Line, header: list[str], keys: list[str]) -> Row:
     problems = list(line.problems)
     values: dict[str, str] = {}
     for index, (key, text) in enumerate(zip(keys, cells, strict=True)):
-        problem = line.cell_problems.get(index)
-        if problem:
-            problems.append(f"{where}: {key}: {problem}")
+        unreadable = line.cell_problems.get(index)
+        if unreadable:
+            problems.append(f"{where}: {key}: {unreadable}")
         else:
             values[key] = text
     return Row(line.number, values, problems)
@@ -96,7 +105,7 @@ def _check_header(
     line: Line,
     header: list[str],
     columns: Sequence[str],
-    names: Mapping[str, str],
+    names: Mapping[str, tuple[str, ...]],
     labels: Mapping[str, set[str]],
 ) -> list[str]:
     """The column each cell of the header stands for; raises with every problem of the header."""
@@ -140,15 +149,15 @@ def _check_header(
     for column in columns:
         if column in seen or column in ambiguous:
             continue
-        name = names.get(column)
-        also = f" or {quote(name)}" if name and len(labels.get(name, ())) == 1 else ""
+        usable = [name for name in names.get(column, ()) if len(labels.get(name, ())) == 1]
+        also = "".join(f" or {quote(name)}" for name in usable)
         problems.append(f"line {number}: missing column {column}{also} (expected: {expected})")
     if problems:
         raise FormatError(problems)
     return keys
 
 
-def _meaning(label: str, target: str, names: Mapping[str, str]) -> str:
+def _meaning(label: str, target: str, names: Mapping[str, tuple[str, ...]]) -> str:
     if target == label:
         return f"the column {target}" if target not in names else f"the code of candidate {target}"
     return f"the name of candidate {target}"

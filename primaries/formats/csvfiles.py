@@ -20,7 +20,7 @@ file with only the header gives no rows; an empty file is refused. A number is a
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -35,7 +35,7 @@ from primaries.core.limits import (
 from primaries.core.sheets import Numbers, sum_problems
 from primaries.core.text import name_problem
 
-from .columns import Row, read_rows
+from .columns import Names, Row, read_rows
 from .encoding import quote
 from .problems import FormatError
 from .specs import BranchSpec, SheetSpec
@@ -100,7 +100,7 @@ def _parse_rows(
     columns: Sequence[str],
     code_column: str,
     build: Callable[[Row, str, list[str]], Spec | None],
-    names: Mapping[str, str] | None = None,
+    names: Names | None = None,
 ) -> Parsed[Spec]:
     rows, stopped = read_rows(raw, columns, names)
     problems: list[str] = []
@@ -177,7 +177,7 @@ def parse_branches_csv(raw: bytes | str) -> list[BranchSpec]:
 
 
 def read_sheets(
-    raw: bytes | str, ballot: Sequence[str], *, names: Mapping[str, str] | None = None
+    raw: bytes | str, ballot: Sequence[str], *, names: Names | None = None
 ) -> Parsed[SheetSpec]:
     """The sheets of a file (:func:`parse_sheets_csv`), and every problem of its rows
     (problems of the file or its header raise :class:`FormatError`)."""
@@ -209,12 +209,13 @@ def read_sheets(
 
 
 def parse_sheets_csv(
-    raw: bytes | str, ballot: Sequence[str], *, names: Mapping[str, str] | None = None
+    raw: bytes | str, ballot: Sequence[str], *, names: Names | None = None
 ) -> list[SheetSpec]:
     """Counted sheets from a file with the columns ``branch,ballots_cast,invalid`` and one column
     per candidate code of ``ballot`` (any order): an Excel workbook or a CSV file
-    (:mod:`.spreadsheets`). With ``names`` (code -> name), a candidate's column may be headed by
-    the candidate's exact name instead of the code.
+    (:mod:`.spreadsheets`). With ``names`` (code -> name, or code -> several names, e.g. one per
+    language), a candidate's column may be headed by the candidate's exact name instead of the
+    code.
 
     Each row is checked on its own (numbers, the sum rule); whether its branch exists, and its
     ``eligible``, is the caller's to check. Raises :class:`FormatError`, each problem

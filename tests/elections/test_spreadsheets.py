@@ -324,3 +324,20 @@ def test_a_workbook_that_unpacks_to_too_much_is_refused(monkeypatch: pytest.Monk
     [problem] = problems(parse_branches_csv, xlsx([["code", "name", "region", "eligible"]]))
     assert problem.startswith("the workbook unpacks to ")
     assert problem.endswith("bytes, more than the 1000 read: is it the right file?")
+
+
+def test_a_candidate_s_names_in_several_languages() -> None:
+    names = {"YAC": ["Shelly Yacimovich", "שלי יחימוביץ'"], "PER": ("Amir Peretz", "عمير بيرتس")}
+    raw = "branch,ballots_cast,invalid,שלי יחימוביץ',عمير بيرتس\nB1,3,0,2,1\n".encode()
+    [spec] = parse_sheets_csv(raw, BALLOT, names=names)
+    assert spec.votes == {"YAC": 2, "PER": 1}
+    both = "branch,ballots_cast,invalid,Shelly Yacimovich,שלי יחימוביץ',PER\n".encode()
+    assert problems(parse_sheets_csv, both, BALLOT, names=names) == [
+        'line 1: columns "Shelly Yacimovich" and "שלי יחימוביץ\'" are both candidate YAC: '
+        "keep one of them"
+    ]
+    missing = b"branch,ballots_cast,invalid,YAC\n"
+    assert problems(parse_sheets_csv, missing, BALLOT, names=names) == [
+        'line 1: missing column PER or "Amir Peretz" or "عمير بيرتس" (expected: branch, '
+        "ballots_cast, invalid, YAC, PER)"
+    ]
