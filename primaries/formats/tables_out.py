@@ -5,7 +5,8 @@ Arabic as Windows-1252 and garbles them) and CRLF line ends; a text cell that a 
 run as a formula gets a leading apostrophe (:func:`primaries.core.text.spreadsheet_cell`). The
 same table as a workbook (``.xlsx``, openpyxl) keeps every text cell as text, whatever its first
 character, and every number as a number; Hebrew and Arabic are kept as they are (the workbook is
-XML in UTF-8), and a sheet of a right-to-left language is shown right to left.
+XML in UTF-8), and a sheet of a right-to-left language is shown right to left. A text longer than
+a cell of Excel holds is cut, and says so.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ Cell = str | int | None
 
 UTF8_BOM = "\ufeff"
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MAX_CELL = 32_767
+"""The most characters a cell of Excel holds."""
 
 
 def csv_text(rows: Iterable[Sequence[Cell]]) -> str:
@@ -57,7 +60,7 @@ def xlsx_bytes(
                 continue
             cell = sheet.cell(row=number, column=column)
             if isinstance(value, str):
-                cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
+                cell.value = _fits(ILLEGAL_CHARACTERS_RE.sub("", value))
                 cell.data_type = "s"  # never a formula, even when it starts with "="
             else:
                 cell.value = value
@@ -67,6 +70,14 @@ def xlsx_bytes(
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def _fits(text: str) -> str:
+    """``text``, cut to what a cell of Excel holds (32,767 characters), saying so when cut."""
+    if len(text) <= MAX_CELL:
+        return text
+    note = f" … ({len(text) - MAX_CELL + 80} more characters: the CSV has them all)"
+    return text[: MAX_CELL - 80] + note
 
 
 def _sheet_title(title: str) -> str:

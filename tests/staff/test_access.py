@@ -40,6 +40,7 @@ EXPECTED: dict[str, dict[str, set[str | None]]] = {
     "staff.audit_log": {"GET": SEE},
     "staff.audit_verify": {"GET": SEE},
     "staff.audit_csv": {"GET": SEE},
+    "staff.audit_xlsx": {"GET": SEE},
     "staff.requests_page": {"GET": SEE},
     "staff.approve_request": {"POST": COUNT},
     "staff.refuse_request": {"POST": COUNT},
