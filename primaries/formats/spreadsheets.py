@@ -175,6 +175,13 @@ def _read_xlsx(raw: bytes) -> Table:
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
             unpacked = sum(member.file_size for member in archive.infolist())
+            if "mimetype" in archive.namelist() and b"opendocument" in archive.read("mimetype"):
+                raise FormatError(
+                    [
+                        "the file is an OpenDocument spreadsheet (.ods): save it as an Excel "
+                        "workbook (.xlsx) or as CSV"
+                    ]
+                )
         if unpacked > MAX_UNPACKED:
             raise FormatError(
                 [

@@ -305,6 +305,17 @@ def test_not_a_workbook() -> None:
     assert problem.startswith("the file is a ZIP archive but not an Excel workbook (.xlsx)")
 
 
+def test_an_opendocument_spreadsheet() -> None:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("content.xml", "<office:document-content/>")
+    assert problems(parse_branches_csv, out.getvalue()) == [
+        "the file is an OpenDocument spreadsheet (.ods): save it as an Excel workbook (.xlsx) or "
+        "as CSV"
+    ]
+
+
 def test_old_or_password_protected_workbook() -> None:
     raw = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512)
     assert problems(parse_branches_csv, raw) == [
