@@ -4,11 +4,14 @@ column, candidates' columns headed by code or name; every problem of a file at o
 
 from __future__ import annotations
 
+import contextlib
 import io
 import zipfile
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from primaries.formats import FormatError, parse_branches_csv, parse_sheets_csv
 from primaries.formats.specs import BranchSpec, SheetSpec
@@ -352,3 +355,14 @@ def test_a_candidate_s_names_in_several_languages() -> None:
         'line 1: missing column PER or "Amir Peretz" or "عمير بيرتس" (expected: branch, '
         "ballots_cast, invalid, YAC, PER)"
     ]
+
+
+@settings(max_examples=60, deadline=None)
+@given(cut=st.integers(min_value=0, max_value=4000), flip=st.integers(min_value=0, max_value=4000))
+def test_a_damaged_workbook_is_refused_not_a_crash(cut: int, flip: int) -> None:
+    raw = bytearray(xlsx([HEADER, ["B1", 3, 0, 1, 2], ["B2", 4, 0, 2, 2]]))
+    if flip < len(raw):
+        raw[flip] ^= 0x55
+    damaged = bytes(raw[: max(len(raw) - cut, 4)])
+    with contextlib.suppress(FormatError):  # anything else fails the test
+        parse_sheets_csv(damaged, BALLOT)
