@@ -187,6 +187,9 @@ def test_templates_hold_the_pending_branches(runoff, sign_in) -> None:
     # Filled in and brought back, the template imports.
     filled = xlsx([["branch", "ballots_cast", "invalid", "AAA", "BBB"], ["B2", 10, 0, 5, 5]])
     assert "Added: B2." in upload_bytes(supervisor, SHEETS_URL, filled, "t.xlsx").text
+    branches_page = supervisor.get("/staff/elections/test-2024/import/branches").text
+    assert "import/branches/template.xlsx" in branches_page
+    assert "import/branches/template.csv" in branches_page
     branches = supervisor.get("/staff/elections/test-2024/import/branches/template.xlsx")
     assert rows_of(branches.data)[:2] == [
         ["code", "name", "region", "eligible"],
