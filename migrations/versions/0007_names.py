@@ -20,21 +20,21 @@ branch_labels = None
 depends_on = None
 
 
+# Plain ALTER TABLE, not batch mode: SQLite (3.35 and later) adds and drops a column in place,
+# where a batch would copy the table and break the running totals' triggers that name it.
+_COLUMNS = (
+    ("elections", "names"),
+    ("elections", "regions"),
+    ("candidates", "names"),
+    ("branches", "names"),
+)
+
+
 def upgrade() -> None:
-    with op.batch_alter_table("elections", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("names", sa.JSON(), nullable=True))
-        batch_op.add_column(sa.Column("regions", sa.JSON(), nullable=True))
-    with op.batch_alter_table("candidates", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("names", sa.JSON(), nullable=True))
-    with op.batch_alter_table("branches", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("names", sa.JSON(), nullable=True))
+    for table, column in _COLUMNS:
+        op.add_column(table, sa.Column(column, sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("branches", schema=None) as batch_op:
-        batch_op.drop_column("names")
-    with op.batch_alter_table("candidates", schema=None) as batch_op:
-        batch_op.drop_column("names")
-    with op.batch_alter_table("elections", schema=None) as batch_op:
-        batch_op.drop_column("regions")
-        batch_op.drop_column("names")
+    for table, column in reversed(_COLUMNS):
+        op.drop_column(table, column)

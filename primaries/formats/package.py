@@ -180,9 +180,7 @@ class _PackageParser:
             if not isinstance(item, dict):
                 self.add(item_path, f"must be an object, not {describe(item)}")
                 continue
-            check_keys(
-                item, item_path, self.problems, ("code", "name", "names"), ("code", "name")
-            )
+            check_keys(item, item_path, self.problems, ("code", "name", "names"), ("code", "name"))
             code = item.get("code")
             if "code" in item:
                 if not (isinstance(code, str) and CANDIDATE_CODE_RE.match(code)):
@@ -291,7 +289,10 @@ class _PackageParser:
                 else None
             )
             if name is not None and name in first_seen:
-                self.add(f"{item_path}.name", f"the region {name!r} is given twice (also at {first_seen[name]})")
+                self.add(
+                    f"{item_path}.name",
+                    f"the region {name!r} is given twice (also at {first_seen[name]})",
+                )
                 name = None
             elif name is not None:
                 first_seen[name] = item_path

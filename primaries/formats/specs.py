@@ -13,10 +13,8 @@ from dataclasses import dataclass, field
 
 from primaries.core.rules import Rules
 
-
 Names = Mapping[str, str]
 """Names in other languages (version 1.1): language tag -> name, in the order the package gave."""
-
 
 
 @dataclass(frozen=True)
