@@ -11,7 +11,8 @@ breakdown that adds up to those totals exactly:
 
 The static data lives in two CSV files shipped beside this module: ``branches.csv`` (code,
 name, region and size class of every branch, in the order the generator draws for them) and
-``regions.csv`` (each region's round-one leaning and runoff transfer, see :class:`Region`).
+``regions.csv`` (each region's round-one leaning, runoff transfer and name in Hebrew, see
+:class:`Region`). The election and its candidates have their Hebrew names too (version 1.1).
 
 Every random choice comes from ``random.Random`` seeded with a constant and only plain float
 arithmetic is used, so every call (and every run, on every platform) returns the same package.
@@ -35,6 +36,7 @@ from typing import Any, NamedTuple
 DEMO_SLUG = "labor-2011"
 
 ELECTION_NAME = "Israeli Labor Party leadership primary, 2011"
+ELECTION_NAMES = {"he": "הבחירות המקדימות לראשות מפלגת העבודה, 2011"}
 ROUND1_DATE = "2011-09-12"
 RUNOFF_DATE = "2011-09-21"
 
@@ -45,6 +47,14 @@ CANDIDATES: tuple[tuple[str, str], ...] = (
     ("MIT", "Amram Mitzna"),
 )
 RUNOFF_CANDIDATES: tuple[str, ...] = ("YAC", "PER")
+# Their names in Hebrew (CONTRACT section 5, version 1.1: ``names``); the regions' are the
+# ``name_he`` column of ``regions.csv``.
+CANDIDATE_NAMES: dict[str, dict[str, str]] = {
+    "YAC": {"he": "שלי יחימוביץ'"},
+    "PER": {"he": "עמיר פרץ"},
+    "HER": {"he": "יצחק הרצוג"},
+    "MIT": {"he": "עמרם מצנע"},
+}
 
 TOTAL_ELIGIBLE = 66_310
 ROUND1_VOTES: dict[str, int] = {"YAC": 14_203, "PER": 13_616, "HER": 10_848, "MIT": 5_244}
@@ -86,6 +96,7 @@ def demo_package(*, complete: bool = False) -> dict[str, Any]:
         "election": {
             "slug": DEMO_SLUG,
             "name": ELECTION_NAME,
+            "names": ELECTION_NAMES,
             "rules": {
                 "threshold_percent": "40",
                 "threshold_inclusive": True,
@@ -93,7 +104,13 @@ def demo_package(*, complete: bool = False) -> dict[str, Any]:
                 "runoff_size": 2,
                 "double_entry": True,
             },
-            "candidates": [{"code": code, "name": name} for code, name in CANDIDATES],
+            "regions": [
+                {"name": region, "names": {"he": row.name_he}} for region, row in _regions().items()
+            ],
+            "candidates": [
+                {"code": code, "name": name, "names": CANDIDATE_NAMES[code]}
+                for code, name in CANDIDATES
+            ],
             "branches": data["branches"],
         },
         "rounds": [
@@ -141,6 +158,7 @@ class Region(NamedTuple):
 
     leaning: tuple[float, ...]
     to_peretz: float
+    name_he: str
 
 
 def _read_table(filename: str) -> list[dict[str, str]]:
@@ -156,6 +174,7 @@ def _regions() -> dict[str, Region]:
         row["region"]: Region(
             leaning=tuple(float(row[code]) for code, _ in CANDIDATES),
             to_peretz=float(row["runoff_to_PER"]),
+            name_he=row["name_he"],
         )
         for row in _read_table("regions.csv")
     }
