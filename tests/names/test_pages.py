@@ -4,11 +4,13 @@ names otherwise; the branch search finds a branch by any of its names."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask.testing import FlaskClient
 
 from primaries.core.text import local_name
+from primaries.demo.data import demo_package
 
 from .conftest import BRANCH_NAMES, CANDIDATE_NAMES, ELECTION_NAMES
 
@@ -78,3 +80,46 @@ def test_a_name_in_the_readers_language_or_its_own() -> None:
     assert local_name("Haifa", names, "en") == "Haifa"
     assert local_name("Haifa", None, "he") == "Haifa"
     assert local_name("Haifa", {}, "he") == "Haifa"
+
+
+def test_the_nist_export_gives_every_name_with_its_language(
+    client: FlaskClient, loaded: dict[str, Any]
+) -> None:
+    response = client.get(f"{BASE}/rounds/1/results-err.json")
+    assert response.status_code == 200
+    report = json.loads(response.get_data(as_text=True))
+
+    def languages(text: dict[str, Any]) -> dict[str, str]:
+        return {s["Language"]: s["Content"] for s in text["Text"]}
+
+    units = {u["@id"]: u for u in report["GpUnit"]}
+    assert languages(units["gpu-branch-B1"]["Name"]) == {
+        "en": "Haifa - Carmel",
+        **BRANCH_NAMES["B1"],
+    }
+    assert languages(units["gpu-region-North"]["Name"]) == {
+        "en": "North",
+        "he": "צפון",
+        "ar": "الشمال",
+    }
+    assert languages(units["gpu-branch-B2"]["Name"]) == {"en": "Tel Aviv - Center"}
+    candidates = {c["@id"]: c for c in report["Election"][0]["Candidate"]}
+    assert languages(candidates["cand-AAA"]["BallotName"]) == {
+        "en": "Alice Aharoni",
+        **CANDIDATE_NAMES["AAA"],
+    }
+    assert languages(report["Election"][0]["Name"]) == {"en": "Test primary", **ELECTION_NAMES}
+
+
+def test_the_demo_in_hebrew_finds_haifa(client: FlaskClient, app: Any, runner: Any) -> None:
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    html = page(client, "/elections/labor-2011/rounds/1/branches?q=חיפה&per=500", "he")
+    package = demo_package()
+    region_of = {b["code"]: b["region"] for b in package["election"]["branches"]}
+    found = {code for code in region_of if f"/branches/{code}\"" in html}
+    assert found == {code for code, region in region_of.items() if region == "Haifa"}
+    assert len(found) == 14
+    assert "שלי יחימוביץ&#39;" in html and "Shelly Yacimovich" not in html
+    round_page = page(client, "/elections/labor-2011/rounds/1", "he")
+    assert "הבחירות המקדימות לראשות מפלגת העבודה, 2011" in round_page
+    assert "עמיר פרץ" in round_page and "חיפה" in round_page
