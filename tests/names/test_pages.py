@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from flask.testing import FlaskClient
 
 from primaries.core.text import local_name
@@ -116,10 +117,32 @@ def test_the_demo_in_hebrew_finds_haifa(client: FlaskClient, app: Any, runner: A
     html = page(client, "/elections/labor-2011/rounds/1/branches?q=חיפה&per=500", "he")
     package = demo_package()
     region_of = {b["code"]: b["region"] for b in package["election"]["branches"]}
-    found = {code for code in region_of if f"/branches/{code}\"" in html}
+    found = {code for code in region_of if f'/branches/{code}"' in html}
     assert found == {code for code, region in region_of.items() if region == "Haifa"}
     assert len(found) == 14
     assert "שלי יחימוביץ&#39;" in html and "Shelly Yacimovich" not in html
     round_page = page(client, "/elections/labor-2011/rounds/1", "he")
     assert "הבחירות המקדימות לראשות מפלגת העבודה, 2011" in round_page
     assert "עמיר פרץ" in round_page and "חיפה" in round_page
+
+
+def test_the_api_gives_the_candidates_names_where_given(
+    client: FlaskClient, loaded: dict[str, Any]
+) -> None:
+    import jsonschema
+
+    from primaries.api.openapi import openapi_document
+
+    detail = client.get("/api/v1/elections/test-2024").get_json()
+    assert detail["names"] == ELECTION_NAMES
+    assert detail["candidates"][0] == {
+        "code": "AAA",
+        "name": "Alice Aharoni",
+        "names": CANDIDATE_NAMES["AAA"],
+    }
+    assert detail["candidates"][2] == {"code": "CCC", "name": "Carmel Cohen"}
+    schema = openapi_document()["components"]["schemas"]["Election"]
+    jsonschema.validate(detail, schema)
+    detail["candidates"][0]["names"] = {"HE": "x"}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(detail, schema)
