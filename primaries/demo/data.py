@@ -11,8 +11,7 @@ breakdown that adds up to those totals exactly:
 
 The static data lives in two CSV files shipped beside this module: ``branches.csv`` (code,
 name, region and size class of every branch, in the order the generator draws for them) and
-``regions.csv`` (each region's round-one leaning, runoff transfer and name in Hebrew, see
-:class:`Region`). The election and its candidates have their Hebrew names too (version 1.1).
+``regions.csv`` (each region's leaning, runoff transfer and Hebrew name, see :class:`Region`).
 
 Every random choice comes from ``random.Random`` seeded with a constant and only plain float
 arithmetic is used, so every call (and every run, on every platform) returns the same package.
@@ -33,10 +32,12 @@ import random
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
+from .names import CANDIDATE_NAMES as IN_HEBREW
+from .names import ELECTION_NAMES
+
 DEMO_SLUG = "labor-2011"
 
 ELECTION_NAME = "Israeli Labor Party leadership primary, 2011"
-ELECTION_NAMES = {"he": "הבחירות המקדימות לראשות מפלגת העבודה, 2011"}
 ROUND1_DATE = "2011-09-12"
 RUNOFF_DATE = "2011-09-21"
 
@@ -47,14 +48,6 @@ CANDIDATES: tuple[tuple[str, str], ...] = (
     ("MIT", "Amram Mitzna"),
 )
 RUNOFF_CANDIDATES: tuple[str, ...] = ("YAC", "PER")
-# Their names in Hebrew (CONTRACT section 5, version 1.1: ``names``); the regions' are the
-# ``name_he`` column of ``regions.csv``.
-CANDIDATE_NAMES: dict[str, dict[str, str]] = {
-    "YAC": {"he": "שלי יחימוביץ'"},
-    "PER": {"he": "עמיר פרץ"},
-    "HER": {"he": "יצחק הרצוג"},
-    "MIT": {"he": "עמרם מצנע"},
-}
 
 TOTAL_ELIGIBLE = 66_310
 ROUND1_VOTES: dict[str, int] = {"YAC": 14_203, "PER": 13_616, "HER": 10_848, "MIT": 5_244}
@@ -104,13 +97,8 @@ def demo_package(*, complete: bool = False) -> dict[str, Any]:
                 "runoff_size": 2,
                 "double_entry": True,
             },
-            "regions": [
-                {"name": region, "names": {"he": row.name_he}} for region, row in _regions().items()
-            ],
-            "candidates": [
-                {"code": code, "name": name, "names": CANDIDATE_NAMES[code]}
-                for code, name in CANDIDATES
-            ],
+            "regions": [{"name": n, "names": {"he": r.name_he}} for n, r in _regions().items()],
+            "candidates": [{"code": c, "name": n, "names": IN_HEBREW[c]} for c, n in CANDIDATES],
             "branches": data["branches"],
         },
         "rounds": [
