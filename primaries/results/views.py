@@ -2,13 +2,12 @@
 
 Pages: the elections (``/``), an election, a round's result (chart, table, totals, progress,
 regions), a round's branches (searchable, sortable, paged), a branch across rounds, a runoff
-compared with the round before; each shows the audit chain's head in its footer
-(:mod:`.audit_head`), and ``/audit/public-key`` publishes the keys that verify it. Downloads:
-a round's per-branch CSV and NIST ERR JSON, an election's package. Views are thin: they find
-what is asked for, let :mod:`.http` answer 304 when the reader is up to date
-(:mod:`.versions`), and otherwise hand what the read side computed (:mod:`.overview`,
-:mod:`.rows`, :mod:`.regions`, :mod:`.compare`, :mod:`.downloads`, :mod:`.package`; cached per
-data version) to a template.
+compared with the round before, in the reader's language (:mod:`.local`); each shows the audit
+chain's head in its footer (:mod:`.audit_head`), and ``/audit/public-key`` publishes the keys that
+verify it. Downloads: a round's per-branch CSV and NIST ERR JSON, an election's package. Views are
+thin: they find what is asked for, let :mod:`.http` answer 304 when the reader is up to date
+(:mod:`.versions`), and otherwise hand what the read side computed (:mod:`.overview`, :mod:`.rows`,
+:mod:`.regions`, :mod:`.compare`, :mod:`.downloads`, :mod:`.package`; cached) to a template.
 """
 
 from __future__ import annotations
@@ -261,9 +260,8 @@ def branches_page(slug: str, number: int) -> Response:
         overview, view = _round_view(slug, number)
         query = for_ballot(asked, [code for code, _ in ballot(view.round)])
         local = local_names(overview.election)
-        names = local.mapping(view.names)
         rows = local.rows(branch_rows(view.round))
-        table = branch_table(rows, query, names, also=local.search_text)
+        table = branch_table(rows, query, local.mapping(view.names), also=local.search_text)
         return render_template(
             "results/branches.html",
             overview=overview,
@@ -271,7 +269,7 @@ def branches_page(slug: str, number: int) -> Response:
             result=local.result(view.result),
             table=table,
             ballot=local.pairs(ballot(view.round)),
-            names=names,
+            names=local.mapping(view.names),
             regions=sorted({row.region for row in rows if row.region}),
             statuses=STATUSES,
             per_page=PER_PAGE,
