@@ -70,7 +70,8 @@ def test_a_refusal_says_in_words_what_the_role_may_not_do(runoff: Any, sign_in: 
     assert "This page is not for the observer role" in closing.text
     importing = observer.post("/staff/elections/test-2024/rounds/2/import/sheets")
     assert importing.status_code == 403
-    assert "The observer role may look at this page but not change anything on it." in importing.text
+    looks_only = "The observer role may look at this page but not change anything on it."
+    assert looks_only in importing.text
 
 
 def test_the_accounts_caption_counts_in_words(runoff: Any, sign_in: Any) -> None:
