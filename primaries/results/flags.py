@@ -17,6 +17,7 @@ from ..core.flags import Box, Flag, FlagSettings, find_flags
 from ..extensions import db
 from ..models import Branch, Round, Sheet, SheetEntry
 from ..tally import COUNTS, counted_votes_by_entry
+from .cache import cached
 
 
 def boxes_of(round_: Round) -> list[Box]:
@@ -63,6 +64,19 @@ def flags_of(
         settings,
         before=boxes_of(before) if before is not None else (),
     )
+
+
+def round_flags(round_: Round) -> list[Flag]:
+    """:func:`flags_of` with the default settings, kept until the round's numbers (or those of
+    the round before it, which a runoff's checks compare with) change: for the staff pages."""
+    before = round_before(round_)
+    key = (
+        "flags",
+        round_.id,
+        int(round_.data_version),
+        int(before.data_version) if before is not None else 0,
+    )
+    return cached(key, lambda: flags_of(round_))
 
 
 def indicators_of(boxes: list[Box]) -> list[dict[str, object]]:

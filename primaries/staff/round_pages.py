@@ -27,6 +27,7 @@ from ..elections.rounds import (
 from ..elections.runoff import open_runoff
 from ..errors import NotFound
 from ..results.certificates import current_certificate, matches
+from ..results.flags import round_flags
 from ..tally import round_result
 from .blueprint import COUNT, READ, actor, bp, election_or_404, me, round_or_404
 from .forms import (
@@ -79,6 +80,7 @@ def round_dashboard(slug: str, number: int) -> str:
         lock=lock_reason(round_),
         later=later,
         stats=clerk_stats(round_),
+        flags=round_flags(round_),
         close_form=CloseForm(),
         certify_form=CertifyForm(),
         reopen_form=ReasonForm(prefix="reopen"),

@@ -29,6 +29,7 @@ from ..core.sheets import (
 from ..elections.lookup import entry_stop_reason, lock_reason
 from ..extensions import db
 from ..models import Election
+from ..results.flags import round_flags
 from ..sheets.entry import Mismatch, enter, mismatch_of, send_back
 from ..sheets.entry import resolve as resolve_mismatch
 from ..sheets.place import SheetPlace
@@ -125,6 +126,9 @@ def _sheet_page(place: SheetPlace, form: SheetForm, problems: list[str], status:
         first_is_mine=first_is_mine,
         lock=lock,
         counted=counted,
+        flags=[f for f in round_flags(place.round) if f.branch == place.branch.code]
+        if counted is not None and (user.role in COUNT or user.role in READ)
+        else [],
         double_entry=place.election.double_entry,
         send_back_form=SendBackForm(formdata=None, version=place.version),
     )
