@@ -1,0 +1,142 @@
+"""Reading an audit: the round's reported counts as batches, the audit's rows, its JSON.
+
+The reported counts are the sheets that count in the round now; while the audit is in progress
+no correction, annulment or lot can change them (:func:`primaries.elections.lookup.lock_reason`),
+so they are the counts the audit started from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy import select
+
+from ..core.rla import Batch, Plan, alpha_of, assertions_for, fixed, plan
+from ..core.rla_risk import Measure, measure
+from ..extensions import db
+from ..models import Branch, Round, Sheet, SheetEntry
+from ..models.rla import RlaAudit, RlaCount, RlaDraw
+from ..tally import COUNTS, ballot_of, counted_votes_by_entry, decision_of, rules_of, sums_of
+
+IN_PROGRESS = ("in_progress", "escalate")
+"""The statuses of an audit that is still running: its round's count may not change."""
+
+
+def reported_batches(round_: Round) -> list[Batch]:
+    """One batch per branch whose sheet counts in the round, in branch-code order."""
+    votes = counted_votes_by_entry(round_)
+    codes = [code for _, code, _ in ballot_of(round_)]
+    rows = db.session.execute(
+        select(Branch.code, SheetEntry.id, SheetEntry.ballots_cast, SheetEntry.invalid)
+        .select_from(Sheet)
+        .join(SheetEntry, SheetEntry.id == Sheet.counted_entry_id)
+        .join(Branch, Branch.id == Sheet.branch_id)
+        .where(Sheet.round_id == round_.id, COUNTS)
+    ).all()
+    batches = [
+        Batch(
+            code,
+            int(cast),
+            int(invalid),
+            {c: votes.get(entry_id, {}).get(c, 0) for c in codes},
+        )
+        for code, entry_id, cast, invalid in rows
+    ]
+    return sorted(batches, key=lambda b: b.code)
+
+
+def round_plan(round_: Round) -> Plan:
+    """The audit's plan from the round's reported counts and outcome."""
+    sums = sums_of(round_)
+    outcome = decision_of(round_, sums).outcome
+    codes = [code for _, code, _ in sums.ballot]
+    assertions = assertions_for(round_.number, rules_of(round_.election), outcome, codes)
+    return plan(reported_batches(round_), assertions)
+
+
+def audit_of(round_: Round) -> RlaAudit | None:
+    return db.session.scalar(select(RlaAudit).where(RlaAudit.round_id == round_.id))
+
+
+def audit_in_progress(round_: Round) -> bool:
+    """Whether an audit of the round is running (the round's count may not change)."""
+    found = db.session.scalar(
+        select(RlaAudit.id).where(RlaAudit.round_id == round_.id, RlaAudit.status.in_(IN_PROGRESS))
+    )
+    return found is not None
+
+
+def draws_of(audit: RlaAudit) -> list[tuple[int, str]]:
+    """(k, branch code) in draw order."""
+    rows = db.session.execute(
+        select(RlaDraw.k, Branch.code)
+        .join(Branch, Branch.id == RlaDraw.branch_id)
+        .where(RlaDraw.audit_id == audit.id)
+        .order_by(RlaDraw.k)
+    )
+    return [(int(k), str(code)) for k, code in rows]
+
+
+def audited_counts(audit: RlaAudit) -> dict[str, Batch]:
+    """Each audited branch's count now (its latest row: a correction replaces the count)."""
+    rows = db.session.execute(
+        select(Branch.code, RlaCount.ballots_cast, RlaCount.invalid, RlaCount.votes)
+        .join(Branch, Branch.id == RlaCount.branch_id)
+        .where(RlaCount.audit_id == audit.id)
+        .order_by(RlaCount.id)
+    )
+    return {
+        code: Batch(code, int(cast), int(invalid), {c: int(v) for c, v in votes.items()})
+        for code, cast, invalid, votes in rows
+    }
+
+
+@dataclass(frozen=True)
+class State:
+    """An audit as it stands: its plan, draws, audited counts and measure."""
+
+    audit: RlaAudit
+    plan: Plan
+    draws: list[tuple[int, str]]
+    audited: dict[str, Batch]
+    measure: Measure
+
+
+def state_of(round_: Round, audit: RlaAudit, *, the_plan: Plan | None = None) -> State:
+    the_plan = the_plan if the_plan is not None else round_plan(round_)
+    draws = draws_of(audit)
+    audited = audited_counts(audit)
+    found = measure(the_plan, [code for _, code in draws], audited, alpha_of(audit.risk_limit))
+    return State(audit, the_plan, draws, audited, found)
+
+
+def risk_text(risk: Fraction | None) -> str | None:
+    return None if risk is None else fixed(risk, 6)
+
+
+def bound_text(the_plan: Plan) -> str | None:
+    total = the_plan.total_error_bound
+    return None if total is None else fixed(total, 10)
+
+
+def audit_document(round_: Round, state: State) -> dict[str, Any]:
+    """The contract's JSON of an audit (section 8)."""
+    audit, found = state.audit, state.measure
+    return {
+        "election": round_.election.slug,
+        "round": round_.number,
+        "risk_limit": audit.risk_limit,
+        "seed": audit.seed,
+        "total_error_bound": audit.total_error_bound,
+        "estimate": audit.estimate,
+        "draws": [{"draw": k, "branch": code} for k, code in state.draws],
+        "audited": found.audited,
+        "discrepancies": [
+            {"branch": reported.code, "reported": reported.numbers(), "audited": audited.numbers()}
+            for reported, audited in found.discrepancies
+        ],
+        "risk": risk_text(found.risk),
+        "status": found.status,
+    }
