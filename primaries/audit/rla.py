@@ -25,7 +25,7 @@ class ExpectedAudit:
     seed_digits: str
     bound: str | None
     estimated: int | None
-    state: str
+    verdict: str
     risk_now: str | None
     starter: str
     account: str | None
@@ -51,7 +51,7 @@ def handlers(
 
     def settle(audit: ExpectedAudit, event: Event) -> None:
         after = event.after
-        audit.state, audit.risk_now, audit.seq = str(after["status"]), after["risk"], event.seq
+        audit.verdict, audit.risk_now, audit.seq = str(after["status"]), after["risk"], event.seq
         audit.picks.extend((int(k), str(code), event.seq) for k, code in after["draws"])
 
     def start(event: Event) -> None:
@@ -88,7 +88,7 @@ def handlers(
                     event.seq,
                 )
             )
-        audit.state, audit.risk_now, audit.seq = str(after["status"]), after["risk"], event.seq
+        audit.verdict, audit.risk_now, audit.seq = str(after["status"]), after["risk"], event.seq
 
     return {"rla.start": start, "rla.draw": draw, "rla.record": counts}
 
@@ -123,7 +123,7 @@ def compare_audits(expected: Expected, names: Names) -> None:
             ("seed", mine.seed_digits, seed),
             ("total_error_bound", mine.bound, bound),
             ("estimate", mine.estimated, estimated),
-            ("status", mine.state, status),
+            ("status", mine.verdict, status),
             ("risk", mine.risk_now, risk),
             ("started_by", mine.starter, starter),
             ("account", mine.account, names.user(user)),

@@ -34,7 +34,9 @@ def _decimal(value: Fraction) -> Decimal:
 
 def _at_most(ratio: Fraction, n: int, alpha: Fraction) -> bool:
     """Exactly: ratio^n <= alpha (integer powers, no rounding)."""
-    return ratio.numerator**n * alpha.denominator <= alpha.numerator * ratio.denominator**n
+    left: int = pow(ratio.numerator, n) * alpha.denominator
+    right: int = alpha.numerator * pow(ratio.denominator, n)
+    return left <= right
 
 
 def estimate(total_error_bound: Fraction, alpha: Fraction) -> int:
