@@ -22,7 +22,7 @@ import hashlib
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
@@ -77,15 +77,38 @@ class Batch:
 @dataclass(frozen=True)
 class Assertion:
     """``name`` (e.g. ``YAC beat PER``) and its integer coefficients per ballot kind over
-    ``scale``: m(p) = sum(coefficients[kind] * count of kind in p) / scale."""
+    ``scale``: m(p) = sum(coefficients[kind] * count of kind in p) / scale.
+
+    The margin is computed in a sparse form: the coefficient most candidates share, times the
+    valid votes, plus the few that differ (one or two), plus the invalid ballots' coefficient.
+    """
 
     name: str
     coefficients: Mapping[str, int]
     scale: int
+    _common: int = field(init=False, repr=False, compare=False)
+    _extra: tuple[tuple[str, int], ...] = field(init=False, repr=False, compare=False)
 
-    def scaled_margin(self, batch: Batch) -> int:
-        """m(p) * scale, an integer."""
-        return sum(c * batch.count_of(kind) for kind, c in self.coefficients.items())
+    def __post_init__(self) -> None:
+        candidates = [c for kind, c in self.coefficients.items() if kind != INVALID]
+        common = max(set(candidates), key=candidates.count) if candidates else 0
+        extra = tuple(
+            (kind, c - common)
+            for kind, c in self.coefficients.items()
+            if kind != INVALID and c != common
+        )
+        object.__setattr__(self, "_common", common)
+        object.__setattr__(self, "_extra", extra)
+
+    def scaled_margin(self, batch: Batch, valid: int | None = None) -> int:
+        """m(p) * scale, an integer (``valid``: the batch's valid votes, when known)."""
+        votes = batch.votes
+        if valid is None:
+            valid = sum(votes.values())
+        margin = self._common * valid + self.coefficients.get(INVALID, 0) * batch.invalid
+        for kind, c in self._extra:
+            margin += c * votes.get(kind, 0)
+        return margin
 
     def margin(self, batch: Batch) -> Fraction:
         return Fraction(self.scaled_margin(batch), self.scale)
@@ -171,14 +194,22 @@ class Plan:
         return Fraction(self.bound_numerators[index], self.bound_denominator)
 
     def index_of(self, code: str) -> int:
-        return next(i for i, b in enumerate(self.batches) if b.code == code)
+        """The position of the batch of branch ``code`` (KeyError when it is not a batch)."""
+        index: dict[str, int] | None = self.__dict__.get("_index")
+        if index is None:
+            index = {b.code: i for i, b in enumerate(self.batches)}
+            object.__setattr__(self, "_index", index)
+        return index[code]
 
 
 def plan(batches: Sequence[Batch], assertions: Sequence[Assertion] | None) -> Plan:
     """The margins M(a) and error bounds u(p), U of an audit (section 8, Error bounds)."""
     ordered = tuple(sorted(batches, key=lambda b: b.code))
     chosen = tuple(assertions or ())
-    scaled_totals = [sum(a.scaled_margin(b) for b in ordered) for a in chosen]
+    valids = [sum(b.votes.values()) for b in ordered]
+    scaled_totals = [
+        sum(a.scaled_margin(b, v) for b, v in zip(ordered, valids, strict=True)) for a in chosen
+    ]
     margins = {a.name: Fraction(t, a.scale) for a, t in zip(chosen, scaled_totals, strict=True)}
     if not chosen or any(t <= 0 for t in scaled_totals):
         return Plan(ordered, chosen, margins, sampling=False)
@@ -187,8 +218,9 @@ def plan(batches: Sequence[Batch], assertions: Sequence[Assertion] | None) -> Pl
     best: list[tuple[int, int]] = []  # per batch: (N, index of the assertion giving the max)
     for batch in ordered:
         top_n, top_i = 0, 0
+        valid = sum(batch.votes.values())
         for i, assertion in enumerate(chosen):
-            n = assertion.scaled_margin(batch) - k_mins[i] * batch.ballots_cast
+            n = assertion.scaled_margin(batch, valid) - k_mins[i] * batch.ballots_cast
             if n * scaled_totals[top_i] > top_n * scaled_totals[i]:
                 top_n, top_i = n, i
         best.append((top_n, top_i))
