@@ -12,6 +12,7 @@ rebuilds the tables from them: :mod:`primaries.audit.rla`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
@@ -29,14 +30,14 @@ from ..core.rla import (
 )
 from ..core.rla_risk import estimate
 from ..core.rounds import RoundStatus
-from ..core.sheets import eligible_problem
+from ..core.sheets import Numbers, sum_problems
 from ..core.text import storable_problem
 from ..database import begin_change
 from ..elections.lookup import get_election, get_round
 from ..elections.rounds import close_round
 from ..errors import Refused
 from ..extensions import db
-from ..formats import parse_sheets_csv
+from ..formats import SheetSpec, parse_sheets_csv
 from ..models import Branch, Round
 from ..models.rla import RlaAudit, RlaCount, RlaDraw
 from ..tally import ballot_of, sums_of
@@ -200,9 +201,25 @@ def record_counts(
     """Record audited counts of drawn boxes from a sheets file (all or nothing)."""
     begin_change()
     round_ = get_round(get_election(slug), round_number)
-    audit = _running(round_)
     codes = [code for _, code, _ in ballot_of(round_)]
     specs = parse_sheets_csv(raw, codes)
+    return record_specs(slug, round_number, specs, actor=actor, correct=correct, reason=reason)
+
+
+def record_specs(
+    slug: str,
+    round_number: int,
+    specs: Sequence[SheetSpec],
+    *,
+    actor: Actor,
+    correct: bool = False,
+    reason: str | None = None,
+) -> Recorded:
+    """Record audited counts of drawn boxes (from a file's lines, or the web form's one)."""
+    begin_change()
+    round_ = get_round(get_election(slug), round_number)
+    audit = _running(round_)
+    codes = [code for _, code, _ in ballot_of(round_)]
     if correct:
         reason = (reason or "").strip()
         problem = storable_problem(reason) if reason else "a correction needs a reason"
@@ -222,31 +239,33 @@ def record_counts(
     done = Recorded()
     seen: set[str] = set()
     for spec in specs:
-        where = f"line {spec.line}"
+        where = f"line {spec.line}" if spec.line else f"branch {spec.branch}"
+        if spec.branch not in eligible:
+            problems.append(f"{where}: branch: no branch {spec.branch!r} in {slug}")
+            continue
         if spec.branch not in drawn:
-            known = "no branch" if spec.branch not in eligible else "branch"
             problems.append(
-                f"{where}: branch: {known} {spec.branch!r} was not drawn in the audit of round "
-                f"{round_.number}"
-                if known == "branch"
-                else f"{where}: branch: no branch {spec.branch!r} in {slug}"
+                f"{where}: branch {spec.branch} was not drawn in the audit of round "
+                f"{round_.number}: only drawn boxes are counted"
             )
             continue
         if spec.branch in seen:
-            problems.append(f"{where}: branch {spec.branch} is counted twice in this file")
+            problems.append(f"{where}: branch {spec.branch} is counted twice")
             continue
         seen.add(spec.branch)
-        batch = Batch(
-            spec.branch,
-            spec.ballots_cast or 0,
-            spec.invalid or 0,
-            {c: (spec.votes or {})[c] for c in codes},
+        votes = dict(spec.votes or {})
+        if set(votes) != set(codes):
+            problems.append(f"{where}: votes must name exactly {', '.join(codes)}")
+            continue
+        batch = Batch(spec.branch, spec.ballots_cast or 0, spec.invalid or 0, votes)
+        wrong = sum_problems(
+            Numbers(batch.ballots_cast, batch.invalid, votes),
+            eligible=eligible[spec.branch],
+            branch=spec.branch,
+            cast_word="ballots_cast",
         )
-        too_many = eligible_problem(
-            batch.ballots_cast, eligible[spec.branch], spec.branch, cast_word="ballots_cast"
-        )
-        if too_many:
-            problems.append(f"{where}: {too_many}")
+        if wrong:
+            problems.extend(f"{where}: {message}" for message in wrong)
             continue
         before = state.audited.get(spec.branch)
         if before is None:
@@ -260,12 +279,22 @@ def record_counts(
         else:
             problems.append(
                 f"{where}: branch {spec.branch} already has an audited count that differs: "
-                "give --correct --reason TEXT to correct it"
+                "a correction needs a reason (--correct --reason TEXT)"
             )
     if problems:
         raise Refused(problems)
-    if not rows:
-        return done
+    if rows:
+        _write_counts(round_, audit, rows, ids, actor)
+    return done
+
+
+def _write_counts(
+    round_: Round,
+    audit: RlaAudit,
+    rows: list[tuple[Batch, str | None]],
+    ids: dict[str, int],
+    actor: Actor,
+) -> None:
     for batch, why in rows:
         db.session.add(
             RlaCount(
@@ -290,4 +319,3 @@ def record_counts(
             "risk": audit.risk,
         },
     )
-    return done
