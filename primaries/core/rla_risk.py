@@ -20,7 +20,15 @@ from typing import Literal
 
 from .rla import Batch, Plan
 
-__all__ = ["STATUSES", "Measure", "Status", "estimate", "measure", "taint"]
+__all__ = [
+    "STATUSES",
+    "Measure",
+    "Status",
+    "estimate",
+    "measure",
+    "risk_after_each_draw",
+    "taint",
+]
 
 Status = Literal["in_progress", "confirmed", "escalate", "full_hand_count"]
 STATUSES: tuple[Status, ...] = ("in_progress", "confirmed", "escalate", "full_hand_count")
@@ -121,3 +129,27 @@ def measure(
         risk = min(risk, Fraction(1))
     status: Status = "confirmed" if risk <= alpha else "escalate"
     return Measure(risk, status, len(counted), discrepancies)
+
+
+def risk_after_each_draw(
+    the_plan: Plan, draws: Sequence[str], audited: Mapping[str, Batch]
+) -> list[Fraction | None]:
+    """P after draws 1..k for each k (capped at 1), None from the first draw not yet audited."""
+    if not the_plan.sampling:
+        return [None for _ in draws]
+    total = the_plan.total_error_bound
+    assert total is not None
+    step = 1 - 1 / total
+    reported = {b.code: b for b in the_plan.batches}
+    steps: list[Fraction | None] = []
+    risk: Fraction | None = Fraction(1)
+    pinned = False  # some taint >= 1: the risk is 1 from then on
+    for code in draws:
+        if risk is None or code not in audited:
+            risk = None
+        else:
+            t = taint(the_plan, reported[code], audited[code])
+            pinned = pinned or t >= 1
+            risk = Fraction(1) if pinned else risk * step / (1 - t)
+        steps.append(None if risk is None else min(risk, Fraction(1)))
+    return steps

@@ -140,3 +140,41 @@ def audit_document(round_: Round, state: State) -> dict[str, Any]:
         "risk": risk_text(found.risk),
         "status": found.status,
     }
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """A box to bring from the warehouse: its code, name, region and how often it was drawn."""
+
+    code: str
+    name: str
+    region: str | None
+    times: int
+    audited: bool
+
+
+def retrieval_list(round_: Round, state: State) -> list[Retrieval]:
+    """The drawn boxes in branch-code order, each once, with how many times it was drawn."""
+    times: dict[str, int] = {}
+    for _, code in state.draws:
+        times[code] = times.get(code, 0) + 1
+    rows = db.session.execute(
+        select(Branch.code, Branch.name, Branch.region).where(
+            Branch.election_id == round_.election_id, Branch.code.in_(list(times))
+        )
+    )
+    found = [
+        Retrieval(code, name, region, times[code], code in state.audited)
+        for code, name, region in rows
+    ]
+    return sorted(found, key=lambda r: r.code)
+
+
+def next_step(status: str) -> str:
+    """What the committee does next, in words (translated where it is shown)."""
+    return {
+        "in_progress": "Count the drawn boxes by hand and enter the counts.",
+        "confirmed": "The outcome is confirmed at the risk limit: the audit is over.",
+        "escalate": "The risk is above the limit: draw more boxes, or count every box by hand.",
+        "full_hand_count": "This outcome cannot be confirmed by sampling: count every box by hand.",
+    }[status]

@@ -22,7 +22,7 @@ from primaries.core.rla import (
     risk_limit_problem,
     seed_problem,
 )
-from primaries.core.rla_risk import estimate, measure, taint
+from primaries.core.rla_risk import estimate, measure, risk_after_each_draw, taint
 from primaries.core.rules import Outcome, Rules, decide
 
 SEED = "31415926535897932384"
@@ -308,3 +308,16 @@ def test_the_plan_agrees_with_the_naive_formulas_on_random_elections() -> None:
         assert assertions is not None
         assert the_plan.total_error_bound == naive_total(batches, assertions)
         assert sum(the_plan.bound(i) for i in range(len(batches))) == the_plan.total_error_bound
+
+
+def test_the_risk_after_each_draw() -> None:
+    batches, assertions = runoff_ab()
+    the_plan = plan(batches, assertions)
+    clean = {b.code: b for b in batches}
+    step = Fraction(6, 7)
+    assert risk_after_each_draw(the_plan, ["P1", "P2", "P1"], clean) == [step, step**2, step**3]
+    flipped = dict(clean, P2=Batch("P2", 80, 0, {"A": 0, "B": 80}))  # t >= 1
+    assert risk_after_each_draw(the_plan, ["P1", "P2", "P1"], flipped) == [step, 1, 1]
+    assert risk_after_each_draw(the_plan, ["P1", "P2"], {"P2": clean["P2"]}) == [None, None]
+    final = measure(the_plan, ["P1", "P2", "P1"], flipped, ALPHA)
+    assert final.risk == 1
