@@ -321,3 +321,29 @@ def test_the_risk_after_each_draw() -> None:
     assert risk_after_each_draw(the_plan, ["P1", "P2"], {"P2": clean["P2"]}) == [None, None]
     final = measure(the_plan, ["P1", "P2", "P1"], flipped, ALPHA)
     assert final.risk == 1
+
+
+def test_arlo_macro_contest_a_error_bounds() -> None:
+    """Rebuilt from VotingWorks Arlo's MACRO tests (server/tests/audit_math/test_macro.py,
+    ``test_max_error``, Contest A): 200 batches of 400 ballots (winner 200, loser 180) and 200
+    of 200 (100, 90); winner 60,000, loser 54,000. Arlo expects maximum overstatements of 0.0700
+    and 0.035 (to 0.001): here exactly 420/6000 and 210/6000, so U = 21. (Arlo's
+    ``test_compute_risk`` combines three contests in one p-value, which a one-outcome audit does
+    not model; its Contest A draw that finds 190 to 190 has taint 20/420 = 1/U here, so it leaves
+    the risk where it was.)"""
+    batches = []
+    for i in range(200):
+        batches.append(Batch(f"B{i:03d}", 400, 20, {"W": 200, "L": 180}))
+        batches.append(Batch(f"B{i:03d}AV", 200, 10, {"W": 100, "L": 90}))
+    assertions = assertions_for(2, Rules(), Outcome("winner", "W"), ["W", "L"])
+    the_plan = plan(batches, assertions)
+    assert the_plan.margins == {"W beat L": 6000}
+    assert the_plan.bound(the_plan.index_of("B000")) == Fraction(7, 100)
+    assert the_plan.bound(the_plan.index_of("B000AV")) == Fraction(35, 1000)
+    assert the_plan.total_error_bound == 21
+    tied = Batch("B100", 400, 20, {"W": 190, "L": 190})
+    assert taint(the_plan, the_plan.batches[the_plan.index_of("B100")], tied) == Fraction(1, 21)
+    audited = {b.code: b for b in the_plan.batches}
+    clean = measure(the_plan, ["B000", "B001"], audited, Fraction(1, 4))
+    with_tie = measure(the_plan, ["B000", "B001", "B100"], dict(audited, B100=tied), Fraction(1, 4))
+    assert clean.risk == with_tie.risk == Fraction(20, 21) ** 2
