@@ -27,6 +27,7 @@ def upgrade() -> None:
         sa.Column("risk_limit", sa.String(length=8), nullable=False),
         sa.Column("seed", sa.String(length=64), nullable=False),
         sa.Column("total_error_bound", sa.String(length=64), nullable=True),
+        sa.Column("exact_error_bound", sa.Text(), nullable=True),
         sa.Column("estimate", sa.Integer(), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("risk", sa.String(length=16), nullable=True),

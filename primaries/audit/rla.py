@@ -24,6 +24,7 @@ class ExpectedAudit:
     limit: str
     seed_digits: str
     bound: str | None
+    exact: str | None
     estimated: int | None
     verdict: str
     risk_now: str | None
@@ -60,6 +61,7 @@ def handlers(
             str(after["risk_limit"]),
             str(after["seed"]),
             after["total_error_bound"],
+            after["exact_error_bound"],
             after["estimate"],
             "",
             None,
@@ -103,15 +105,26 @@ def compare_audits(expected: Expected, names: Names) -> None:
         RlaAudit.risk_limit,
         RlaAudit.seed,
         RlaAudit.total_error_bound,
+        RlaAudit.exact_error_bound,
         RlaAudit.estimate,
         RlaAudit.status,
         RlaAudit.risk,
         RlaAudit.started_by,
         RlaAudit.user_id,
     ).order_by(RlaAudit.id)
-    for audit_id, round_id, limit, seed, bound, estimated, status, risk, starter, user in stream(
-        stmt
-    ):
+    for (
+        audit_id,
+        round_id,
+        limit,
+        seed,
+        bound,
+        exact,
+        estimated,
+        status,
+        risk,
+        starter,
+        user,
+    ) in stream(stmt):
         key = names.round(round_id)
         ids[audit_id] = key
         where = f"the risk-limiting audit of {round_name(key)}"
@@ -122,6 +135,7 @@ def compare_audits(expected: Expected, names: Names) -> None:
             ("risk_limit", mine.limit, limit),
             ("seed", mine.seed_digits, seed),
             ("total_error_bound", mine.bound, bound),
+            ("exact_error_bound", mine.exact, exact),
             ("estimate", mine.estimated, estimated),
             ("status", mine.verdict, status),
             ("risk", mine.risk_now, risk),

@@ -36,7 +36,9 @@ __all__ = [
     "draw_sequence",
     "draw_value",
     "fixed",
+    "fraction_text",
     "normal_risk_limit",
+    "partial_plan",
     "plan",
     "risk_limit_problem",
     "seed_problem",
@@ -177,6 +179,7 @@ class Plan:
     bound_numerators: tuple[int, ...] = ()
     bound_denominator: int = 1
     cumulative: tuple[int, ...] = ()
+    known_total: Fraction | None = None  # U of a partial plan (:func:`partial_plan`)
 
     @property
     def total_numerator(self) -> int:
@@ -187,6 +190,8 @@ class Plan:
         """U, or None when the outcome cannot be sampled."""
         if not self.sampling:
             return None
+        if self.known_total is not None:
+            return self.known_total
         return Fraction(self.total_numerator, self.bound_denominator)
 
     def bound(self, index: int) -> Fraction:
@@ -241,6 +246,46 @@ def plan(batches: Sequence[Batch], assertions: Sequence[Assertion] | None) -> Pl
     )
 
 
+def partial_plan(
+    batches: Sequence[Batch],
+    assertions: Sequence[Assertion],
+    totals: Batch,
+    total_error_bound: Fraction,
+) -> Plan:
+    """The plan restricted to some ``batches`` (the drawn ones), enough to measure the risk:
+    the margins M(a) from the round's ``totals`` (a margin is a sum over the batches), u(p) of
+    these batches, and U as computed when the audit started. It draws nothing."""
+    ordered = tuple(sorted(batches, key=lambda b: b.code))
+    chosen = tuple(assertions)
+    scaled_totals = [a.scaled_margin(totals) for a in chosen]
+    margins = {a.name: Fraction(t, a.scale) for a, t in zip(chosen, scaled_totals, strict=True)}
+    if not chosen or any(t <= 0 for t in scaled_totals):
+        return Plan(ordered, chosen, margins, sampling=False)
+    bounds = [
+        max(
+            Fraction(a.scaled_margin(b) - min(a.coefficients.values()) * b.ballots_cast, t)
+            for a, t in zip(chosen, scaled_totals, strict=True)
+        )
+        for b in ordered
+    ]
+    denominator = math.lcm(*(u.denominator for u in bounds)) if bounds else 1
+    numerators = tuple(u.numerator * (denominator // u.denominator) for u in bounds)
+    return Plan(
+        ordered,
+        chosen,
+        margins,
+        sampling=True,
+        bound_numerators=numerators,
+        bound_denominator=denominator,
+        known_total=total_error_bound,
+    )
+
+
+def fraction_text(value: Fraction) -> str:
+    """An exact fraction as text: ``"1234/97"`` (``"7"`` for a whole number)."""
+    return str(value)
+
+
 TWO_256 = 2**256
 
 
@@ -252,7 +297,7 @@ def draw_value(seed: str, k: int) -> int:
 def draw_sequence(the_plan: Plan, seed: str, first: int, count: int) -> list[tuple[int, str]]:
     """Draws ``first`` .. ``first + count - 1``: (k, branch code). Draw k picks the first batch
     (ascending code) whose running sum S of u(p) satisfies S * 2^256 > x(k) * U."""
-    if not the_plan.sampling or the_plan.total_numerator <= 0:
+    if not the_plan.sampling or the_plan.known_total is not None or the_plan.total_numerator <= 0:
         raise ValueError("this audit draws nothing: its outcome needs a full hand count")
     total = the_plan.total_numerator
     cumulative = the_plan.cumulative

@@ -43,6 +43,8 @@ class RlaAudit(Base):
     risk_limit: Mapped[str] = mapped_column(String(8))
     seed: Mapped[str] = mapped_column(String(64))
     total_error_bound: Mapped[str | None] = mapped_column(String(64))
+    # U exactly, as "numerator/denominator": status and counts measure the risk from it
+    exact_error_bound: Mapped[str | None] = mapped_column(Text)
     estimate: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16))
     risk: Mapped[str | None] = mapped_column(String(16))

@@ -7,34 +7,60 @@ so they are the counts the audit started from.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
 from sqlalchemy import select
 
-from ..core.rla import Batch, Plan, alpha_of, assertions_for, fixed, plan
+from ..core.rla import (
+    Assertion,
+    Batch,
+    Plan,
+    alpha_of,
+    assertions_for,
+    fixed,
+    partial_plan,
+    plan,
+)
 from ..core.rla_risk import Measure, measure
 from ..extensions import db
-from ..models import Branch, Round, Sheet, SheetEntry
+from ..models import Branch, EntryVote, Round, Sheet, SheetEntry
 from ..models.rla import RlaAudit, RlaCount, RlaDraw
-from ..tally import COUNTS, ballot_of, counted_votes_by_entry, decision_of, rules_of, sums_of
+from ..tally import (
+    COUNTS,
+    Sums,
+    ballot_of,
+    counted_votes_by_entry,
+    decision_of,
+    rules_of,
+    sums_of,
+)
 
 IN_PROGRESS = ("in_progress", "escalate")
 """The statuses of an audit that is still running: its round's count may not change."""
 
 
-def reported_batches(round_: Round) -> list[Batch]:
-    """One batch per branch whose sheet counts in the round, in branch-code order."""
-    votes = counted_votes_by_entry(round_)
+def reported_batches(round_: Round, only: Collection[str] | None = None) -> list[Batch]:
+    """One batch per branch whose sheet counts in the round (or those of the branches ``only``
+    names), in branch-code order."""
     codes = [code for _, code, _ in ballot_of(round_)]
-    rows = db.session.execute(
+    stmt = (
         select(Branch.code, SheetEntry.id, SheetEntry.ballots_cast, SheetEntry.invalid)
         .select_from(Sheet)
         .join(SheetEntry, SheetEntry.id == Sheet.counted_entry_id)
         .join(Branch, Branch.id == Sheet.branch_id)
         .where(Sheet.round_id == round_.id, COUNTS)
-    ).all()
+    )
+    if only is not None:
+        stmt = stmt.where(Branch.code.in_(sorted(only)))
+    rows = db.session.execute(stmt).all()
+    votes = (
+        _votes_of(round_, [int(row[1]) for row in rows])
+        if only is not None
+        else (counted_votes_by_entry(round_))
+    )
     batches = [
         Batch(
             code,
@@ -47,13 +73,43 @@ def reported_batches(round_: Round) -> list[Batch]:
     return sorted(batches, key=lambda b: b.code)
 
 
-def round_plan(round_: Round) -> Plan:
-    """The audit's plan from the round's reported counts and outcome."""
-    sums = sums_of(round_)
+def _votes_of(round_: Round, entry_ids: list[int]) -> dict[int, dict[str, int]]:
+    code_of = {candidate_id: code for candidate_id, code, _ in ballot_of(round_)}
+    votes: dict[int, dict[str, int]] = {}
+    if not entry_ids:
+        return votes
+    for entry_id, candidate_id, count in db.session.execute(
+        select(EntryVote.entry_id, EntryVote.candidate_id, EntryVote.votes).where(
+            EntryVote.entry_id.in_(entry_ids)
+        )
+    ):
+        votes.setdefault(int(entry_id), {})[code_of[candidate_id]] = int(count)
+    return votes
+
+
+def _assertions(round_: Round, sums: Sums) -> list[Assertion] | None:
     outcome = decision_of(round_, sums).outcome
     codes = [code for _, code, _ in sums.ballot]
-    assertions = assertions_for(round_.number, rules_of(round_.election), outcome, codes)
-    return plan(reported_batches(round_), assertions)
+    return assertions_for(round_.number, rules_of(round_.election), outcome, codes)
+
+
+def round_plan(round_: Round) -> Plan:
+    """The audit's plan from the round's reported counts and outcome (every batch: to draw)."""
+    return plan(reported_batches(round_), _assertions(round_, sums_of(round_)))
+
+
+def measuring_plan(round_: Round, audit: RlaAudit, drawn: Collection[str]) -> Plan:
+    """Enough of the plan to measure the risk: the drawn batches only, the margins from the
+    round's running totals and U as the audit started with it (fast at national scale)."""
+    if audit.exact_error_bound is None:
+        return round_plan(round_)
+    sums = sums_of(round_)
+    assertions = _assertions(round_, sums)
+    if assertions is None:
+        return round_plan(round_)
+    totals = Batch("", sums.ballots_cast, sums.invalid, sums.votes)
+    batches = reported_batches(round_, drawn)
+    return partial_plan(batches, assertions, totals, Fraction(audit.exact_error_bound))
 
 
 def audit_of(round_: Round) -> RlaAudit | None:
@@ -105,8 +161,9 @@ class State:
 
 
 def state_of(round_: Round, audit: RlaAudit, *, the_plan: Plan | None = None) -> State:
-    the_plan = the_plan if the_plan is not None else round_plan(round_)
     draws = draws_of(audit)
+    if the_plan is None:
+        the_plan = measuring_plan(round_, audit, {code for _, code in draws})
     audited = audited_counts(audit)
     found = measure(the_plan, [code for _, code in draws], audited, alpha_of(audit.risk_limit))
     return State(audit, the_plan, draws, audited, found)

@@ -18,6 +18,7 @@ from primaries.core.rla import (
     draw_value,
     fixed,
     normal_risk_limit,
+    partial_plan,
     plan,
     risk_limit_problem,
     seed_problem,
@@ -347,3 +348,36 @@ def test_arlo_macro_contest_a_error_bounds() -> None:
     clean = measure(the_plan, ["B000", "B001"], audited, Fraction(1, 4))
     with_tie = measure(the_plan, ["B000", "B001", "B100"], dict(audited, B100=tied), Fraction(1, 4))
     assert clean.risk == with_tie.risk == Fraction(20, 21) ** 2
+
+
+def test_a_partial_plan_measures_as_the_whole_plan() -> None:
+    """Status and hand counts measure the risk from the drawn batches, the round's totals and U
+    as the audit started with it: the same risk as from every batch."""
+    rng = random.Random(7)
+    ballot = ["A", "B", "C"]
+    batches = []
+    for index in range(30):
+        votes = {"A": rng.randint(30, 60), "B": rng.randint(10, 40), "C": rng.randint(0, 20)}
+        batches.append(Batch(f"P{index:02d}", sum(votes.values()) + 2, 2, votes))
+    totals_votes = {c: sum(b.votes[c] for b in batches) for c in ballot}
+    totals = Batch("", sum(b.ballots_cast for b in batches), 60, totals_votes)
+    for number, outcome in ((1, Outcome("winner", "A")), (2, Outcome("winner", "A"))):
+        assertions = assertions_for(number, Rules(), outcome, ballot)
+        assert assertions is not None
+        whole = plan(batches, assertions)
+        assert whole.total_error_bound is not None
+        draws = [code for _, code in draw_sequence(whole, SEED, 1, 12)]
+        drawn = [b for b in batches if b.code in set(draws)]
+        part = partial_plan(drawn, assertions, totals, whole.total_error_bound)
+        audited = {b.code: b for b in drawn}
+        first = drawn[0]
+        audited[first.code] = Batch(
+            first.code,
+            first.ballots_cast,
+            2,
+            dict(first.votes, A=first.votes["A"] - 3, C=first.votes["C"] + 3),
+        )
+        assert measure(part, draws, audited, ALPHA) == measure(whole, draws, audited, ALPHA)
+        assert part.margins == whole.margins
+        with pytest.raises(ValueError):
+            draw_sequence(part, SEED, 1, 1)
