@@ -94,6 +94,10 @@ def test_the_ceremony_on_the_staff_pages(
     report = client.get("/elections/test-2024/rounds/1/audit")
     assert report.status_code == 200
     assert SEED in report.text and "Risk after this draw" in report.text
+    hebrew = client.get(
+        "/elections/test-2024/rounds/1/audit", headers={"Accept-Language": "he"}
+    ).text
+    assert 'dir="rtl"' in hebrew and "ביקורת מגבילת סיכון" in hebrew and "הסיכון אחרי" in hebrew
     download = client.get("/elections/test-2024/rounds/1/audit.json")
     assert download.status_code == 200 and download.mimetype == "application/json"
     assert json.loads(download.text) == status(runner)
