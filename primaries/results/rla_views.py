@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, render_template
+from flask import Response, render_template, url_for
 from flask_babel import gettext as _
 
 from ..access import results
@@ -49,6 +49,16 @@ def conclusion(status: str, limit: str) -> str:
     if status == "full_hand_count":
         return _("The outcome cannot be confirmed by sampling: every box must be counted by hand.")
     return _("The audit is in progress: drawn boxes are being counted by hand.")
+
+
+@bp.app_template_global("rla_line")
+def rla_line(round_: Round) -> dict[str, str] | None:
+    """The line on the round's results page about its audit (text and link), or None."""
+    audit = audit_of(round_)
+    if audit is None:
+        return None
+    url = url_for("results.rla_report", slug=round_.election.slug, number=round_.number)
+    return {"text": conclusion(audit.status, audit.risk_limit), "url": url}
 
 
 @bp.get("/elections/<slug>/rounds/<int:number>/audit")

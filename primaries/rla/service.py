@@ -36,6 +36,7 @@ from ..core.text import storable_problem
 from ..database import begin_change
 from ..elections.lookup import get_election, get_round
 from ..elections.rounds import close_round
+from ..elections.versions import bump_version
 from ..errors import Refused
 from ..extensions import db
 from ..formats import SheetSpec, parse_sheets_csv
@@ -65,8 +66,10 @@ def _branch_ids(round_: Round) -> dict[str, int]:
 
 
 def _settle(round_: Round, audit: RlaAudit, the_plan: Plan | None = None) -> State:
-    """Recompute the audit's state and keep its status and risk on its row."""
+    """Recompute the audit's state and keep its status and risk on its row; the round's pages
+    show the audit's conclusion, so its version moves (caches and ETags)."""
     state = state_of(round_, audit, the_plan=the_plan)
+    bump_version(round_)
     audit.status = state.measure.status
     audit.risk = risk_text(state.measure.risk)
     return state

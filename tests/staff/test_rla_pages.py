@@ -102,5 +102,7 @@ def test_the_ceremony_on_the_staff_pages(
     assert download.status_code == 200 and download.mimetype == "application/json"
     assert json.loads(download.text) == status(runner)
     assert client.get("/elections/test-2024/rounds/2/audit").status_code == 404
+    results = client.get("/elections/test-2024/rounds/1").text
+    assert "/elections/test-2024/rounds/1/audit" in results and "more boxes" in results
     db.session.rollback()
     assert runner.invoke(args=["audit", "verify"]).exit_code == 0
