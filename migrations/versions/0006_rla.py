@@ -1,4 +1,4 @@
-"""Risk-limiting audits: rla_audits, rla_draws and rla_counts (CONTRACT section 8).
+"""Risk-limiting audits: rla_audits, rla_draws, rla_counts, rla_entries (CONTRACT section 8).
 
 Reviewed by hand. New tables only; nothing existing changes. The app role's privileges on them
 come from the owner's default privileges and the grant every upgrade ends with (migrations/env.py,
@@ -85,9 +85,34 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_rla_counts")),
     )
     op.create_index("ix_rla_counts_audit", "rla_counts", ["audit_id", "branch_id"], unique=False)
+    op.create_table(
+        "rla_entries",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("audit_id", sa.Integer(), nullable=False),
+        sa.Column("branch_id", sa.Integer(), nullable=False),
+        sa.Column("attempt", sa.Integer(), nullable=False),
+        sa.Column("ballots_cast", sa.Integer(), nullable=False),
+        sa.Column("invalid", sa.Integer(), nullable=False),
+        sa.Column("votes", sa.JSON(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["audit_id"], ["rla_audits.id"], name=op.f("fk_rla_entries_audit_id_rla_audits")
+        ),
+        sa.ForeignKeyConstraint(
+            ["branch_id"], ["branches.id"], name=op.f("fk_rla_entries_branch_id_branches")
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_rla_entries_user_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_rla_entries")),
+    )
+    op.create_index("ix_rla_entries_audit", "rla_entries", ["audit_id", "branch_id"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_rla_entries_audit", table_name="rla_entries")
+    op.drop_table("rla_entries")
     op.drop_index("ix_rla_counts_audit", table_name="rla_counts")
     op.drop_table("rla_counts")
     op.drop_table("rla_draws")

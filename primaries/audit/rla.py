@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from ..models.rla import RlaAudit, RlaCount, RlaDraw
+from ..models.rla import RlaAudit, RlaCount, RlaDraw, RlaEntry
 from .expected import Event, Expected, RoundKey, difference
 from .tables import Names, check, check_lists, round_name, stream
 
@@ -34,6 +34,8 @@ class ExpectedAudit:
     picks: list[tuple[Any, ...]] = field(default_factory=list)  # (k, branch, seq)
     # (branch, ballots_cast, invalid, votes, reason, account, seq)
     hand_counts: list[tuple[Any, ...]] = field(default_factory=list)
+    # the web's blind entries: (branch, attempt, ballots_cast, invalid, votes, account, seq)
+    typed: list[tuple[Any, ...]] = field(default_factory=list)
 
 
 def audits_of(expected: Expected) -> dict[RoundKey, ExpectedAudit]:
@@ -92,7 +94,21 @@ def handlers(
             )
         audit.verdict, audit.risk_now, audit.seq = str(after["status"]), after["risk"], event.seq
 
-    return {"rla.start": start, "rla.draw": draw, "rla.record": counts}
+    def enter(event: Event) -> None:
+        after = event.after
+        audits_of(expected)[key(event)].typed.append(
+            (
+                str(event.branch),
+                int(after["attempt"]),
+                int(after["ballots_cast"]),
+                int(after["invalid"]),
+                dict(after["votes"]),
+                user(event.actor),
+                event.seq,
+            )
+        )
+
+    return {"rla.start": start, "rla.draw": draw, "rla.record": counts, "rla.enter": enter}
 
 
 def compare_audits(expected: Expected, names: Names) -> None:
@@ -176,8 +192,30 @@ def compare_audits(expected: Expected, names: Names) -> None:
                 names.user(user),
             )
         )
+    entries: dict[RoundKey, list[tuple[Any, ...]]] = {}
+    stmt_entries = select(
+        RlaEntry.audit_id,
+        RlaEntry.branch_id,
+        RlaEntry.attempt,
+        RlaEntry.ballots_cast,
+        RlaEntry.invalid,
+        RlaEntry.votes,
+        RlaEntry.user_id,
+    ).order_by(RlaEntry.audit_id, RlaEntry.id)
+    for audit_id, branch_id, attempt, cast, invalid, votes, user in stream(stmt_entries):
+        key = ids.get(audit_id, (f"(audit #{audit_id})", 0))
+        entries.setdefault(key, []).append(
+            (
+                names.branch(branch_id),
+                int(attempt),
+                int(cast),
+                int(invalid),
+                dict(votes),
+                names.user(user),
+            )
+        )
     audits = audits_of(expected)
-    for key in sorted(set(audits) | set(draws) | set(counts), key=str):
+    for key in sorted(set(audits) | set(draws) | set(counts) | set(entries), key=str):
         where = f"the risk-limiting audit of {round_name(key)}"
         mine = audits.get(key)
         check_lists(
@@ -187,3 +225,5 @@ def compare_audits(expected: Expected, names: Names) -> None:
         check_lists(
             where, "rla_counts", mine.hand_counts if mine else [], counts.get(key, []), columns
         )
+        columns = ("branch", "attempt", "ballots_cast", "invalid", "votes", "account")
+        check_lists(where, "rla_entries", mine.typed if mine else [], entries.get(key, []), columns)

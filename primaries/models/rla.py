@@ -80,3 +80,25 @@ class RlaCount(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RlaEntry(Base):
+    """One of the two blind entries of a box's hand count typed on the web (double entry).
+
+    ``attempt`` is how many counts the box had when it was typed: the entries of the current
+    attempt are the box's open pair. Two that agree make the count; two that differ are a
+    mismatch a supervisor decides (a count with a reason).
+    """
+
+    __tablename__ = "rla_entries"
+    __table_args__ = (Index("ix_rla_entries_audit", "audit_id", "branch_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    audit_id: Mapped[int] = mapped_column(ForeignKey("rla_audits.id"))
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"))
+    attempt: Mapped[int] = mapped_column(Integer)
+    ballots_cast: Mapped[int] = mapped_column(Integer)
+    invalid: Mapped[int] = mapped_column(Integer)
+    votes: Mapped[dict[str, int]] = mapped_column(JSON)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

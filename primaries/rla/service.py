@@ -56,7 +56,7 @@ def _where(round_: Round) -> dict[str, object]:
     }
 
 
-def _branch_ids(round_: Round) -> dict[str, int]:
+def branch_ids(round_: Round) -> dict[str, int]:
     return {
         code: int(i)
         for i, code in db.session.execute(
@@ -78,7 +78,7 @@ def _settle(round_: Round, audit: RlaAudit, the_plan: Plan | None = None) -> Sta
 def _add_draws(round_: Round, audit: RlaAudit, the_plan: Plan, count: int) -> list[list[object]]:
     """Draws k+1 .. k+count (k: the audit's last draw so far), as ``[k, branch]`` pairs."""
     last = db.session.scalar(select(func.max(RlaDraw.k)).where(RlaDraw.audit_id == audit.id))
-    ids = _branch_ids(round_)
+    ids = branch_ids(round_)
     draws = draw_sequence(the_plan, audit.seed, (last or 0) + 1, count) if count else []
     for k, code in draws:
         db.session.add(RlaDraw(audit_id=audit.id, k=k, branch_id=ids[code]))
@@ -153,7 +153,7 @@ def start_audit(
     return audit
 
 
-def _running(round_: Round) -> RlaAudit:
+def running_audit(round_: Round) -> RlaAudit:
     audit = audit_of(round_)
     if audit is None:
         raise Refused(f"round {round_.number} of {round_.election.slug} has no risk-limiting audit")
@@ -164,7 +164,7 @@ def draw_more(slug: str, round_number: int, count: int, *, actor: Actor) -> RlaA
     """Add ``count`` draws to the round's audit (k continues)."""
     begin_change()
     round_ = get_round(get_election(slug), round_number)
-    audit = _running(round_)
+    audit = running_audit(round_)
     if count < 1:
         raise Refused(f"draws must be 1 or more, got {count}")
     if audit.status == "full_hand_count":
@@ -184,6 +184,56 @@ def draw_more(slug: str, round_number: int, count: int, *, actor: Actor) -> RlaA
         after={"draws": made, "status": audit.status, "risk": audit.risk},
     )
     return audit
+
+
+@dataclass(frozen=True)
+class SpecCheck:
+    """The checks of an audited count, as of a sheet (CONTRACT section 1), for a drawn box."""
+
+    slug: str
+    number: int
+    codes: list[str]
+    drawn: set[str]
+    eligible: dict[str, int]
+
+    @classmethod
+    def of(cls, round_: Round, state: State) -> SpecCheck:
+        eligible = {
+            code: int(e)
+            for code, e in db.session.execute(
+                select(Branch.code, Branch.eligible).where(Branch.election_id == round_.election_id)
+            )
+        }
+        codes = [code for _, code, _ in ballot_of(round_)]
+        drawn = {code for _, code in state.draws}
+        return cls(round_.election.slug, round_.number, codes, drawn, eligible)
+
+    def batch(self, spec: SheetSpec, where: str, problems: list[str]) -> Batch | None:
+        """The count as a batch, or None with its problems added."""
+        if spec.branch not in self.eligible:
+            problems.append(f"{where}: branch: no branch {spec.branch!r} in {self.slug}")
+            return None
+        if spec.branch not in self.drawn:
+            problems.append(
+                f"{where}: branch {spec.branch} was not drawn in the audit of round "
+                f"{self.number}: only drawn boxes are counted"
+            )
+            return None
+        votes = dict(spec.votes or {})
+        if set(votes) != set(self.codes):
+            problems.append(f"{where}: votes must name exactly {', '.join(self.codes)}")
+            return None
+        batch = Batch(spec.branch, spec.ballots_cast or 0, spec.invalid or 0, votes)
+        wrong = sum_problems(
+            Numbers(batch.ballots_cast, batch.invalid, votes),
+            eligible=self.eligible[spec.branch],
+            branch=spec.branch,
+            cast_word="ballots_cast",
+        )
+        if wrong:
+            problems.extend(f"{where}: {message}" for message in wrong)
+            return None
+        return batch
 
 
 @dataclass
@@ -224,58 +274,31 @@ def record_specs(
     """Record audited counts of drawn boxes (from a file's lines, or the web form's one)."""
     begin_change()
     round_ = get_round(get_election(slug), round_number)
-    audit = _running(round_)
-    codes = [code for _, code, _ in ballot_of(round_)]
+    audit = running_audit(round_)
     if correct:
         reason = (reason or "").strip()
         problem = storable_problem(reason) if reason else "a correction needs a reason"
         if problem:
             raise Refused(f"reason: {problem}")
     state = state_of(round_, audit)
-    drawn = {code for _, code in state.draws}
-    eligible = {
-        code: int(e)
-        for code, e in db.session.execute(
-            select(Branch.code, Branch.eligible).where(Branch.election_id == round_.election_id)
-        )
-    }
-    ids = _branch_ids(round_)
+    check = SpecCheck.of(round_, state)
+    ids = branch_ids(round_)
     problems: list[str] = []
     rows: list[tuple[Batch, str | None]] = []
     done = Recorded()
     seen: set[str] = set()
     for spec in specs:
         where = f"line {spec.line}" if spec.line else f"branch {spec.branch}"
-        if spec.branch not in eligible:
-            problems.append(f"{where}: branch: no branch {spec.branch!r} in {slug}")
-            continue
-        if spec.branch not in drawn:
-            problems.append(
-                f"{where}: branch {spec.branch} was not drawn in the audit of round "
-                f"{round_.number}: only drawn boxes are counted"
-            )
-            continue
         if spec.branch in seen:
             problems.append(f"{where}: branch {spec.branch} is counted twice")
             continue
         seen.add(spec.branch)
-        votes = dict(spec.votes or {})
-        if set(votes) != set(codes):
-            problems.append(f"{where}: votes must name exactly {', '.join(codes)}")
-            continue
-        batch = Batch(spec.branch, spec.ballots_cast or 0, spec.invalid or 0, votes)
-        wrong = sum_problems(
-            Numbers(batch.ballots_cast, batch.invalid, votes),
-            eligible=eligible[spec.branch],
-            branch=spec.branch,
-            cast_word="ballots_cast",
-        )
-        if wrong:
-            problems.extend(f"{where}: {message}" for message in wrong)
+        batch = check.batch(spec, where, problems)
+        if batch is None:
             continue
         before = state.audited.get(spec.branch)
-        if before is None:
-            rows.append((batch, None))
+        if before is None:  # a supervisor's decision on a mismatch keeps its reason
+            rows.append((batch, reason if correct else None))
             done.added.append(spec.branch)
         elif before.same_count(batch):
             done.unchanged += 1
@@ -290,11 +313,11 @@ def record_specs(
     if problems:
         raise Refused(problems)
     if rows:
-        _write_counts(round_, audit, rows, ids, actor)
+        write_counts(round_, audit, rows, ids, actor)
     return done
 
 
-def _write_counts(
+def write_counts(
     round_: Round,
     audit: RlaAudit,
     rows: list[tuple[Batch, str | None]],

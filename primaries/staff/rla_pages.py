@@ -10,15 +10,25 @@ from werkzeug.wrappers import Response
 
 from ..access import roles
 from ..changes import attempt
+from ..core.sheets import N_
 from ..formats import SheetSpec
 from ..models import Round
+from ..rla.entry import EntryOutcome, enter_count, entry_states
 from ..rla.queries import audit_document, audit_of, next_step, retrieval_list, state_of
 from ..rla.service import draw_more, record_specs, start_audit
 from ..tally import ballot_of
-from .blueprint import COUNT, ENTER, READ, actor, bp, round_or_404
+from .blueprint import COUNT, ENTER, READ, actor, bp, me, round_or_404
 from .rla_forms import RlaCountForm, RlaDrawForm, RlaStartForm, rla_count_form
 
 Page = str | tuple[str, int] | Response
+
+ENTRY_WORDS = {
+    EntryOutcome.AWAITING_SECOND: N_(
+        "The first entry of %(box)s is saved: a second person types it."
+    ),
+    EntryOutcome.COUNTED: N_("The two entries of %(box)s agree: the hand count is recorded."),
+    EntryOutcome.MISMATCH: N_("The two entries of %(box)s differ: a supervisor decides the count."),
+}
 
 
 def _count_form(round_: Round, drawn: list[str], **kwargs: object) -> RlaCountForm:
@@ -46,6 +56,7 @@ def _page(round_: Round, *, problems: list[str] | None = None, **forms: object) 
         document=document,
         listing=listing,
         step=_(next_step(document["status"])),
+        entries=entry_states(audit),
         draw_form=forms.get("draw_form") or RlaDrawForm(),
         count_form=forms.get("count_form") or _count_form(round_, [r.code for r in listing]),
         problems=problems or [],
@@ -113,13 +124,24 @@ def rla_count(slug: str, number: int) -> Page:
         votes=form.votes(),
     )
     reason = (form.reason.data or "").strip() or None
+    if reason is not None and me().role not in COUNT:
+        form.reason.errors = [_("Only a supervisor decides a count with a reason.")]
+        return _page(round_, count_form=form), 422
+    if reason is None:  # one of the two blind entries
+        typed = attempt(enter_count, slug, number, spec, actor=actor())
+        if not typed.done:
+            return _page(round_, count_form=form, problems=typed.problems), 409
+        flash(
+            _(ENTRY_WORDS[typed.value or EntryOutcome.AWAITING_SECOND], box=spec.branch), "success"
+        )
+        return redirect(url_for("staff.rla_page", slug=slug, number=number))
     done = attempt(
         record_specs,
         slug,
         number,
         [spec],
         actor=actor(),
-        correct=reason is not None,
+        correct=True,
         reason=reason,
     )
     if not done.done:

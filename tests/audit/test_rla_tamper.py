@@ -12,8 +12,10 @@ from sqlalchemy import select
 from primaries.audit.data import verify_data
 from primaries.changes import Actor
 from primaries.extensions import db
+from primaries.formats import SheetSpec
 from primaries.models import Branch
 from primaries.models.rla import RlaDraw
+from primaries.rla.entry import enter_count
 from primaries.rla.service import record_counts, start_audit
 
 from .conftest import SLUG, behind_the_back, verified_after
@@ -25,8 +27,9 @@ WHERE = "the risk-limiting audit of round 1 of test-2024"
 
 @pytest.fixture
 def audited(history: Any, actors: dict[str, Actor]) -> list[str]:
-    """Round 1 audited: four draws, each drawn box counted as reported except the first, whose
-    count moved two votes from AAA to BBB and was then corrected (with a reason)."""
+    """Round 1 audited: four draws; the first drawn box typed twice on the web (blind double
+    entry) with two votes moved from AAA to BBB, then corrected (with a reason); the others
+    recorded from a file as reported."""
     start_audit(SLUG, 1, risk_limit="10", seed=SEED, draws=4, actor=actors["super1"])
     db.session.commit()
     drawn = sorted(
@@ -37,12 +40,16 @@ def audited(history: Any, actors: dict[str, Actor]) -> list[str]:
         )
     )
     reported = reported_rows()
+    cast, invalid, votes = reported[drawn[0]]
+    wrong = {"AAA": votes[0] - 2, "BBB": votes[1] + 2, "CCC": votes[2], "DDD": votes[3]}
+    spec = SheetSpec(branch=drawn[0], ballots_cast=cast, invalid=invalid, votes=wrong)
+    for who in ("clerk1", "clerk2"):  # two blind entries that agree make the count
+        enter_count(SLUG, 1, spec, actor=actors[who])
+        db.session.commit()
     lines = ["branch,ballots_cast,invalid,AAA,BBB,CCC,DDD"]
-    for code in drawn:
-        cast, invalid, votes = reported[code]
-        if code == drawn[0]:
-            votes = [votes[0] - 2, votes[1] + 2, *votes[2:]]
-        lines.append(",".join(str(v) for v in (code, cast, invalid, *votes)))
+    for code in drawn[1:]:
+        cast, invalid, numbers = reported[code]
+        lines.append(",".join(str(v) for v in (code, cast, invalid, *numbers)))
     record_counts(SLUG, 1, "\n".join(lines).encode(), actor=actors["clerk1"])
     db.session.commit()
     cast, invalid, votes = reported[drawn[0]]
@@ -76,6 +83,28 @@ def first_count(column: str = "id") -> str:
 
 
 CASES: list[tuple[str, list[str], list[str]]] = [
+    (
+        "a blind entry's votes",
+        [
+            "UPDATE rla_entries SET votes = "
+            """'{"AAA": 1, "BBB": 2, "CCC": 3, "DDD": 4}'"""
+            " WHERE id = (SELECT MIN(id) FROM rla_entries)"
+        ],
+        [WHERE, "rla_entries row 1: votes"],
+    ),
+    (
+        "a blind entry's account",
+        [
+            "UPDATE rla_entries SET user_id = (SELECT id FROM users WHERE username = 'clerk1') "
+            "WHERE id = (SELECT MAX(id) FROM rla_entries)"
+        ],
+        [WHERE, "rla_entries row 2: account", "'clerk2'", "'clerk1'"],
+    ),
+    (
+        "a blind entry removed",
+        ["DELETE FROM rla_entries WHERE id = (SELECT MAX(id) FROM rla_entries)"],
+        [WHERE, "rla_entries row 2", "no such row"],
+    ),
     (
         "an audited count's ballots cast",
         [f"UPDATE rla_counts SET ballots_cast = ballots_cast + 1 WHERE id = {first_count()}"],
@@ -164,7 +193,10 @@ def test_a_tampered_audit_is_named(
 
 def test_an_audit_removed_is_named(audited: list[str]) -> None:
     found = verified_after(
-        "DELETE FROM rla_counts", "DELETE FROM rla_draws", "DELETE FROM rla_audits"
+        "DELETE FROM rla_entries",
+        "DELETE FROM rla_counts",
+        "DELETE FROM rla_draws",
+        "DELETE FROM rla_audits",
     )
     assert found is not None and WHERE in found and "no such row" in found
 

@@ -67,24 +67,42 @@ def test_the_ceremony_on_the_staff_pages(
     listing = clerk.get(f"{PAGE}/retrieval").text
     assert all(code in listing for code in drawn) and "Times drawn" in listing
 
-    # a not-drawn box is not offered; a drawn one is counted (two votes moved)
+    # blind double entry: the first entry waits, the same account may not type the second
+    second = sign_in("clerk2")
     cast, invalid, a, b, c, d = REPORTED[drawn[0]]
     wrong = (cast, invalid, a - 2, b + 2, c, d)
     assert clerk.post(f"{PAGE}/count", data=count(drawn[0], wrong)).status_code == 302
+    assert "awaiting second entry" in supervisor.get(PAGE).text
+    assert status(runner)["audited"] == 0
+    again = clerk.post(f"{PAGE}/count", data=count(drawn[0], wrong))
+    assert again.status_code == 409 and "another account" in again.text
+    assert second.post(f"{PAGE}/count", data=count(drawn[0], wrong)).status_code == 302
     state = status(runner)
+    assert state["audited"] == 1
     assert [x["branch"] for x in state["discrepancies"]] == [drawn[0]]
     page = supervisor.get(PAGE).text
     assert "rla-discrepancies" in page and str(a - 2) in page
     bad_sum = clerk.post(f"{PAGE}/count", data=count(drawn[0], (cast + 1, *wrong[1:])))
     assert bad_sum.status_code == 409
-    again = clerk.post(f"{PAGE}/count", data=count(drawn[0], REPORTED[drawn[0]]))
-    assert again.status_code == 409 and "reason" in again.text
-    fixed = clerk.post(f"{PAGE}/count", data=count(drawn[0], REPORTED[drawn[0]], "recounted"))
+    counted = clerk.post(f"{PAGE}/count", data=count(drawn[0], REPORTED[drawn[0]]))
+    assert counted.status_code == 409 and "supervisor" in counted.text
+    not_theirs = clerk.post(f"{PAGE}/count", data=count(drawn[0], REPORTED[drawn[0]], "x"))
+    assert not_theirs.status_code == 422
+    fixed = supervisor.post(f"{PAGE}/count", data=count(drawn[0], REPORTED[drawn[0]], "recounted"))
     assert fixed.status_code == 302
     assert status(runner)["discrepancies"] == []
-    for code in drawn[1:]:
+    for code in drawn[1:]:  # entries that differ: a mismatch the supervisor decides
         assert clerk.post(f"{PAGE}/count", data=count(code, REPORTED[code])).status_code == 302
+        cast, invalid, a, b, c, d = REPORTED[code]
+        typo = (cast, invalid, a - 1, b + 1, c, d)
+        assert second.post(f"{PAGE}/count", data=count(code, typo)).status_code == 302
+        assert "mismatch: a supervisor decides" in supervisor.get(PAGE).text
+        third = sign_in("super2").post(f"{PAGE}/count", data=count(code, REPORTED[code]))
+        assert third.status_code == 409 and "differ" in third.text
+        decided = supervisor.post(f"{PAGE}/count", data=count(code, REPORTED[code], "sheet read"))
+        assert decided.status_code == 302
     state = status(runner)
+    assert state["audited"] == len(drawn) and state["discrepancies"] == []
     assert state["status"] == "escalate" and state["risk"] is not None
 
     assert clerk.post(f"{PAGE}/draw", data={"draws": "2"}).status_code == 403
