@@ -160,7 +160,7 @@ def format_result(name: str, status: str, result: dict[str, Any], threshold: Any
 @with_appcontext
 @refusals
 def import_branches_command(slug: str, file: IO[bytes]) -> None:
-    """Add or update branches from a CSV file (code,name,region,eligible)."""
+    """Add or update branches from an Excel workbook or CSV file (code,name,region,eligible)."""
     from .elections.branches import import_branches
 
     summary = import_branches(slug, _read(file), actor=_actor())
@@ -182,7 +182,7 @@ def import_branches_command(slug: str, file: IO[bytes]) -> None:
 def import_sheets_command(
     slug: str, round_number: int, correct: bool, reason: str | None, file: IO[bytes]
 ) -> None:
-    """Import counted sheets of a round from a CSV file."""
+    """Import counted sheets of a round from an Excel workbook or CSV file."""
     from .sheets.imports import import_sheets
 
     if correct and not (reason or "").strip():

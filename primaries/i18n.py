@@ -28,6 +28,7 @@ from flask_babel import (
     format_datetime,
     format_time,
     get_locale,
+    get_timezone,
     refresh,
 )
 from markupsafe import Markup
@@ -203,6 +204,9 @@ def init_i18n(app: Flask) -> None:
             "languages": LANGUAGES,
             "switch_url": switch_url,
             "bdi": lambda text: Markup("<bdi>{}</bdi>").format(text),
+            # One time zone on every page, the election committee's (BABEL_DEFAULT_TIMEZONE,
+            # Asia/Jerusalem by default), also for the times live.js writes after an update.
+            "time_zone": str(get_timezone()),
         }
 
     @app.after_request

@@ -24,9 +24,16 @@
 
   function stamp() {
     var now = new Date();
-    var text = now.toLocaleTimeString(lang, {
-      hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false
-    });
+    // The page's time zone (the committee's), never the reader's own clock: every time on the
+    // site is in the same zone.
+    var options = { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false };
+    var zone = document.documentElement.getAttribute("data-time-zone");
+    if (zone) { options.timeZone = zone; }
+    var text;
+    try { text = now.toLocaleTimeString(lang, options); } catch (err) {
+      delete options.timeZone;
+      text = now.toLocaleTimeString(lang, options);
+    }
     document.querySelectorAll("[data-live-updated] time").forEach(function (el) {
       el.setAttribute("datetime", now.toISOString());
       el.textContent = text;

@@ -36,6 +36,52 @@
     update();
   });
 
+  // What a clerk typed survives the end of the session. When a form with data-keep-typing is
+  // sent, its fields are kept in this tab (sessionStorage), under the page's path and the
+  // account's name. If the server sent the person to sign in again (or gave the form back because
+  // it was out of date), it sends them back with ?typed=kept: the same account landing on the
+  // same empty form gets the numbers back, with a note. Any other signed-in staff page forgets
+  // what was kept: the form was saved.
+  var KEPT = "primaries:typed:";
+  var staffNav = document.querySelector("[data-staff-user]");
+  var who = staffNav ? staffNav.getAttribute("data-staff-user") : null;
+  var keptForms = document.querySelectorAll("form[data-keep-typing]");
+  function fieldsOf(form) {
+    return Array.prototype.filter.call(form.elements, function (el) {
+      return el.name && el.name !== "csrf_token" && (el.tagName === "TEXTAREA" ||
+        (el.tagName === "INPUT" && (el.type === "text" || el.type === "number" || el.type === "")));
+    });
+  }
+  try {
+    keptForms.forEach(function (form) {
+      var key = KEPT + location.pathname;
+      var kept = JSON.parse(window.sessionStorage.getItem(key) || "null");
+      window.sessionStorage.removeItem(key);
+      var fields = fieldsOf(form);
+      var empty = fields.every(function (el) { return el.value === ""; });
+      var back = new URLSearchParams(location.search).get("typed") === "kept";
+      if (kept && back && who && kept.user === who && empty) {
+        fields.forEach(function (el) {
+          if (Object.prototype.hasOwnProperty.call(kept.values, el.name)) { el.value = kept.values[el.name]; }
+        });
+        var note = form.querySelector("[data-kept-note]");
+        if (note) { note.hidden = false; }
+        form.dispatchEvent(new Event("input"));
+      }
+      form.addEventListener("submit", function () {
+        var values = {};
+        fieldsOf(form).forEach(function (el) { values[el.name] = el.value; });
+        window.sessionStorage.setItem(key, JSON.stringify({ user: who, values: values }));
+      });
+    });
+    if (who && keptForms.length === 0) {
+      for (var i = window.sessionStorage.length - 1; i >= 0; i--) {
+        var name = window.sessionStorage.key(i);
+        if (name && name.indexOf(KEPT) === 0) { window.sessionStorage.removeItem(name); }
+      }
+    }
+  } catch (err) { /* no sessionStorage (a private mode): the form works as before */ }
+
   // Typing a number from the paper chooses "the paper says".
   document.querySelectorAll("input[data-paper-for]").forEach(function (input) {
     input.addEventListener("input", function () {

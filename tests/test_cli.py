@@ -389,15 +389,16 @@ def test_import_sheets_refusals_change_nothing(
     assert audit_count() == events
 
 
-def test_import_sheets_not_utf8_is_refused(
+def test_import_sheets_windows_1255_is_read(
     runner: FlaskCliRunner, loaded: Any, tmp_path: Path
 ) -> None:
+    # Contract 1.1: what is not UTF-8 is read as Windows-1255; here a Hebrew code is refused.
     assert runner.invoke(args=["runoff", "test-2024"]).exit_code == 0
     path = tmp_path / "cp1255.csv"
     path.write_bytes("branch,ballots_cast,invalid,AAA,BBB\nירוחם,1,0,1,0\n".encode("cp1255"))
     result = runner.invoke(args=["import-sheets", "test-2024", "--round", "2", str(path)])
     assert result.exit_code == 1
-    assert "UTF-8" in result.stderr
+    assert 'line 2: branch: must be 1-32 letters, digits, -, _ or ., not "ירוחם"' in result.stderr
 
 
 def test_superseded_round_accepts_no_changes(

@@ -128,13 +128,21 @@ def import_sheets_asking(
     actor: Actor,
     correct: bool = False,
     reason: str | None = None,
+    correct_hint: str = "import it as a correction, with a reason",
 ) -> ImportAsked:
     """A sheets file imported on the web: new sheets count at once (CONTRACT section 6); with
     four eyes on, each sheet it would correct becomes a request, all in one change."""
     begin_change()
     deferred = get_election(slug).four_eyes
     summary = import_sheets(
-        slug, number, raw, actor=actor, correct=correct, reason=reason, defer_corrections=deferred
+        slug,
+        number,
+        raw,
+        actor=actor,
+        correct=correct,
+        reason=reason,
+        defer_corrections=deferred,
+        correct_hint=correct_hint,
     )
     outcome = ImportAsked(summary)
     for line in summary.deferred:

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import time
 
-from flask import Flask, flash, request, session
+from flask import Flask, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, logout_user
+from werkzeug.wrappers import Response
 
 from ..extensions import db, login_manager
 from ..models import User
@@ -56,9 +58,9 @@ def _init_idle_timeout(app: Flask) -> None:
     """
 
     @app.before_request
-    def end_idle_sessions() -> None:
+    def end_idle_sessions() -> Response | None:
         if request.endpoint in (None, "static") or not current_user.is_authenticated:
-            return
+            return None
         now = int(time.time())
         last_seen = session.get("last_seen")
         limit = idle_timeout_seconds(app)
@@ -71,5 +73,12 @@ def _init_idle_timeout(app: Flask) -> None:
             session.clear()
             idle = f"{limit // 60} minutes" if limit >= 120 else f"{limit} seconds"
             flash(f"You were signed out after {idle} without activity.")
-            return
+            if request.method == "POST" and request.blueprint == "staff":
+                # A form sent too late: nothing is saved; sign in again and land back on it.
+                from .views import kept_form_path
+
+                flash(_("Nothing was saved. Sign in again: what you typed comes back in the form."))
+                return redirect(url_for("auth.sign_in", next=kept_form_path()), code=303)
+            return None
         session["last_seen"] = now
+        return None

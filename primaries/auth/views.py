@@ -11,7 +11,9 @@ import time
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import TooManyRequests
 from werkzeug.wrappers import Response
 
@@ -70,6 +72,45 @@ def sign_out() -> Response:
     session.clear()
     flash("You are signed out.")
     return redirect(url_for("results.index"))
+
+
+def kept_form_path() -> str:
+    """Where a form sent after its session ended is given back: its own page, marked so that
+    static/staff.js puts back what was typed (it keeps it in the browser when a form is sent)."""
+    return (safe_next(request.path) or url_for("staff.home")) + "?typed=kept"
+
+
+#: The refusals of Flask-WTF that a session's end explains (the cookie expired with the idle
+#: time-out, or the token outlived it); any other CSRF refusal stays a plain 400.
+SESSION_ENDED = ("The CSRF session token is missing.", "The CSRF token has expired.")
+
+
+@bp.app_errorhandler(CSRFError)
+def form_after_the_session_ended(exc: CSRFError) -> Response | tuple[str, int]:
+    """A form sent after its session ended is not a bare "Bad Request": the person signs in again
+    (or, still signed in, gets the page again) and lands back on the same form. What they typed
+    is kept in the browser (static/staff.js) and put back; nothing was saved."""
+    if exc.description not in SESSION_ENDED or request.method != "POST":
+        return render_template("error.html", title=exc.name, message=exc.description), 400
+    if request.endpoint == "auth.sign_in":
+        flash(_("The sign-in page was out of date. Please sign in again."))
+        return redirect(url_for("auth.sign_in", next=safe_next(request.args.get("next"))), code=303)
+    back = kept_form_path()
+    if current_user.is_authenticated:
+        flash(
+            _(
+                "The form was out of date, so nothing was saved. What you typed is back in it:"
+                " check it and send it again."
+            )
+        )
+        return redirect(back, code=303)
+    flash(
+        _(
+            "Your session ended, so nothing was saved. Sign in again: what you typed is kept"
+            " and comes back in the form."
+        )
+    )
+    return redirect(url_for("auth.sign_in", next=back), code=303)
 
 
 @bp.errorhandler(TooManyRequests)

@@ -1,8 +1,10 @@
-"""Adding and updating branches from a CSV file (CONTRACT section 6, ``import-branches``).
+"""Adding and updating branches from a file (CONTRACT section 6, ``import-branches``): an Excel
+workbook or a CSV file (:mod:`primaries.formats.spreadsheets`).
 
 Refused where it would put a branch's eligible members below the ballots counted there, where it
 would change a branch counted in a round that accepts no more changes, and it adds no branch while
-such a round exists. All or nothing, every problem listed with its line.
+such a round exists. All or nothing, every problem of the file listed at once with its line (those
+of its values and those against the election together).
 """
 
 from __future__ import annotations
@@ -16,9 +18,9 @@ from ..audit.chain import record
 from ..changes import Actor
 from ..core.limits import code_key, eligible_total_problem, same_code_problem
 from ..database import begin_change
-from ..errors import Refused
 from ..extensions import db
-from ..formats import parse_branches_csv
+from ..formats.csvfiles import read_branches
+from ..formats.problems import FormatError, by_line
 from ..models import Branch, Election, Round, Sheet, SheetEntry
 from ..sheets.imports import ImportSummary
 from .lookup import get_election, lock_reason
@@ -30,8 +32,9 @@ def _locked_rounds(election: Election) -> list[Round]:
 
 
 def import_branches(slug: str, raw: bytes, *, actor: Actor) -> ImportSummary:
-    """Add or update branches from a CSV file (header ``code,name,region,eligible``)."""
-    specs = parse_branches_csv(raw)
+    """Add or update branches from a file (columns ``code,name,region,eligible``)."""
+    parsed = read_branches(raw)
+    specs = parsed.specs
     begin_change()
     election = get_election(slug)
     existing = {
@@ -41,7 +44,7 @@ def import_branches(slug: str, raw: bytes, *, actor: Actor) -> ImportSummary:
     by_key = {code_key(code): code for code in existing}
     locked = _locked_rounds(election)
     counted_cast = _counted_ballots_by_branch(election)
-    problems: list[str] = []
+    problems: list[str] = list(parsed.problems)
     summary = ImportSummary()
     changes: dict[str, Any] = {}
     for spec in specs:
@@ -79,7 +82,7 @@ def import_branches(slug: str, raw: bytes, *, actor: Actor) -> ImportSummary:
     if problem is not None:
         problems.append(problem)
     if problems:
-        raise Refused(problems)
+        raise FormatError(by_line(problems))
     for spec in specs:
         branch = existing.get(spec.code)
         after = {"name": spec.name, "region": spec.region, "eligible": spec.eligible}

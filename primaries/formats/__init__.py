@@ -1,11 +1,12 @@
-"""The contract's input formats: the election package (JSON) and the branch and sheet CSV files.
+"""The contract's input formats: the election package (JSON) and the files of branches and sheets
+(Excel workbooks or CSV).
 
 CONTRACT sections 1, 2, 5 and 6. The readers take bytes (or text) and return frozen specs, or
 raise :class:`FormatError` (a :class:`~primaries.errors.Refused`) listing every problem found,
 one human-readable line each: ``path: message`` in a package, ``line N: column: message`` in a
-CSV file. They are pure (the standard library, :mod:`primaries.core` and
-:mod:`primaries.errors`): what needs the database is the caller's job. The patterns and limits
-that names and numbers must keep are :mod:`primaries.core.limits`.
+workbook or CSV file. They are pure (the standard library, openpyxl for workbooks,
+:mod:`primaries.core` and :mod:`primaries.errors`): what needs the database is the caller's
+job. The patterns and limits that names and numbers must keep are :mod:`primaries.core.limits`.
 
 Modules, one concern each:
 
@@ -17,7 +18,13 @@ Modules, one concern each:
 - :mod:`.package`: the package and its election (:func:`parse_package`), with :mod:`.rounds`
   and :mod:`.sheets` for its rounds and their sheets;
 - :mod:`.streaming`: the package's JSON decoded, a large one sheet by sheet;
-- :mod:`.csvfiles`: the CSV files (:func:`parse_branches_csv`, :func:`parse_sheets_csv`).
+- :mod:`.spreadsheets`: a workbook's or CSV file's bytes as numbered lines of text cells (the
+  kind, the encoding and the separator found from the content);
+- :mod:`.columns`: the header of such a file (candidates by code or name) and its rows;
+- :mod:`.csvfiles`: the files of branches and sheets (:func:`parse_branches_csv`,
+  :func:`parse_sheets_csv`; :func:`~.csvfiles.read_branches` and :func:`~.csvfiles.read_sheets`
+  give the right rows and every problem of the others);
+- :mod:`.tables_out`: tables written for downloads, CSV with a byte-order mark and workbooks.
 """
 
 from __future__ import annotations

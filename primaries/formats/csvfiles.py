@@ -1,13 +1,17 @@
-"""The CSV files of the command line (CONTRACT section 6): branches and a round's sheets.
+"""The files of the command line and the import pages (CONTRACT section 6): branches and a
+round's sheets, as Excel workbooks or CSV files (:mod:`.spreadsheets` reads them, :mod:`.columns`
+finds their columns).
 
 ``parse_branches_csv`` reads the header ``code,name,region,eligible``; ``parse_sheets_csv``
-reads ``branch,ballots_cast,invalid`` and one column per candidate code of the round's ballot.
-Columns may come in any order. Every problem is reported as ``line N: column: message`` with
+reads ``branch,ballots_cast,invalid`` and one column per candidate of the round's ballot (headed
+by the candidate's code, or by the exact name when ``names`` are given). Columns may come in any
+order. Every problem is reported as ``line N: column: message`` with
 ``N`` the physical 1-based line of the file (the header is line 1), or ``line N: message`` for a
 problem of the whole row.
 
 Decisions where the contract is silent: values are trimmed of surrounding spaces, trailing empty
-cells beyond the header are ignored, and blank lines (also before the header) are skipped. A
+cells (also of the header) are ignored, a line that repeats the header is refused, and blank
+lines (also before the header) are skipped. A
 file with only the header gives no rows; an empty file is refused. A number is a whole number
 >= 0 written in plain digits (no sign, no thousands separators), at most
 :data:`~primaries.core.limits.MAX_INT`.
@@ -15,12 +19,10 @@ file with only the header gives no rows; an empty file is refused. A number is a
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Generic, TypeVar
 
 from primaries.core.limits import (
     BRANCH_CODE_RE,
@@ -33,23 +35,18 @@ from primaries.core.limits import (
 from primaries.core.sheets import Numbers, sum_problems
 from primaries.core.text import name_problem
 
-from .encoding import decode, quote
+from .columns import Names, Row, read_rows
+from .encoding import quote
 from .problems import FormatError
 from .specs import BranchSpec, SheetSpec
+
+Spec = TypeVar("Spec")
 
 BRANCH_COLUMNS = ("code", "name", "region", "eligible")
 SHEET_COLUMNS = ("branch", "ballots_cast", "invalid")
 
 _DIGITS_RE = re.compile(r"^[0-9]+\Z")
 _THOUSANDS_RE = re.compile(r"^[0-9]{1,3}([,'. ][0-9]{3})+\Z")
-
-
-@dataclass(frozen=True)
-class _Row:
-    line: int
-    values: dict[str, str]
-    problem: str | None = None
-    """Why the row cannot be read at all (its values are then empty)."""
 
 
 def csv_number(text: str) -> tuple[int | None, str | None]:
@@ -73,75 +70,6 @@ def csv_number(text: str) -> tuple[int | None, str | None]:
     return None, f"must be a whole number >= 0 written in digits, not {quote(text)}"
 
 
-def _read_csv(raw: bytes | str, columns: Sequence[str]) -> tuple[list[_Row], str | None]:
-    """The rows of a CSV file with exactly ``columns`` (any order), values trimmed, and the
-    problem that stopped the reading, if any (broken quoting).
-
-    Problems with the file or its header raise at once; row problems are for the caller.
-    """
-    text = decode(raw)
-    header_text = ",".join(columns)
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    header: list[str] | None = None
-    header_line = 0
-    rows: list[_Row] = []
-    stopped = None
-    last_line = 0
-    try:
-        for fields in reader:
-            line = last_line + 1
-            last_line = reader.line_num
-            if not any(field.strip() for field in fields):
-                continue
-            if header is None:
-                header, header_line = [field.strip() for field in fields], line
-                _check_header(header, header_line, columns)
-                continue
-            if len(fields) > len(header) and not any(f.strip() for f in fields[len(header) :]):
-                fields = fields[: len(header)]
-            if len(fields) != len(header):
-                problem = (
-                    f"line {line}: has {len(fields)} values, but the header has "
-                    f"{len(header)} columns ({', '.join(header)})"
-                )
-                rows.append(_Row(line, {}, problem))
-                continue
-            rows.append(
-                _Row(
-                    line, {name: field.strip() for name, field in zip(header, fields, strict=True)}
-                )
-            )
-    except csv.Error as error:
-        hint = " (a quote left open?)" if "end of data" in str(error) else ""
-        stopped = f"line {reader.line_num}: the CSV is malformed: {error}{hint}"
-    if header is None:
-        raise FormatError([stopped or f"the file is empty: expected the header {header_text}"])
-    return rows, stopped
-
-
-def _check_header(header: list[str], line: int, columns: Sequence[str]) -> None:
-    problems = []
-    expected = ", ".join(columns)
-    seen: set[str] = set()
-    for position, name in enumerate(header, start=1):
-        if not name:
-            problems.append(
-                f"line {line}: column {position} of the header is empty (expected: {expected})"
-            )
-        elif name in seen:
-            problems.append(f"line {line}: column {name} appears more than once in the header")
-        elif name not in columns:
-            problems.append(f"line {line}: unknown column {quote(name)} (expected: {expected})")
-        seen.add(name)
-    problems.extend(
-        f"line {line}: missing column {name} (expected: {expected})"
-        for name in columns
-        if name not in seen
-    )
-    if problems:
-        raise FormatError(problems)
-
-
 def _check_csv_code(
     text: str, pattern: re.Pattern[str], rule: str, where: str, problems: list[str]
 ) -> str | None:
@@ -154,25 +82,40 @@ def _check_csv_code(
     return text
 
 
-def _parse_csv_rows(
+@dataclass(frozen=True)
+class Parsed(Generic[Spec]):
+    """What a file's rows give: the rows that are right, and every problem of the others."""
+
+    specs: list[Spec]
+    problems: list[str]
+
+    def raise_if_any(self) -> list[Spec]:
+        if self.problems:
+            raise FormatError(self.problems)
+        return self.specs
+
+
+def _parse_rows(
     raw: bytes | str,
     columns: Sequence[str],
     code_column: str,
-    code_pattern: re.Pattern[str],
-    code_rule: str,
-    build: Callable[[_Row, str, list[str]], Any],
-) -> list[Any]:
-    rows, stopped = _read_csv(raw, columns)
+    build: Callable[[Row, str, list[str]], Spec | None],
+    names: Names | None = None,
+) -> Parsed[Spec]:
+    rows, stopped = read_rows(raw, columns, names)
     problems: list[str] = []
     first_line: dict[str, tuple[str, int]] = {}
-    specs = []
+    specs: list[Spec] = []
     for row in rows:
-        if row.problem:
-            problems.append(row.problem)
+        problems.extend(row.problems)
+        if not row.values:
             continue
         count = len(problems)
         where = f"line {row.line}: {code_column}"
-        code = _check_csv_code(row.values[code_column], code_pattern, code_rule, where, problems)
+        text = row.values.get(code_column)
+        code = None
+        if text is not None:
+            code = _check_csv_code(text, BRANCH_CODE_RE, BRANCH_CODE_RULE, where, problems)
         if code is not None:
             key = code_key(code)
             if key in first_line:
@@ -184,64 +127,67 @@ def _parse_csv_rows(
             else:
                 first_line[key] = (code, row.line)
         spec = build(row, code or "", problems)
-        if len(problems) == count:
+        if len(problems) == count and not row.problems and spec is not None:
             specs.append(spec)
     if stopped:
         problems.append(stopped)
-    if problems:
-        raise FormatError(problems)
-    return specs
+    return Parsed(specs, problems)
 
 
-def parse_branches_csv(raw: bytes | str) -> list[BranchSpec]:
-    """Branches from a CSV file with the header ``code,name,region,eligible`` (any order).
+def _number(row: Row, column: str, problems: list[str]) -> int | None:
+    text = row.values.get(column)
+    if text is None:  # a cell that could not be read: its problem is the row's
+        return None
+    value, problem = csv_number(text)
+    if problem:
+        problems.append(f"line {row.line}: {column}: {problem}")
+    return value
 
-    An empty region is ``None``. Raises :class:`FormatError`, each problem ``line N: ...``.
-    """
 
-    def build(row: _Row, code: str, problems: list[str]) -> BranchSpec | None:
-        name = row.values["name"]
-        region = row.values["region"]
-        if not name:
+def read_branches(raw: bytes | str) -> Parsed[BranchSpec]:
+    """The branches of a file (:func:`parse_branches_csv`), and every problem of its rows
+    (problems of the file or its header raise :class:`FormatError`)."""
+
+    def build(row: Row, code: str, problems: list[str]) -> BranchSpec | None:
+        name = row.values.get("name")
+        region = row.values.get("region")
+        if name == "":
             problems.append(f"line {row.line}: name: is empty")
         for column, text in (("name", name), ("region", region)):
-            problem = name_problem(text)
+            problem = name_problem(text) if text else None
             if problem:
                 problems.append(f"line {row.line}: {column}: {problem}")
-        eligible, problem = csv_number(row.values["eligible"])
-        if problem:
-            problems.append(f"line {row.line}: eligible: {problem}")
+        eligible = _number(row, "eligible", problems)
         if not (code and name and eligible is not None):
             return None
         return BranchSpec(
-            code=code,
-            name=name,
-            region=region or None,
-            eligible=eligible,
-            line=row.line,
+            code=code, name=name, region=region or None, eligible=eligible, line=row.line
         )
 
-    return _parse_csv_rows(raw, BRANCH_COLUMNS, "code", BRANCH_CODE_RE, BRANCH_CODE_RULE, build)
+    return _parse_rows(raw, BRANCH_COLUMNS, "code", build)
 
 
-def parse_sheets_csv(raw: bytes | str, ballot: Sequence[str]) -> list[SheetSpec]:
-    """Counted sheets from a CSV file with the header ``branch,ballots_cast,invalid`` and one
-    column per candidate code of ``ballot`` (any order).
+def parse_branches_csv(raw: bytes | str) -> list[BranchSpec]:
+    """Branches from a file with the columns ``code,name,region,eligible`` (any order): an Excel
+    workbook or a CSV file (:mod:`.spreadsheets`).
 
-    Each row is checked on its own (numbers, the sum rule); whether its branch exists, and its
-    ``eligible``, is the caller's to check. Raises :class:`FormatError`, each problem
-    ``line N: ...``.
+    An empty region is ``None``. Raises :class:`FormatError`, each problem ``line N: ...``.
     """
+    return read_branches(raw).raise_if_any()
+
+
+def read_sheets(
+    raw: bytes | str, ballot: Sequence[str], *, names: Names | None = None
+) -> Parsed[SheetSpec]:
+    """The sheets of a file (:func:`parse_sheets_csv`), and every problem of its rows
+    (problems of the file or its header raise :class:`FormatError`)."""
     ballot = tuple(ballot)
 
-    def build(row: _Row, code: str, problems: list[str]) -> SheetSpec | None:
+    def build(row: Row, code: str, problems: list[str]) -> SheetSpec | None:
         numbers: dict[str, int] = {}
         for column in (*SHEET_COLUMNS[1:], *ballot):
-            value, problem = csv_number(row.values[column])
-            if problem:
-                problems.append(f"line {row.line}: {column}: {problem}")
-            else:
-                assert value is not None
+            value = _number(row, column, problems)
+            if value is not None:
                 numbers[column] = value
         if len(numbers) != 2 + len(ballot):
             return None
@@ -259,6 +205,20 @@ def parse_sheets_csv(raw: bytes | str, ballot: Sequence[str]) -> list[SheetSpec]
             line=row.line,
         )
 
-    return _parse_csv_rows(
-        raw, (*SHEET_COLUMNS, *ballot), "branch", BRANCH_CODE_RE, BRANCH_CODE_RULE, build
-    )
+    return _parse_rows(raw, (*SHEET_COLUMNS, *ballot), "branch", build, names)
+
+
+def parse_sheets_csv(
+    raw: bytes | str, ballot: Sequence[str], *, names: Names | None = None
+) -> list[SheetSpec]:
+    """Counted sheets from a file with the columns ``branch,ballots_cast,invalid`` and one column
+    per candidate code of ``ballot`` (any order): an Excel workbook or a CSV file
+    (:mod:`.spreadsheets`). With ``names`` (code -> name, or code -> several names, e.g. one per
+    language), a candidate's column may be headed by the candidate's exact name instead of the
+    code.
+
+    Each row is checked on its own (numbers, the sum rule); whether its branch exists, and its
+    ``eligible``, is the caller's to check. Raises :class:`FormatError`, each problem
+    ``line N: ...``.
+    """
+    return read_sheets(raw, ballot, names=names).raise_if_any()

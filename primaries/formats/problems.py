@@ -8,6 +8,7 @@ file gives a readable answer.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from primaries.errors import Refused
@@ -30,6 +31,20 @@ class FormatError(Refused):
 
     def __str__(self) -> str:
         return "\n".join(self.problems)
+
+
+_LINE_RE = re.compile(r"^line ([0-9]+):")
+
+
+def by_line(problems: Sequence[str]) -> list[str]:
+    """``problems`` in the order of the file's lines (``line N: ...``), those of one line in the
+    order found; problems of no line last."""
+
+    def line_of(problem: str) -> float:
+        found = _LINE_RE.match(problem)
+        return int(found.group(1)) if found else float("inf")
+
+    return sorted(problems, key=line_of)
 
 
 class Problems:

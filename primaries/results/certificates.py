@@ -57,6 +57,37 @@ class Certificate:
     """Is ``result_sha256`` that of the round's result as it is shown now?"""
 
 
+@dataclass(frozen=True)
+class Withdrawal:
+    """The committee withdrew the round's certificate: when, and the reason it gave."""
+
+    withdrawn_at: dt.datetime
+    reason: str
+
+
+def withdrawal_of(round_: Round) -> Withdrawal | None:
+    """The decertification behind a round that was certified and is not now (None otherwise):
+    the public pages say so, with the reason, instead of silently going back to provisional."""
+
+    def compute() -> Withdrawal | None:
+        if round_.status == RoundStatus.CERTIFIED:
+            return None
+        event = db.session.scalar(
+            select(RoundEvent)
+            .where(
+                RoundEvent.round_id == round_.id,
+                RoundEvent.action.in_((RoundAction.CERTIFY, RoundAction.DECERTIFY)),
+            )
+            .order_by(RoundEvent.id.desc())
+            .limit(1)
+        )
+        if event is None or event.action != RoundAction.DECERTIFY:
+            return None
+        return Withdrawal(event.created_at, event.reason or "")
+
+    return cached(round_key("withdrawal", round_), compute)
+
+
 def matches(certificate: RoundEvent, result: Mapping[str, Any]) -> bool:
     """Does the certificate hold the SHA-256 of this result JSON?"""
     return certificate.result_sha256 == result_digest(result)

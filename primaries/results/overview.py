@@ -18,7 +18,7 @@ from ..core.rounds import is_final
 from ..extensions import db
 from ..models import Election, Round
 from ..tally import rules_dict
-from .certificates import Certificate, certificate_of
+from .certificates import Certificate, Withdrawal, certificate_of, withdrawal_of
 from .documents import result_of
 
 
@@ -28,6 +28,7 @@ class RoundView:
     result: Mapping[str, Any]
     certificate: Certificate | None
     next_round: Round | None
+    withdrawal: Withdrawal | None = None
 
     @property
     def number(self) -> int:
@@ -73,6 +74,7 @@ def round_views(election: Election) -> list[RoundView]:
                 result=result,
                 certificate=certificate_of(r, result),
                 next_round=rounds[i + 1] if i + 1 < len(rounds) else None,
+                withdrawal=withdrawal_of(r),
             )
         )
     return views

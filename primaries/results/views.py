@@ -32,6 +32,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from ..access import public, results
+from ..core.rounds import RoundStatus
 from ..elections.lookup import get_branch, get_election
 from ..errors import NotFound
 from ..i18n import clock, text_direction
@@ -184,6 +185,7 @@ def _live(view: RoundView) -> dict[str, Any] | None:
         "api": url_for("api.round_result_view", slug=round_.election.slug, number=round_.number),
         "etag": '"' + api_etag("result", (round_.id, int(round_.data_version))) + '"',
         "interval": int(current_app.config.get("RESULTS_POLL_SECONDS", POLL_SECONDS)),
+        "closed": round_.status == RoundStatus.CLOSED,
     }
 
 

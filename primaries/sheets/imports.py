@@ -1,8 +1,10 @@
-"""Counted sheets imported from a CSV file (CONTRACT section 6, ``import-sheets``).
+"""Counted sheets imported from a file (CONTRACT section 6, ``import-sheets``): an Excel workbook
+or a CSV file (:mod:`primaries.formats.spreadsheets`), candidates' columns headed by code or name.
 
-All or nothing: every line is checked before anything is written, and every problem is listed
-with its line. An identical sheet is a no-op; a different one is refused unless the import is a
-correction with a reason, which is then recorded sheet by sheet as a supervisor's correction. A
+All or nothing: every line is checked before anything is written, and every problem of the file
+is listed at once, by line (those of its numbers and those against the election together). An
+identical sheet is a no-op; a different one is refused unless the import is a correction with a
+reason, which is then recorded sheet by sheet as a supervisor's correction. A
 sheet with entries typed by staff that is not settled (awaiting its second entry, or in mismatch)
 is never overwritten either: its line is refused unless the import is a correction with a reason.
 
@@ -37,7 +39,8 @@ from ..elections.lookup import ensure_changeable, get_election, get_round
 from ..elections.versions import bump_version
 from ..errors import Refused
 from ..extensions import db
-from ..formats import parse_sheets_csv
+from ..formats.csvfiles import read_sheets
+from ..formats.problems import FormatError, by_line
 from ..models import Branch, EntryKind, Sheet
 from ..tally import ballot_of
 from .bulk import CountedRow, write_counted
@@ -81,15 +84,20 @@ def import_sheets(
     correct: bool = False,
     reason: str | None = None,
     defer_corrections: bool = False,
+    correct_hint: str = "give --correct --reason TEXT to record a correction",
 ) -> ImportSummary:
     """Import counted sheets for a round (CSV); identical sheets are no-ops, different ones
-    need ``correct`` with a ``reason``. With ``defer_corrections`` the corrections are checked
-    and handed back in the summary instead of being made."""
+    need ``correct`` with a ``reason`` (``correct_hint`` says how, in the caller's words). With
+    ``defer_corrections`` the corrections are checked and handed back in the summary instead of
+    being made."""
     begin_change()
     election = get_election(slug)
     round_ = get_round(election, round_number)
     ballot = ballot_of(round_)
-    specs = parse_sheets_csv(raw, [code for _, code, _ in ballot])
+    parsed = read_sheets(
+        raw, [code for _, code, _ in ballot], names={code: name for _, code, name in ballot}
+    )
+    specs = parsed.specs
     if correct:
         reason = storable_reason(reason, "a correction")
     ensure_changeable(round_)
@@ -101,7 +109,7 @@ def import_sheets(
         s.branch_id: s for s in db.session.scalars(select(Sheet).where(Sheet.round_id == round_.id))
     }
     candidate_id = {code: cid for cid, code, _ in ballot}
-    problems: list[str] = []
+    problems: list[str] = list(parsed.problems)
     new_rows: list[CountedRow] = []
     new_numbers: list[Numbers] = []
     corrections: list[tuple[Branch, Sheet, Numbers]] = []
@@ -151,7 +159,7 @@ def import_sheets(
             else:
                 problems.append(
                     f"{where}: branch {branch.code} already has a different counted sheet in "
-                    f"round {round_.number} (give --correct --reason TEXT to record a correction)"
+                    f"round {round_.number} ({correct_hint})"
                 )
             continue
         if round_.status == RoundStatus.CLOSED:
@@ -172,7 +180,7 @@ def import_sheets(
         new_numbers.append(numbers)
         summary.added.append(branch.code)
     if problems:
-        raise Refused(problems)
+        raise FormatError(by_line(problems))
     if defer_corrections:
         summary.deferred = [
             DeferredCorrection(branch.code, sheet.version, numbers)

@@ -311,20 +311,29 @@ class RunoffForm(FlaskForm):
     )
 
 
+# The file pickers offer what the imports read (CONTRACT section 6): workbooks and CSV files.
+FILE_ACCEPT = {
+    "accept": ".xlsx,.csv,.txt,text/csv,"
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+}
+
+
 class ImportBranchesForm(FlaskForm):
     file = FileField(
-        "Branches file (CSV)",
-        validators=[FileRequired("Choose a CSV file.")],
-        description="Header code,name,region,eligible. All of it is applied, or none of it.",
+        "Branches file (Excel workbook or CSV)",
+        validators=[FileRequired("Choose a file: an Excel workbook (.xlsx) or a CSV file.")],
+        description="Columns code, name, region, eligible. All of it is applied, or none of it.",
+        render_kw=FILE_ACCEPT,
     )
 
 
 class ImportSheetsForm(FlaskForm):
     file = FileField(
-        "Sheets file (CSV)",
-        validators=[FileRequired("Choose a CSV file.")],
-        description="Header branch,ballots_cast,invalid, then one column per candidate code. "
-        "Imported sheets count at once. All of it is applied, or none of it.",
+        "Sheets file (Excel workbook or CSV)",
+        validators=[FileRequired("Choose a file: an Excel workbook (.xlsx) or a CSV file.")],
+        description="Columns branch, ballots_cast, invalid, then one per candidate (its code or "
+        "its exact name). Imported sheets count at once. All of it is applied, or none of it.",
+        render_kw=FILE_ACCEPT,
     )
     correct = BooleanField("Correct sheets that are already counted with different numbers")
     reason = StringField("Reason for the corrections", validators=[Length(max=2000)])

@@ -16,8 +16,13 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from werkzeug.security import generate_password_hash
 from werkzeug.serving import make_server
 
+from primaries.changes import Actor
+from primaries.elections.runoff import open_runoff
+from primaries.extensions import db
+from primaries.models import User
 from tests.conftest import skip_or_fail
 
 CHROMIUM = os.environ.get("PRIMARIES_CHROMIUM", "/usr/bin/chromium")
@@ -92,3 +97,38 @@ def screenshot(page: Any, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+PASSWORD = "correct horse battery"
+ROLES = {"clerk1": "clerk", "clerk2": "clerk", "super1": "supervisor", "admin1": "admin"}
+
+
+@pytest.fixture
+def night(app: Flask, loaded: Any) -> None:
+    """The small election's runoff open for entry, and one account per role."""
+    cheap = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
+    db.session.add_all(
+        User(username=name, role=role, password_hash=cheap, active=True)
+        for name, role in ROLES.items()
+    )
+    db.session.commit()  # before the runoff: a change begins by dropping unsaved work
+    open_runoff("test-2024", actor=Actor("test"))
+    db.session.commit()
+
+
+@pytest.fixture
+def people(browser: Any) -> Iterator[Any]:
+    """A fresh browser context (its own cookies) per person."""
+    contexts: list[Any] = []
+
+    def new_page() -> Any:
+        context = browser.new_context(viewport={"width": 1200, "height": 900}, locale="en-GB")
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        page.on("dialog", lambda dialog: dialog.accept())
+        return page
+
+    yield new_page
+    for context in contexts:
+        context.close()

@@ -205,3 +205,35 @@ def _pdf_pages(pdf: bytes) -> int:
     import re
 
     return len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
+
+
+@pytest.mark.backends("sqlite")
+def test_a_live_update_keeps_the_committees_time_zone(
+    app: Flask, live_server: LiveServer, browser: Any, demo: str, backend: str
+) -> None:
+    """Issue 14, finding 7: after a live update "Updated" is still in the election's time zone
+    (Asia/Jerusalem), not in the reader's own clock (here New York)."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from playwright.sync_api import expect
+
+    from primaries.sheets.imports import import_sheets
+
+    app.config["RESULTS_POLL_SECONDS"] = 1
+    context = browser.new_context(locale="en-GB", timezone_id="America/New_York")
+    try:
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        page.goto(live_server.url + RUNOFF)
+        assert "Times are Asia/Jerusalem time" in page.content()
+        pending = pending_runoff_sheets()
+        import_sheets("labor-2011", 2, sheets_csv(pending[:1], ["YAC", "PER"]), actor=Actor("t"))
+        db.session.commit()
+        expect(page.locator(".progress")).to_contain_text("151 of 171 branches reported")
+        shown = page.locator("[data-live-updated] time").inner_text()
+        now = dt.datetime.now(ZoneInfo("Asia/Jerusalem"))
+        hours = {(now - dt.timedelta(minutes=m)).strftime("%H:%M") for m in (0, 1)}
+        assert shown[:5] in hours, (shown, hours)
+    finally:
+        context.close()

@@ -5,53 +5,11 @@ without its CSRF token), with screenshots of the main pages."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-from flask import Flask
-from werkzeug.security import generate_password_hash
+from tests.browser.conftest import PASSWORD, LiveServer, screenshot
 
-from primaries.changes import Actor
-from primaries.elections.runoff import open_runoff
-from primaries.extensions import db
-from primaries.models import User
-from tests.browser.conftest import LiveServer, screenshot
-
-PASSWORD = "correct horse battery"
-ROLES = {"clerk1": "clerk", "clerk2": "clerk", "super1": "supervisor", "admin1": "admin"}
 SHEET = "/staff/elections/test-2024/rounds/2/sheets/{}"
-
-
-@pytest.fixture
-def night(app: Flask, loaded: Any) -> None:
-    """The small election's runoff open for entry, and one account per role."""
-    cheap = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
-    db.session.add_all(
-        User(username=name, role=role, password_hash=cheap, active=True)
-        for name, role in ROLES.items()
-    )
-    db.session.commit()  # before the runoff: a change begins by dropping unsaved work
-    open_runoff("test-2024", actor=Actor("test"))
-    db.session.commit()
-
-
-@pytest.fixture
-def people(browser: Any) -> Iterator[Any]:
-    """A fresh browser context (its own cookies) per person."""
-    contexts: list[Any] = []
-
-    def new_page() -> Any:
-        context = browser.new_context(viewport={"width": 1200, "height": 900}, locale="en-GB")
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        page.on("dialog", lambda dialog: dialog.accept())
-        return page
-
-    yield new_page
-    for context in contexts:
-        context.close()
 
 
 def sign_in(page: Any, server: LiveServer, username: str) -> None:

@@ -1161,8 +1161,12 @@ def test_branches_csv_unknown_missing_and_repeated_columns() -> None:
 
 
 def test_branches_csv_empty_header_cell() -> None:
-    assert csv_problems(parse_branches_csv, b"code,name,region,eligible,\n") == [
-        "line 1: column 5 of the header is empty (expected: code, name, region, eligible)"
+    # A trailing empty column is ignored (contract 1.1); an empty one between others is not.
+    assert parse_branches_csv(b"code,name,region,eligible,\nB1,A,,1,\n") == [
+        BranchSpec("B1", "A", None, 1, line=2)
+    ]
+    assert csv_problems(parse_branches_csv, b"code,name,,region,eligible\n") == [
+        "line 1: column 3 of the header is empty (expected: code, name, region, eligible)"
     ]
 
 
@@ -1227,17 +1231,27 @@ def test_branches_csv_malformed_quotes() -> None:
     ]
 
 
-def test_branches_csv_not_utf8() -> None:
-    raw = "code,name,region,eligible\nB1,ירוחם,,1\n".encode("cp1255")
-    [problem] = csv_problems(parse_branches_csv, raw)
-    assert problem.startswith("the file is not UTF-8 text: byte 0xE9 at offset 29")
-    assert problem.endswith("save it as UTF-8")
+def test_branches_csv_windows_1255_and_utf16() -> None:
+    # Contract 1.1: what is not UTF-8 is Windows-1255; UTF-16 is read by its byte-order mark.
+    text = "code,name,region,eligible\nB1,ירוחם,דרום,1\n"
+    expected = [BranchSpec("B1", "ירוחם", "דרום", 1, line=2)]
+    assert parse_branches_csv(text.encode("cp1255")) == expected
+    assert parse_branches_csv(text.encode("utf-16")) == expected
+    assert parse_branches_csv(b"\xfe\xff" + text.encode("utf-16-be")) == expected
 
 
-def test_branches_csv_utf16() -> None:
-    raw = "code,name,region,eligible\nB1,ירוחם,,1\n".encode("utf-16")
+def test_branches_csv_neither_utf8_nor_windows_1255() -> None:
+    # 0xFF is no character in Windows-1255.
+    [problem] = csv_problems(parse_branches_csv, b"code,name,region,eligible\nB1,\xff,,1\n")
+    assert problem.startswith(
+        "the file is not text in UTF-8, UTF-16 or Windows-1255: byte 0xFF at offset 29"
+    )
+
+
+def test_branches_csv_utf16_without_byte_order_mark() -> None:
+    raw = "code,name,region,eligible\n".encode("utf-16-le")
     [problem] = csv_problems(parse_branches_csv, raw)
-    assert problem.startswith("the file is not UTF-8 text: it is UTF-16")
+    assert problem.startswith("the file is not text: it has a NUL character")
 
 
 def test_branches_csv_hebrew_utf8() -> None:
@@ -1306,11 +1320,10 @@ def test_sheets_csv_bad_branch_code() -> None:
     ]
 
 
-def test_sheets_csv_not_utf8() -> None:
+def test_sheets_csv_windows_1255() -> None:
     raw = "branch,ballots_cast,invalid,YAC,PER\nבאר,0,0,0,0\n".encode("cp1255")
     [problem] = csv_problems(parse_sheets_csv, raw, BALLOT)
-    assert problem.startswith("the file is not UTF-8 text: ")
-    assert "save it as UTF-8" in problem
+    assert problem == 'line 2: branch: must be 1-32 letters, digits, -, _ or ., not "באר"'
 
 
 def test_csv_problems_are_capped() -> None:

@@ -8,12 +8,15 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import openpyxl
 import pytest
 from flask.testing import FlaskClient, FlaskCliRunner
 
 from primaries.core.text import spreadsheet_cell
+from primaries.formats.tables_out import XLSX_MIMETYPE
 from tests.conftest import small_package
 from tests.results.conftest import tally
+from tests.workbooks import rows_of
 
 
 def read_csv(client: FlaskClient, path: str) -> list[dict[str, str]]:
@@ -22,7 +25,9 @@ def read_csv(client: FlaskClient, path: str) -> list[dict[str, str]]:
     assert response.mimetype == "text/csv"
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert "attachment" in response.headers["Content-Disposition"]
-    return list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    text = response.get_data(as_text=True)
+    assert text.startswith("\ufeff")  # the byte-order mark Excel needs to read UTF-8
+    return list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
 
 
 def test_branches_csv_agrees_with_the_api_and_the_tally(
@@ -104,3 +109,33 @@ def test_election_package_download_is_the_export(
     assert len(package["rounds"][1]["sheets"]) == 150
     exported = runner.invoke(args=["export", "labor-2011"])
     assert json.loads(exported.stdout) == package
+
+
+def test_branches_workbook_is_the_csv_with_hebrew_and_arabic_intact(
+    client: FlaskClient, runner: FlaskCliRunner, write_json: Callable[..., Any]
+) -> None:
+    package = small_package()
+    package["election"]["name"] = "פריימריז 2024"
+    package["election"]["branches"][0]["name"] = "חיפה - כרמל"
+    package["election"]["branches"][1]["name"] = "=cmd|' /C calc'!A0"
+    package["election"]["branches"][2]["region"] = "الناصرة"
+    assert runner.invoke(args=["load", str(write_json(package))]).exit_code == 0
+    response = client.get("/elections/test-2024/rounds/1/branches.xlsx")
+    assert response.status_code == 200
+    assert response.mimetype == XLSX_MIMETYPE
+    assert "attachment" in response.headers["Content-Disposition"]
+    workbook = openpyxl.load_workbook(io.BytesIO(response.data))
+    sheet = workbook.worksheets[0]
+    assert sheet.sheet_view.rightToLeft  # a Hebrew election reads right to left
+    rows = rows_of(response.data)
+    by_code = {row[0]: row for row in rows[1:]}
+    assert by_code["B1"][1] == "חיפה - כרמל"
+    assert by_code["B2"][1] == "=cmd|' /C calc'!A0"  # text, never a formula
+    assert sheet["B3"].data_type == "s"
+    assert by_code["B3"][2] == "الناصرة"
+    assert by_code["B1"][3:7] == [500, "counted", 300, 4]
+    as_csv = read_csv(client, "/elections/test-2024/rounds/1/branches.csv")
+    assert [row[0] for row in rows[1:]] == [row["code"] for row in as_csv]
+    assert rows[0] == list(as_csv[0])
+    page = client.get("/elections/test-2024/rounds/1").get_data(as_text=True)
+    assert "/elections/test-2024/rounds/1/branches.xlsx" in page

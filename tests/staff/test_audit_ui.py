@@ -1,4 +1,5 @@
-"""The audit log in the browser: paged, filtered, verified from the page, downloaded as CSV."""
+"""The audit log in the browser: paged, filtered, verified from the page, downloaded as CSV and
+as an Excel workbook."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import pytest
 from sqlalchemy import text
 
 from primaries.extensions import db
+from primaries.formats.tables_out import XLSX_MIMETYPE
+from tests.workbooks import rows_of
 
 
 def test_the_log_is_filtered_and_paged(runoff, sign_in, enter, paper) -> None:
@@ -68,3 +71,26 @@ def test_csv_download_neutralises_formulas(runoff, sign_in, app) -> None:
         for row in csv.reader(io.StringIO(everything.lstrip("\ufeff")))
         for cell in row
     )
+
+
+def test_xlsx_download_is_the_csv_with_text_kept_text(runoff, sign_in, app) -> None:
+    attacker = app.test_client()
+    attacker.post("/staff/sign-in", data={"username": '=HYPERLINK("x")', "password": "nope"})
+    observer = sign_in("observer1")
+    response = observer.get("/staff/audit.xlsx?action=auth.sign_in_failed")
+    assert response.status_code == 200
+    assert response.mimetype == XLSX_MIMETYPE
+    assert "attachment" in response.headers["Content-Disposition"]
+    rows = rows_of(response.data)
+    header = rows[0]
+    assert header[:4] == ["seq", "created_at", "actor", "action"]
+    [row] = rows[1:]
+    assert row[2] == '=HYPERLINK("x")'  # kept as text: a workbook cell is never a formula
+    assert row[3] == "auth.sign_in_failed"
+    supervisor = sign_in("super1")
+    everything = rows_of(supervisor.get("/staff/audit.xlsx").data)
+    as_csv = supervisor.get("/staff/audit.csv").data.decode("utf-8").lstrip("\ufeff")
+    csv_rows = list(csv.reader(io.StringIO(as_csv)))
+    assert [str(r[0]) for r in everything] == [r[0] for r in csv_rows]
+    assert "election.load" in [r[3] for r in everything]
+    assert "audit.xlsx" in observer.get("/staff/audit").text

@@ -73,6 +73,18 @@ def test_close_reopen_certify_decertify(runoff, sign_in, enter, paper, decide) -
     assert status(2) == "certified"
     decide("super1")
     assert status(2) == "closed"
+    # The public page says the certificate was withdrawn, and why (issue 14, finding 6).
+    public = FlaskClient(admin.application).get("/elections/test-2024/rounds/2").text
+    assert "the committee withdrew the certificate of this round" in public
+    assert "party court order 3/24" in public
+    assert "Provisional result" in public
+    assert "the count is closed and awaits certification" in public
+    assert "counting: this page updates itself" not in public
+    # Certified again: the notice goes.
+    supervisor.post(ROUND2 + "/certify")
+    assert status(2) == "certified"
+    public = FlaskClient(admin.application).get("/elections/test-2024/rounds/2").text
+    assert "withdrew the certificate" not in public
 
 
 def test_the_runoff_is_opened_from_a_certified_round_with_its_date(loaded, sign_in) -> None:
@@ -171,3 +183,17 @@ def test_an_observer_sees_the_dashboard_without_buttons(runoff, sign_in) -> None
     assert "Close the round" not in page.text
     assert observer.post(ROUND2 + "/close").status_code == 403
     assert status(2) == "open"
+
+
+def test_the_dashboard_says_leading_until_every_branch_is_in(runoff, sign_in, paper) -> None:
+    """Issue 14, finding 4: no "Winner" while branches are still pending."""
+    supervisor = sign_in("super1")
+    import_round2(paper, "B1", "B2")
+    page = supervisor.get(ROUND2).text
+    assert "Leading so far:" in page
+    assert "Winner:" not in page
+    assert "(3 of 5 branches still pending)" in page
+    import_round2(paper)
+    page = supervisor.get(ROUND2).text
+    assert "Winner:" in page
+    assert "Leading so far:" not in page

@@ -1,0 +1,163 @@
+"""The header of a committee's file and its rows by column (CONTRACT section 6).
+
+:func:`read_rows` reads a file (:mod:`.spreadsheets`), finds its header (the first line that is
+not blank) and gives every other line as a :class:`Row` of trimmed values by column. The header
+holds each column once, in any order; a candidate's column may be headed by the candidate's code
+or by the candidate's exact name (``names``, code -> name, or code -> its names in several
+languages). What is ambiguous is refused: a label
+that is the code of one candidate and the name of another (or the name of two), a column given
+twice, a candidate's code and name both. Empty cells at the end of the header are ignored, as are
+empty cells beyond the header on any line (the trailing empty column of the Central Elections
+Committee's files).
+
+Problems with the file or its header raise :class:`FormatError` at once (no row can be read
+without them); each row's problems are for the caller to report with its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from .encoding import quote
+from .problems import FormatError
+from .spreadsheets import Line, read_table
+
+Names = Mapping[str, str | Collection[str]]
+"""A candidate's code -> its name, or its names (in several languages)."""
+
+
+@dataclass(slots=True)
+class Row:
+    line: int
+    values: dict[str, str]
+    """Column -> trimmed text, for the cells that could be read."""
+    problems: list[str] = field(default_factory=list)
+    """Problems of the line, each ``line N: ...``; a cell that cannot be read is left out of
+    ``values`` and its problem is here."""
+
+
+def read_rows(
+    raw: bytes | str, columns: Sequence[str], names: Names | None = None
+) -> tuple[list[Row], str | None]:
+    """The rows of a file whose header holds exactly ``columns`` (any order; a column of
+    ``names`` may be headed by its name), and the problem that stopped the reading, if any."""
+    known = {
+        code: tuple(name.strip() for name in ([given] if isinstance(given, str) else given))
+        for code, given in (names or {}).items()
+        if code in columns
+    }
+    labels = _labels(columns, known)
+    table = read_table(raw, labels)
+    if not table.lines:
+        raise FormatError(
+            [table.stopped or f"the file is empty: expected the header {','.join(columns)}"]
+        )
+    header_line, *lines = table.lines
+    header = [cell.strip() for cell in header_line.cells]
+    while header and not header[-1]:
+        header.pop()
+    keys = _check_header(header_line, header, columns, known, labels)
+    rows = [_row(line, header, keys) for line in lines]
+    return rows, table.stopped
+
+
+def _labels(columns: Sequence[str], names: Mapping[str, tuple[str, ...]]) -> dict[str, set[str]]:
+    """Header label -> the columns it may stand for."""
+    labels: dict[str, set[str]] = {column: {column} for column in columns}
+    for code, given in names.items():
+        for name in given:
+            if name:
+                labels.setdefault(name, set()).add(code)
+    return labels
+
+
+def _row(line: Line, header: list[str], keys: list[str]) -> Row:
+    fields = line.cells
+    width = len(header)
+    where = f"line {line.number}"
+    if len(fields) > width and not any(cell.strip() for cell in fields[width:]):
+        fields = fields[:width]
+    if len(fields) != width:
+        problem = (
+            f"{where}: has {len(fields)} values, but the header has {width} columns "
+            f"({', '.join(header)})"
+        )
+        return Row(line.number, {}, [*line.problems, problem])
+    cells = [cell.strip() for cell in fields]
+    if cells == header:
+        problem = f"{where}: repeats the header (a second header?): delete the line"
+        return Row(line.number, {}, [*line.problems, problem])
+    if not line.cell_problems:  # the common case, kept cheap
+        return Row(line.number, dict(zip(keys, cells, strict=True)), line.problems)
+    problems = list(line.problems)
+    values: dict[str, str] = {}
+    for index, (key, text) in enumerate(zip(keys, cells, strict=True)):
+        unreadable = line.cell_problems.get(index)
+        if unreadable:
+            problems.append(f"{where}: {key}: {unreadable}")
+        else:
+            values[key] = text
+    return Row(line.number, values, problems)
+
+
+def _check_header(
+    line: Line,
+    header: list[str],
+    columns: Sequence[str],
+    names: Mapping[str, tuple[str, ...]],
+    labels: Mapping[str, set[str]],
+) -> list[str]:
+    """The column each cell of the header stands for; raises with every problem of the header."""
+    number = line.number
+    problems = list(line.problems)
+    problems.extend(
+        f"line {number}: column {index + 1} of the header: {problem}"
+        for index, problem in sorted(line.cell_problems.items())
+    )
+    expected = ", ".join(columns)
+    keys: list[str] = []
+    seen: dict[str, str] = {}
+    for position, label in enumerate(header, start=1):
+        targets = labels.get(label, set())
+        key = next(iter(targets)) if len(targets) == 1 else ""
+        keys.append(key)
+        if not label:
+            problems.append(
+                f"line {number}: column {position} of the header is empty (expected: {expected})"
+            )
+        elif not targets:
+            problems.append(f"line {number}: unknown column {quote(label)} (expected: {expected})")
+        elif len(targets) > 1:
+            what = " and ".join(_meaning(label, target, names) for target in sorted(targets))
+            problems.append(
+                f"line {number}: column {quote(label)} is ambiguous: it is {what}; head the "
+                "column with the candidate's code"
+            )
+        elif key in seen and seen[key] == label:
+            problems.append(f"line {number}: column {label} appears more than once in the header")
+        elif key in seen:
+            problems.append(
+                f"line {number}: columns {quote(seen[key])} and {quote(label)} are both "
+                f"candidate {key}: keep one of them"
+            )
+        if key and key not in seen:
+            seen[key] = label
+    ambiguous = {
+        key for label in header for key in labels.get(label, set()) if len(labels[label]) > 1
+    }
+    for column in columns:
+        if column in seen or column in ambiguous:
+            continue
+        usable = [name for name in names.get(column, ()) if len(labels.get(name, ())) == 1]
+        also = "".join(f" or {quote(name)}" for name in usable)
+        problems.append(f"line {number}: missing column {column}{also} (expected: {expected})")
+    if problems:
+        raise FormatError(problems)
+    return keys
+
+
+def _meaning(label: str, target: str, names: Mapping[str, tuple[str, ...]]) -> str:
+    if target == label:
+        return f"the column {target}" if target not in names else f"the code of candidate {target}"
+    return f"the name of candidate {target}"
