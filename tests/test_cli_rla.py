@@ -283,3 +283,18 @@ def test_a_qualifying_place_decided_by_lot_needs_a_full_hand_count(
     found = document(run(runner, *START, "--json"))
     assert found["status"] == "full_hand_count"
     assert found["draws"] == [] and found["total_error_bound"] is None and found["estimate"] is None
+
+
+def test_record_reads_what_committees_have(
+    loaded: Any, runner: FlaskCliRunner, tmp_path: Path
+) -> None:
+    """Windows-1255, semicolons, candidates' names as headers (contract 1.1, section 6)."""
+    started = document(run(runner, *START, "--draws", "1", "--json"))
+    code = started["draws"][0]["branch"]
+    cast, invalid, votes = REPORTED[code]
+    header = "branch;ballots_cast;invalid;Alice Aharoni;Boaz Ben-David;Carmel Cohen;Dana Dror"
+    line = ";".join(str(v) for v in (code, cast, invalid, *votes.values()))
+    path = tmp_path / "hand.csv"
+    path.write_bytes(f"{header}\r\n{line}\r\n".encode("cp1255"))
+    done = document(run(runner, "rla", "record", SLUG, "--round", "1", str(path), "--json"))
+    assert done["audited"] == 1 and done["discrepancies"] == []

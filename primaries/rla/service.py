@@ -257,8 +257,12 @@ def record_counts(
     """Record audited counts of drawn boxes from a sheets file (all or nothing)."""
     begin_change()
     round_ = get_round(get_election(slug), round_number)
-    codes = [code for _, code, _ in ballot_of(round_)]
-    specs = parse_sheets_csv(raw, codes)
+    ballot = ballot_of(round_)
+    # The sheets' reader: CSV (UTF-8, UTF-16, Windows-1255; commas, semicolons, tabs) or an
+    # Excel workbook; a candidate's column headed by its code or its exact name.
+    specs = parse_sheets_csv(
+        raw, [code for _, code, _ in ballot], names={code: name for _, code, name in ballot}
+    )
     return record_specs(slug, round_number, specs, actor=actor, correct=correct, reason=reason)
 
 
