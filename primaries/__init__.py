@@ -91,5 +91,25 @@ def _register_error_pages(app: Flask) -> None:
             response = jsonify({"error": exc.description or exc.name})
             response.status_code = exc.code or 500
             return response
-        page = render_template("error.html", title=exc.name, message=exc.description)
+        page = render_template(
+            "error.html",
+            title=_error_titles().get(exc.code or 500, exc.name),
+            message=exc.description,
+            technical=f"HTTP {exc.code} {exc.name}",
+        )
         return page, exc.code or 500
+
+
+def _error_titles() -> dict[int, str]:
+    """Error pages in a person's words (the HTTP name stays below, for whoever needs it)."""
+    from flask_babel import gettext as _
+
+    return {
+        400: _("The request could not be understood"),
+        403: _("You may not use this page"),
+        404: _("There is no such page"),
+        405: _("This page cannot be used that way"),
+        413: _("The file is too large"),
+        429: _("Too many requests: wait a moment and try again"),
+        500: _("Something went wrong on our side"),
+    }

@@ -11,6 +11,7 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 
 from flask import abort, current_app, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from .extensions import login_manager
@@ -60,7 +61,21 @@ def roles(*allowed: str, read_only_for: tuple[str, ...] = ()) -> Callable[[F], F
                 return view(*args, **kwargs)
             if role in read_only_for and request.method in ("GET", "HEAD"):
                 return view(*args, **kwargs)
-            abort(403)
+            if request.method in ("GET", "HEAD") or role not in read_only_for:
+                abort(
+                    403,
+                    _(
+                        "This page is not for the %(role)s role: ask a supervisor or an admin.",
+                        role=role,
+                    ),
+                )
+            abort(
+                403,
+                _(
+                    "The %(role)s role may look at this page but not change anything on it.",
+                    role=role,
+                ),
+            )
 
         _mark(wrapper, "roles:" + ",".join(allowed + tuple(f"{r}(read)" for r in read_only_for)))
         return cast(F, wrapper)

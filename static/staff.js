@@ -90,6 +90,46 @@
     });
   });
 
+  // The round's dashboard refreshes itself (every data-refresh-seconds) without a reload: each
+  // data-refresh-region is replaced by the same region of the page fetched again, except one
+  // holding the focus (nobody loses what they were doing). A new mismatch is announced in a
+  // polite live region. The refresh does not count as activity: the idle time-out still ends
+  // a session left open; then (the answer is the sign-in page) the refreshing stops.
+  var live = document.querySelector("[data-refresh]");
+  if (live && window.fetch && window.DOMParser) {
+    var every = parseInt(live.getAttribute("data-refresh-seconds"), 10) || 15;
+    var mismatches = parseInt(live.getAttribute("data-mismatches"), 10) || 0;
+    var announce = live.querySelector("[data-refresh-announce]");
+    var refreshNow = function () {
+      if (document.hidden) { setTimeout(refreshNow, every * 1000); return; }
+      window.fetch(location.href, { credentials: "same-origin", headers: { "X-Primaries-Refresh": "1" } })
+        .then(function (answer) {
+          if (!answer.ok || answer.redirected) { throw new Error("stop"); }
+          return answer.text();
+        })
+        .then(function (html) {
+          var fresh = new DOMParser().parseFromString(html, "text/html").querySelector("[data-refresh]");
+          if (!fresh) { throw new Error("stop"); }
+          live.querySelectorAll("[data-refresh-region]").forEach(function (region) {
+            var name = region.getAttribute("data-refresh-region");
+            var next = fresh.querySelector("[data-refresh-region='" + name + "']");
+            if (next && !region.contains(document.activeElement) && region.innerHTML !== next.innerHTML) {
+              region.innerHTML = next.innerHTML;
+            }
+          });
+          var now = parseInt(fresh.getAttribute("data-mismatches"), 10) || 0;
+          if (now > mismatches && announce) {
+            announce.textContent = fill(live.getAttribute("data-new-mismatch") || "", { count: now });
+            announce.hidden = false;
+          }
+          mismatches = now;
+          setTimeout(refreshNow, every * 1000);
+        })
+        .catch(function () { /* signed out or offline: stop; a reload starts again */ });
+    };
+    setTimeout(refreshNow, every * 1000);
+  }
+
   // Ask before actions that are hard to undo.
   document.querySelectorAll("[data-confirm]").forEach(function (button) {
     var form = button.form;

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..core.limits import LANGUAGE_TAG_RE
+
 _PERCENT = {"type": ["string", "null"], "pattern": r"^\d{1,3}\.\d{2}$"}
+# Names in other languages (CONTRACT section 5, version 1.1), only where the package gave them.
+_NAMES = {
+    "type": "object",
+    "description": "language tag (he, ar, en-gb) -> name; the key is left out when none are given",
+    "propertyNames": {"pattern": LANGUAGE_TAG_RE.pattern.replace("\\Z", "$")},
+    "additionalProperties": {"type": "string", "minLength": 1},
+}
 _ERROR = {
     "description": "unknown election or round",
     "content": {
@@ -202,7 +211,19 @@ def openapi_document() -> dict[str, Any]:
                         "slug": {"type": "string"},
                         "name": {"type": "string"},
                         "rules": {"type": "object"},
-                        "candidates": {"type": "array", "items": {"type": "object"}},
+                        "names": _NAMES,
+                        "candidates": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["code", "name"],
+                                "properties": {
+                                    "code": {"type": "string"},
+                                    "name": {"type": "string"},
+                                    "names": _NAMES,
+                                },
+                            },
+                        },
                         "branches": {"type": "integer"},
                         "rounds": {"type": "array", "items": round_summary},
                     },

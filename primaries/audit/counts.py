@@ -312,7 +312,7 @@ def compare_certificates(expected: Expected, names: Names, sums: dict[RoundKey, 
         assert round_ is not None  # compared above
         total = sums[key]
         slug = key[0]
-        candidate_names = dict(expected.elections[slug].candidates)
+        candidate_names = {code: name for code, name, _ in expected.elections[slug].candidates}
         sums_now = Sums(
             ballot=[
                 (names.candidate_ids[(slug, code)], code, candidate_names[code])

@@ -100,8 +100,13 @@ class ExpectedElection:
     name: str
     rules: dict[str, Any]
     four_eyes: bool
-    candidates: list[tuple[str, str]]
+    candidates: list[tuple[str, str, Any]]
+    """(code, name, names in other languages or None)"""
     seq: int
+    local_names: Any = None
+    """Its names in other languages (version 1.1); None when the package gave none."""
+    region_names: Any = None
+    """Its ``regions`` (version 1.1); None when the package gave none."""
 
 
 @dataclass
@@ -112,6 +117,9 @@ class Expected:
     branches: dict[tuple[str, str], tuple[str, str | None, int, int]] = field(
         default_factory=dict
     )  # (slug, code) -> (name, region, eligible, seq)
+    branch_names: dict[tuple[str, str], tuple[Any, int]] = field(
+        default_factory=dict
+    )  # (slug, code) -> (names in other languages or None, seq): a load sets them, nothing else
     rounds: dict[RoundKey, ExpectedRound] = field(default_factory=dict)
     sheets: dict[SheetKey, ExpectedSheet] = field(default_factory=dict)
     entries: dict[int, ExpectedEntry] = field(default_factory=dict)

@@ -158,9 +158,19 @@ class Replay:
     def load(self, event: Event) -> None:
         after, slug = event.after, str(event.election)
         data = after["data"]
-        candidates = [(str(code), str(name)) for code, name in data["candidates"]]
+        # A candidate's row is [code, name] or, with names in other languages, [code, name, names]
+        candidates = [
+            (str(code), str(name), names[0] if names else None)
+            for code, name, *names in data["candidates"]
+        ]
         self.expected.elections[slug] = ExpectedElection(
-            str(after["name"]), dict(data["rules"]), bool(data["four_eyes"]), candidates, event.seq
+            str(after["name"]),
+            dict(data["rules"]),
+            bool(data["four_eyes"]),
+            candidates,
+            event.seq,
+            local_names=data.get("names"),
+            region_names=data.get("regions"),
         )
         for round_data in data.get("rounds", []):
             number = int(round_data["number"])
@@ -185,8 +195,9 @@ class Replay:
 
     def data(self, event: Event, data: Mapping[str, Any], kind: str, user: str | None) -> None:
         slug, seq = str(event.election), event.seq
-        for code, name, region, eligible in data.get("branches", []):
+        for code, name, region, eligible, *names in data.get("branches", []):
             self.expected.branches[(slug, code)] = (name, region, int(eligible), seq)
+            self.expected.branch_names[(slug, code)] = (names[0] if names else None, seq)
         for round_data in data.get("rounds", []):
             number, ballot = int(round_data["number"]), list(round_data["ballot"])
             for row in round_data.get("sheets", []):
@@ -201,6 +212,7 @@ class Replay:
                 sheet.annulments.append(("annul", reason, user, seq))
 
     def branches_import(self, event: Event) -> None:
+        """Names, regions and eligible members; names in other languages stay as they were."""
         slug = str(event.election)
         for code, change in event.after["changes"].items():
             new = change["after"]

@@ -152,32 +152,48 @@ def compare_elections(expected: Expected, names: Names) -> None:
         for key in sorted(set(mine.rules) | set(rules)):
             check(where, f"elections.{key}", mine.rules.get(key), rules.get(key), mine.seq)
         check(where, "elections.four_eyes", mine.four_eyes, election.four_eyes, mine.seq)
+        check(where, "elections.names", mine.local_names, election.names, mine.seq)
+        check(where, "elections.regions", mine.region_names, election.regions, mine.seq)
     for slug, mine in pending.items():
         raise difference(f"election {slug}", "elections", repr(mine.name), "no such row", mine.seq)
 
 
 def compare_candidates(expected: Expected, names: Names) -> None:
     stmt = select(
-        Candidate.id, Candidate.election_id, Candidate.code, Candidate.name, Candidate.position
+        Candidate.id,
+        Candidate.election_id,
+        Candidate.code,
+        Candidate.name,
+        Candidate.position,
+        Candidate.names,
     ).order_by(Candidate.election_id, Candidate.position, Candidate.id)
     found: dict[str, list[tuple[Any, ...]]] = {}
-    for candidate_id, election_id, code, name, position in stream(stmt):
+    for candidate_id, election_id, code, name, position, local in stream(stmt):
         slug = names.election(election_id)
         names.candidates[candidate_id] = code
         names.candidate_ids[(slug, code)] = candidate_id
-        found.setdefault(slug, []).append((code, name, position))
+        found.setdefault(slug, []).append((code, name, position, local))
     for slug, mine in expected.elections.items():
-        chain = [(code, name, i, mine.seq) for i, (code, name) in enumerate(mine.candidates)]
-        columns = ("code", "name", "position")
+        chain = [
+            (code, name, i, local, mine.seq)
+            for i, (code, name, local) in enumerate(mine.candidates)
+        ]
+        columns = ("code", "name", "position", "names")
         check_lists(f"election {slug}", "candidates", chain, found.get(slug, []), columns)
 
 
 def compare_branches(expected: Expected, names: Names) -> None:
     pending = dict(expected.branches)
     stmt = select(
-        Branch.id, Branch.election_id, Branch.code, Branch.name, Branch.region, Branch.eligible
+        Branch.id,
+        Branch.election_id,
+        Branch.code,
+        Branch.name,
+        Branch.region,
+        Branch.eligible,
+        Branch.names,
     ).order_by(Branch.id)
-    for branch_id, election_id, code, name, region, eligible in stream(stmt):
+    for branch_id, election_id, code, name, region, eligible, local in stream(stmt):
         slug = names.election(election_id)
         names.branches[branch_id] = code
         names.eligible[branch_id] = int(eligible)
@@ -189,6 +205,8 @@ def compare_branches(expected: Expected, names: Names) -> None:
         check(where, "branches.name", mine[0], name, mine[3])
         check(where, "branches.region", mine[1], region, mine[3])
         check(where, "branches.eligible", mine[2], int(eligible), mine[3])
+        local_names, seq = expected.branch_names.get((slug, code), (None, mine[3]))
+        check(where, "branches.names", local_names, local, seq)
     for (slug, code), mine in pending.items():
         chain = f"a branch {mine[0]!r} with {mine[2]} eligible members"
         raise difference(f"branch {code} of {slug}", "branches", chain, "no such row", mine[3])

@@ -80,5 +80,8 @@ def _init_idle_timeout(app: Flask) -> None:
                 flash(_("Nothing was saved. Sign in again: what you typed comes back in the form."))
                 return redirect(url_for("auth.sign_in", next=kept_form_path()), code=303)
             return None
-        session["last_seen"] = now
+        if (
+            request.headers.get("X-Primaries-Refresh") != "1"
+        ):  # a page refreshing itself is no activity
+            session["last_seen"] = now
         return None

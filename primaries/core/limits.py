@@ -14,10 +14,17 @@ import unicodedata
 SLUG_RE = re.compile(r"^[a-z0-9-]{1,64}\Z")
 CANDIDATE_CODE_RE = re.compile(r"^[A-Z0-9_-]{1,16}\Z")
 BRANCH_CODE_RE = re.compile(r"^[A-Za-z0-9._-]{1,32}\Z")
+# A language tag of a name (CONTRACT section 5, version 1.1): BCP 47 in lowercase, a language of
+# two or three letters and optional subtags (script, region), e.g. he, ar, en, en-gb, zh-hant.
+LANGUAGE_TAG_RE = re.compile(r"^(?=.{2,35}\Z)[a-z]{2,3}(-[a-z0-9]{2,8})*\Z")
 
 SLUG_RULE = "1-64 lowercase letters, digits or -"
 CANDIDATE_CODE_RULE = "1-16 capital letters, digits, - or _"
 BRANCH_CODE_RULE = "1-32 letters, digits, -, _ or ."
+LANGUAGE_TAG_RULE = (
+    "a lowercase language tag: 2-3 letters, then optional -subtags of 2-8 letters or digits "
+    "(he, ar, en-gb)"
+)
 
 MAX_INT = 2**63 - 1
 """The largest count accepted anywhere (a signed 64-bit integer, the database's BIGINT)."""

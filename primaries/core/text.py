@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
 
 # A cell starting with one of these is run as a formula (or split into one) by spreadsheet
 # programs; a newline too, as some programs start a new row and read what follows as a cell.
@@ -79,3 +80,14 @@ def spreadsheet_cell(value: object) -> object:
         # formula: " =1+1" is guarded too.
         return "'" + value
     return value
+
+
+def local_name(name: str, names: Mapping[str, str] | None, tag: str) -> str:
+    """``name`` in the language ``tag`` (``he``, ``en-gb``; any case, ``_`` or ``-``) when
+    ``names`` has it: the whole tag first, then its language alone; else ``name`` itself (the
+    fallback every election, candidate, branch and region has, CONTRACT section 5)."""
+    if not names:
+        return name
+    wanted = tag.replace("_", "-").lower()
+    found = names.get(wanted) or names.get(wanted.split("-", 1)[0])
+    return found or name

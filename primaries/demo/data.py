@@ -11,7 +11,7 @@ breakdown that adds up to those totals exactly:
 
 The static data lives in two CSV files shipped beside this module: ``branches.csv`` (code,
 name, region and size class of every branch, in the order the generator draws for them) and
-``regions.csv`` (each region's round-one leaning and runoff transfer, see :class:`Region`).
+``regions.csv`` (each region's leaning, runoff transfer and Hebrew name, see :class:`Region`).
 
 Every random choice comes from ``random.Random`` seeded with a constant and only plain float
 arithmetic is used, so every call (and every run, on every platform) returns the same package.
@@ -31,6 +31,9 @@ import io
 import random
 from collections.abc import Sequence
 from typing import Any, NamedTuple
+
+from .names import CANDIDATE_NAMES as IN_HEBREW
+from .names import ELECTION_NAMES
 
 DEMO_SLUG = "labor-2011"
 
@@ -86,6 +89,7 @@ def demo_package(*, complete: bool = False) -> dict[str, Any]:
         "election": {
             "slug": DEMO_SLUG,
             "name": ELECTION_NAME,
+            "names": ELECTION_NAMES,
             "rules": {
                 "threshold_percent": "40",
                 "threshold_inclusive": True,
@@ -93,7 +97,8 @@ def demo_package(*, complete: bool = False) -> dict[str, Any]:
                 "runoff_size": 2,
                 "double_entry": True,
             },
-            "candidates": [{"code": code, "name": name} for code, name in CANDIDATES],
+            "regions": [{"name": n, "names": {"he": r.name_he}} for n, r in _regions().items()],
+            "candidates": [{"code": c, "name": n, "names": IN_HEBREW[c]} for c, n in CANDIDATES],
             "branches": data["branches"],
         },
         "rounds": [
@@ -141,6 +146,7 @@ class Region(NamedTuple):
 
     leaning: tuple[float, ...]
     to_peretz: float
+    name_he: str
 
 
 def _read_table(filename: str) -> list[dict[str, str]]:
@@ -156,6 +162,7 @@ def _regions() -> dict[str, Region]:
         row["region"]: Region(
             leaning=tuple(float(row[code]) for code, _ in CANDIDATES),
             to_peretz=float(row["runoff_to_PER"]),
+            name_he=row["name_he"],
         )
         for row in _read_table("regions.csv")
     }

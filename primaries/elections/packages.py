@@ -8,6 +8,7 @@ election, its candidates, branches and rounds are inserted, and its sheets throu
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import insert, select
@@ -57,6 +58,10 @@ def _insert_package(spec: PackageSpec, digest: str, *, actor: Actor) -> LoadSumm
         threshold_basis=rules.threshold_basis,
         runoff_size=rules.runoff_size,
         double_entry=spec.double_entry,
+        names=_names(spec.names),
+        regions=None
+        if spec.regions is None
+        else [{"name": r.name, "names": dict(r.names)} for r in spec.regions],
     )
     db.session.add(election)
     db.session.flush()
@@ -68,11 +73,19 @@ def _insert_package(spec: PackageSpec, digest: str, *, actor: Actor) -> LoadSumm
         object_id=spec.slug,
         election=spec.slug,
     )
-    log.add_branches([b.code, b.name, b.region, b.eligible] for b in spec.branches)
+    # Names in other languages (version 1.1) only where the package gave them: a fifth value
+    # of a branch's row, a third of a candidate's, ``names`` and ``regions`` in ``data``.
+    log.add_branches(
+        [b.code, b.name, b.region, b.eligible, *_given(b.names)] for b in spec.branches
+    )
     candidate_ids: dict[str, int] = {}
     for position, candidate in enumerate(spec.candidates):
         row = Candidate(
-            election_id=election.id, code=candidate.code, name=candidate.name, position=position
+            election_id=election.id,
+            code=candidate.code,
+            name=candidate.name,
+            names=_names(candidate.names),
+            position=position,
         )
         db.session.add(row)
         db.session.flush()
@@ -92,6 +105,7 @@ def _insert_package(spec: PackageSpec, digest: str, *, actor: Actor) -> LoadSumm
                     "name": branch.name,
                     "region": branch.region,
                     "eligible": branch.eligible,
+                    "names": _names(branch.names),
                 }
                 for branch in spec.branches[start : start + _CHUNK]
             ],
@@ -181,12 +195,23 @@ def _insert_package(spec: PackageSpec, digest: str, *, actor: Actor) -> LoadSumm
             "data": {
                 "rules": rules_dict(election),
                 "four_eyes": election.four_eyes,
-                "candidates": [[c.code, c.name] for c in spec.candidates],
+                "candidates": [[c.code, c.name, *_given(c.names)] for c in spec.candidates],
+                **({} if spec.names is None else {"names": election.names}),
+                **({} if spec.regions is None else {"regions": election.regions}),
                 **log.rest(),
             },
         },
     )
     return summary
+
+
+def _names(names: Mapping[str, str] | None) -> dict[str, str] | None:
+    return None if names is None else dict(names)
+
+
+def _given(names: Mapping[str, str] | None) -> list[dict[str, str]]:
+    """``[names]`` when the package gave them, else nothing (a row as version 1 recorded it)."""
+    return [] if names is None else [dict(names)]
 
 
 def _write_counted(

@@ -16,6 +16,12 @@ Decisions where the contract is silent:
   ``candidates`` and ``rounds`` must each have at least one entry.
 - ``region`` and ``rules`` may be ``null``, meaning left out.
 - ``rules.double_entry`` is returned as ``PackageSpec.double_entry`` (see :mod:`.rules`).
+- ``names`` (version 1.1, on the election, a candidate, a branch) may be an empty object, but not
+  ``null``; its tags are lowercase (:data:`~primaries.core.limits.LANGUAGE_TAG_RE`). It is kept
+  as given, ``{}`` apart from no ``names`` at all, so that ``export`` writes what ``load`` read.
+- ``regions`` (version 1.1) is a list, possibly empty, of ``{"name", "names"}`` (both required).
+  A region's ``name`` is a region as branches spell it; one given twice is refused. It need not
+  be the region of a branch in the package: branches may follow with ``import-branches``.
 """
 
 from __future__ import annotations
@@ -39,9 +45,16 @@ from .encoding import decode
 from .problems import FormatError, Problems
 from .rounds import Election, RoundsParser
 from .rules import check_rules, make_rules
-from .specs import BranchSpec, CandidateSpec, PackageSpec, RoundSpec
+from .specs import BranchSpec, CandidateSpec, Names, PackageSpec, RegionSpec, RoundSpec
 from .streaming import read_document
-from .values import check_int, check_keys, check_name, check_optional_name, describe
+from .values import (
+    check_int,
+    check_keys,
+    check_name,
+    check_names,
+    check_optional_name,
+    describe,
+)
 
 FORMAT = "primaries/election@1"
 
@@ -70,6 +83,8 @@ class _PackageParser:
         self.branches: tuple[BranchSpec, ...] = ()
         self.branch_eligible: dict[str, int | None] = {}
         self.branches_sound = False
+        self.names: Names | None = None
+        self.regions: tuple[RegionSpec, ...] | None = None
 
     def add(self, path: str, message: str) -> None:
         self.problems.add(path, message)
@@ -116,6 +131,8 @@ class _PackageParser:
             branches=self.branches,
             rounds=rounds,
             double_entry=self.double_entry,
+            names=self.names,
+            regions=self.regions,
         )
 
     def parse_election(self, election: dict[str, Any]) -> tuple[str | None, str | None]:
@@ -123,7 +140,7 @@ class _PackageParser:
             election,
             "election",
             self.problems,
-            ("slug", "name", "rules", "candidates", "branches"),
+            ("slug", "name", "names", "rules", "regions", "candidates", "branches"),
             ("slug", "name", "candidates", "branches"),
         )
         slug = None
@@ -136,6 +153,10 @@ class _PackageParser:
         name = None
         if "name" in election:
             name = check_name(election["name"], "election.name", self.problems)
+        if "names" in election:
+            self.names = check_names(election["names"], "election.names", self.problems)
+        if "regions" in election:
+            self.regions = self.parse_regions(election["regions"])
         values = check_rules(election.get("rules"), "election.rules", self.problems)
         if values is not None:
             self.rules = make_rules(values)
@@ -159,7 +180,7 @@ class _PackageParser:
             if not isinstance(item, dict):
                 self.add(item_path, f"must be an object, not {describe(item)}")
                 continue
-            check_keys(item, item_path, self.problems, ("code", "name"), ("code", "name"))
+            check_keys(item, item_path, self.problems, ("code", "name", "names"), ("code", "name"))
             code = item.get("code")
             if "code" in item:
                 if not (isinstance(code, str) and CANDIDATE_CODE_RE.match(code)):
@@ -179,8 +200,9 @@ class _PackageParser:
                 if "name" in item
                 else None
             )
+            names = self.item_names(item, item_path)
             if code is not None and name is not None:
-                candidates.append(CandidateSpec(code=code, name=name))
+                candidates.append(CandidateSpec(code=code, name=name, names=names))
         self.candidates = tuple(candidates)
         self.candidates_sound = len(self.problems) == count
 
@@ -201,7 +223,7 @@ class _PackageParser:
                 item,
                 item_path,
                 self.problems,
-                ("code", "name", "region", "eligible"),
+                ("code", "name", "names", "region", "eligible"),
                 ("code", "name", "eligible"),
             )
             code = item.get("code")
@@ -229,12 +251,52 @@ class _PackageParser:
                 if "eligible" in item
                 else None
             )
+            names = self.item_names(item, item_path)
             if code is not None:
                 self.branch_eligible[code] = eligible
             if code is not None and name is not None and eligible is not None:
-                branches.append(BranchSpec(code=code, name=name, region=region, eligible=eligible))
+                branches.append(
+                    BranchSpec(code=code, name=name, region=region, eligible=eligible, names=names)
+                )
         problem = eligible_total_problem(sum(branch.eligible for branch in branches))
         if problem is not None:
             self.add(path, problem)
         self.branches = tuple(branches)
         self.branches_sound = len(self.problems) == count
+
+    def item_names(self, item: dict[str, Any], path: str) -> Names | None:
+        """A candidate's or branch's ``names``, or None when it gives none."""
+        if "names" not in item:
+            return None
+        return check_names(item["names"], f"{path}.names", self.problems)
+
+    def parse_regions(self, value: object) -> tuple[RegionSpec, ...] | None:
+        path = "election.regions"
+        if not isinstance(value, list):
+            self.add(path, f"must be a list of regions (it may be empty), not {describe(value)}")
+            return None
+        regions: list[RegionSpec] = []
+        first_seen: dict[str, str] = {}
+        for index, item in enumerate(value):
+            item_path = f"{path}[{index}]"
+            if not isinstance(item, dict):
+                self.add(item_path, f"must be an object, not {describe(item)}")
+                continue
+            check_keys(item, item_path, self.problems, ("name", "names"), ("name", "names"))
+            name = (
+                check_name(item["name"], f"{item_path}.name", self.problems)
+                if "name" in item
+                else None
+            )
+            if name is not None and name in first_seen:
+                self.add(
+                    f"{item_path}.name",
+                    f"the region {name!r} is given twice (also at {first_seen[name]})",
+                )
+                name = None
+            elif name is not None:
+                first_seen[name] = item_path
+            names = self.item_names(item, item_path)
+            if name is not None and names is not None:
+                regions.append(RegionSpec(name=name, names=names))
+        return tuple(regions)

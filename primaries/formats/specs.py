@@ -9,15 +9,21 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from primaries.core.rules import Rules
+
+Names = Mapping[str, str]
+"""Names in other languages (version 1.1): language tag -> name, in the order the package gave."""
 
 
 @dataclass(frozen=True)
 class CandidateSpec:
     code: str
     name: str
+    names: Names | None = field(default=None, hash=False)
+    """``None``: the package gave no ``names`` (not the same as ``{}``: export writes what load
+    read)."""
 
 
 @dataclass(frozen=True)
@@ -28,6 +34,8 @@ class BranchSpec:
     eligible: int
     line: int | None = None
     """The CSV line it was read from; ``None`` when it comes from a package."""
+    names: Names | None = field(default=None, hash=False)
+    """From a package only; a CSV file gives none (``import-branches`` keeps a branch's names)."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +75,14 @@ class RoundSpec:
 
 
 @dataclass(frozen=True)
+class RegionSpec:
+    """A region named in other languages (``election.regions``, version 1.1)."""
+
+    name: str
+    names: Names = field(hash=False)
+
+
+@dataclass(frozen=True)
 class PackageSpec:
     slug: str
     name: str
@@ -76,3 +92,6 @@ class PackageSpec:
     rounds: tuple[RoundSpec, ...]
     double_entry: bool = True
     """``election.rules.double_entry``: an entry setting, which the core's Rules does not hold."""
+    names: Names | None = field(default=None, hash=False)
+    regions: tuple[RegionSpec, ...] | None = None
+    """``election.regions``; ``None`` when the package gave none."""

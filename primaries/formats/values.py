@@ -12,6 +12,8 @@ problem. The checks then add ``path: message`` lines to a :class:`~.problems.Pro
   (:func:`primaries.core.text.storable_problem`); so are, in names, bidirectional controls,
   zero-width and control characters (:func:`primaries.core.text.name_problem`).
 - Unknown keys are refused, and so is a key given twice in one object.
+- Names in other languages (``names``, version 1.1) are an object from a lowercase language tag
+  (:data:`~primaries.core.limits.LANGUAGE_TAG_RE`) to a name keeping the rule of ``name``.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from primaries.core.limits import MAX_INT, short_number
+from primaries.core.limits import LANGUAGE_TAG_RE, LANGUAGE_TAG_RULE, MAX_INT, short_number
 from primaries.core.text import name_problem, storable_problem
 
 from .encoding import quote
@@ -154,6 +156,28 @@ def check_name(value: object, path: str, problems: Problems) -> str | None:
         return named(value, path, problems)
     problems.add(path, f"must be a non-empty string, not {describe(value)}")
     return None
+
+
+def check_names(value: object, path: str, problems: Problems) -> dict[str, str] | None:
+    """Names in other languages: an object from a language tag to a name, in the order given
+    (it may be empty). Each problem at its own path (``names.he``)."""
+    if not isinstance(value, dict):
+        problems.add(path, f"must be an object from language tags to names, not {describe(value)}")
+        return None
+    count = len(problems)
+    for key in getattr(value, "duplicate_keys", ()):
+        problems.add(join(path, key), "is given more than once")
+    names: dict[str, str] = {}
+    for tag, name in value.items():
+        item_path = join(path, tag)
+        if not LANGUAGE_TAG_RE.match(tag):
+            hint = f' (write "{tag.lower()}")' if LANGUAGE_TAG_RE.match(tag.lower()) else ""
+            problems.add(item_path, f"must be {LANGUAGE_TAG_RULE}, not {describe(tag)}{hint}")
+            continue
+        checked = check_name(name, item_path, problems)
+        if checked is not None:
+            names[tag] = checked
+    return names if len(problems) == count else None
 
 
 def check_text(value: object, path: str, problems: Problems) -> str | None:

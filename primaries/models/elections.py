@@ -1,11 +1,19 @@
 """Elections, their candidates, branches and rounds; a round's ballot, its life (events) and
-the committee's lots."""
+the committee's lots.
+
+Names in other languages (CONTRACT section 5, version 1.1) are a ``names`` JSON column on the
+election, each candidate and each branch (language tag -> name, as the package gave it; NULL when
+it gave none), and the election's ``regions`` (``[{"name", "names"}]``). Columns rather than a
+table of (kind, owner, language, name): they are always read with their row, never queried by
+SQL (the public search runs over the cached rows), and so keep exactly what ``load`` read (the
+order, ``{}`` apart from nothing) for ``export``.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -32,6 +40,9 @@ from .columns import one_of
 if TYPE_CHECKING:
     from .accounts import User
 
+NAMES = JSON(none_as_null=True)
+"""Names in other languages: SQL NULL when none were given (not JSON ``null``)."""
+
 
 class Election(Base):
     __tablename__ = "elections"
@@ -46,6 +57,8 @@ class Election(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(Text)
+    names: Mapped[dict[str, str] | None] = mapped_column(NAMES)
+    regions: Mapped[list[dict[str, Any]] | None] = mapped_column(NAMES)
     threshold_percent: Mapped[Decimal] = mapped_column(Numeric(5, 2, asdecimal=True))
     threshold_inclusive: Mapped[bool] = mapped_column(Boolean)
     threshold_basis: Mapped[str] = mapped_column(String(8))
@@ -74,6 +87,7 @@ class Candidate(Base):
     election_id: Mapped[int] = mapped_column(ForeignKey("elections.id"))
     code: Mapped[str] = mapped_column(String(16))
     name: Mapped[str] = mapped_column(Text)
+    names: Mapped[dict[str, str] | None] = mapped_column(NAMES)
     position: Mapped[int] = mapped_column(Integer)
 
     election: Mapped[Election] = relationship(back_populates="candidates")
@@ -93,6 +107,7 @@ class Branch(Base):
     name: Mapped[str] = mapped_column(Text)
     region: Mapped[str | None] = mapped_column(Text)
     eligible: Mapped[int] = mapped_column(BigInteger)
+    names: Mapped[dict[str, str] | None] = mapped_column(NAMES)
 
 
 class Round(Base):

@@ -130,11 +130,16 @@ def election_detail(election: Election) -> dict[str, Any]:
     branches = db.session.scalar(
         select(func.count(Branch.id)).where(Branch.election_id == election.id)
     )
+    # Names in other languages (version 1.1): a ``names`` key only where the package gave them.
     return {
         "slug": election.slug,
         "name": election.name,
+        **({} if election.names is None else {"names": election.names}),
         "rules": rules_dict(election),
-        "candidates": [{"code": c.code, "name": c.name} for c in election.candidates],
+        "candidates": [
+            {"code": c.code, "name": c.name, **({} if c.names is None else {"names": c.names})}
+            for c in election.candidates
+        ],
         "branches": int(branches or 0),
         "rounds": [round_summary(r) for r in election.rounds],
     }

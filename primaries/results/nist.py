@@ -41,6 +41,7 @@ from flask import current_app
 from ..core.sheets import PublicStatus
 from ..models import Election
 from ..timestamps import utcnow
+from .local import LocalNames
 from .nist_text import TYPE, ncname, script_language, text
 from .overview import RoundView
 from .regions import region_rows
@@ -105,6 +106,8 @@ class _Report:
             self.in_region.setdefault(row.region, []).append(branch_id)
         self.name = self.text(election.name, election)
         self.things = {c.code: c for c in getattr(election, "candidates", [])}
+        local = LocalNames(election, tag="en")  # read now: names in other languages (1.1)
+        self.branch_names, self.region_names = local.branch_names, local.region_names
         self.header = self._header()
         self.election_head = self._election_head()
         self.contest_head = self._contest_head()
@@ -172,7 +175,11 @@ class _Report:
                 "@id": region_id(region.region),
                 "Type": "other",
                 "OtherType": "region",
-                "Name": self.text(region.region or "-"),
+                "Name": text(
+                    region.region or "-",
+                    self.language,
+                    self.region_names.get(region.region or ""),
+                ),
                 "ComposingGpUnitIds": self.in_region.get(region.region, []),
                 "TotalSubUnits": region.branches,
                 "SubUnitsReported": region.reported,
@@ -184,7 +191,7 @@ class _Report:
                 "@type": _TYPE + "ReportingUnit",
                 "@id": branch_id,
                 "Type": "polling-place",
-                "Name": self.text(row.name, row),
+                "Name": text(row.name, self.language, self.branch_names.get(row.code)),
                 "Number": row.code,
                 "VotersRegistered": row.eligible,
             }

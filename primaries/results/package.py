@@ -30,20 +30,37 @@ def export_package(election: Election) -> dict[str, Any]:
             select(Round).where(Round.election_id == election.id).order_by(Round.number)
         )
     ]
+    # Names in other languages (version 1.1) exactly as loaded; no key where none were given.
+    head: dict[str, Any] = {"slug": election.slug, "name": election.name}
+    if election.names is not None:
+        head["names"] = election.names
+    head["rules"] = rules_dict(election)
+    if election.regions is not None:
+        head["regions"] = election.regions
     return {
         "format": FORMAT,
         "election": {
-            "slug": election.slug,
-            "name": election.name,
-            "rules": rules_dict(election),
-            "candidates": [{"code": c.code, "name": c.name} for c in election.candidates],
+            **head,
+            "candidates": [
+                {"code": c.code, "name": c.name, **_names(c.names)} for c in election.candidates
+            ],
             "branches": [
-                {"code": b.code, "name": b.name, "region": b.region, "eligible": b.eligible}
+                {
+                    "code": b.code,
+                    "name": b.name,
+                    **_names(b.names),
+                    "region": b.region,
+                    "eligible": b.eligible,
+                }
                 for b in branches
             ],
         },
         "rounds": rounds,
     }
+
+
+def _names(names: dict[str, str] | None) -> dict[str, Any]:
+    return {} if names is None else {"names": names}
 
 
 def _round(round_: Round, code_of_branch: dict[int, str]) -> dict[str, Any]:

@@ -162,14 +162,24 @@ def _sort_value(key: str, names: Mapping[str, str]) -> Callable[[BranchRow], Any
 
 
 def branch_table(
-    rows: Sequence[BranchRow], query: TableQuery, names: Mapping[str, str]
+    rows: Sequence[BranchRow],
+    query: TableQuery,
+    names: Mapping[str, str],
+    also: Callable[[BranchRow], str] | None = None,
 ) -> TablePage:
-    """Filter, sort (rows without a value last, in either direction; then by code) and page."""
+    """Filter, sort (rows without a value last, in either direction; then by code) and page.
+
+    ``also`` gives more text the search reads for a row: its names in other languages."""
     needle = query.q.casefold()
+
+    def text(row: BranchRow) -> str:
+        more = also(row) if also is not None else ""
+        return unicodedata.normalize("NFC", f"{row.code}\n{row.name}\n{row.region or ''}\n{more}")
+
     kept = [
         row
         for row in rows
-        if (not needle or needle in f"{row.code}\n{row.name}\n{row.region or ''}".casefold())
+        if (not needle or needle in text(row).casefold())
         and (not query.status or row.status == query.status)
         and (not query.region or (row.region or "") == query.region)
     ]

@@ -2,13 +2,12 @@
 
 Pages: the elections (``/``), an election, a round's result (chart, table, totals, progress,
 regions), a round's branches (searchable, sortable, paged), a branch across rounds, a runoff
-compared with the round before; each shows the audit chain's head in its footer
-(:mod:`.audit_head`), and ``/audit/public-key`` publishes the keys that verify it. Downloads:
-a round's per-branch CSV and NIST ERR JSON, an election's package. Views are thin: they find
-what is asked for, let :mod:`.http` answer 304 when the reader is up to date
-(:mod:`.versions`), and otherwise hand what the read side computed (:mod:`.overview`,
-:mod:`.rows`, :mod:`.regions`, :mod:`.compare`, :mod:`.downloads`, :mod:`.package`; cached per
-data version) to a template.
+compared with the round before, in the reader's language (:mod:`.local`); each shows the audit
+chain's head in its footer (:mod:`.audit_head`), and ``/audit/public-key`` publishes the keys that
+verify it. Downloads: a round's per-branch CSV and NIST ERR JSON, an election's package. Views are
+thin: they find what is asked for, let :mod:`.http` answer 304 when the reader is up to date
+(:mod:`.versions`), and otherwise hand what the read side computed (:mod:`.overview`, :mod:`.rows`,
+:mod:`.regions`, :mod:`.compare`, :mod:`.downloads`, :mod:`.package`; cached) to a template.
 """
 
 from __future__ import annotations
@@ -45,6 +44,7 @@ from .chart import bar_chart
 from .compare import branch_history, compare_rounds
 from .downloads import branches_csv
 from .etags import api_etag, conditional, page_etag, shareable_page
+from .local import local_names
 from .nist import err_chunks
 from .overview import ElectionOverview, RoundView, all_elections, election_overview
 from .package import export_package
@@ -94,6 +94,7 @@ def results_helpers() -> dict[str, Any]:
         "branch_status_label": words.branch_status_label,
         "progress_text": words.progress_text,
         "outcome_sentence": words.outcome_sentence,
+        "local_names": local_names,
     }
 
 
@@ -226,20 +227,22 @@ def round_page(slug: str, number: int) -> Response:
     def render() -> str:
         overview, view = _round_view(slug, number)
         threshold = overview.rules["threshold_percent"] if number == 1 else None
+        local = local_names(overview.election)
+        result = local.result(view.result)
         return render_template(
             "results/round.html",
             overview=overview,
             view=view,
-            result=view.result,
+            result=result,
             chart=bar_chart(
-                view.result,
+                result,
                 threshold=threshold,
                 basis=overview.rules["threshold_basis"],
                 rtl=text_direction() == "rtl",
             ),
             regions=region_rows(view.round),
-            names=view.names,
-            ballot=ballot(view.round),
+            names=local.mapping(view.names),
+            ballot=local.pairs(ballot(view.round)),
             live=_live(view),
             now=_now(),
             words=words,
@@ -256,16 +259,17 @@ def branches_page(slug: str, number: int) -> Response:
     def render() -> str:
         overview, view = _round_view(slug, number)
         query = for_ballot(asked, [code for code, _ in ballot(view.round)])
-        rows = branch_rows(view.round)
-        table = branch_table(rows, query, view.names)
+        local = local_names(overview.election)
+        rows = local.rows(branch_rows(view.round))
+        table = branch_table(rows, query, local.mapping(view.names), also=local.search_text)
         return render_template(
             "results/branches.html",
             overview=overview,
             view=view,
-            result=view.result,
+            result=local.result(view.result),
             table=table,
-            ballot=ballot(view.round),
-            names=view.names,
+            ballot=local.pairs(ballot(view.round)),
+            names=local.mapping(view.names),
             regions=sorted({row.region for row in rows if row.region}),
             statuses=STATUSES,
             per_page=PER_PAGE,
@@ -288,7 +292,7 @@ def compare_page(slug: str, number: int) -> Response:
             "results/compare.html",
             overview=overview,
             view=view,
-            comparison=compare_rounds(earlier, view),
+            comparison=local_names(overview.election).comparison(compare_rounds(earlier, view)),
             live=_live(view),
             now=_now(),
         )
@@ -310,8 +314,8 @@ def branch_page(slug: str, code: str) -> Response:
             overview=overview,
             branch=branch,
             rounds=history.rounds,
-            candidates=history.candidates,
-            names=history.names,
+            candidates=local_names(election).pairs(history.candidates),
+            names=local_names(election).mapping(history.names),
             live=_live(live_view) if live_view else None,
             now=_now(),
         )

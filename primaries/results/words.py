@@ -18,6 +18,7 @@ from flask_babel import ngettext
 
 from ..core.sheets import PublicStatus
 from ..i18n import long_date, number, threshold
+from .local import local_names
 from .overview import ElectionOverview, RoundView
 
 
@@ -97,7 +98,7 @@ def outcome_sentence(view: RoundView, rules: Mapping[str, Any]) -> str:
     """The round's outcome as it stands, in one sentence."""
     result = view.result
     outcome = result["outcome"]
-    names = view.names
+    names = local_names(view.round.election).mapping(view.names)
     status = outcome["status"]
     branches = result["branches"]
     reported = number(int(branches["counted"]) + int(branches["annulled"]))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from ..access import roles
@@ -84,6 +84,7 @@ def round_dashboard(slug: str, number: int) -> str:
         reopen_form=ReasonForm(prefix="reopen"),
         decertify_form=ReasonForm(prefix="decertify"),
         requests=requests_for(round_id=round_.id),
+        refresh_seconds=int(current_app.config.get("STAFF_REFRESH_SECONDS", 15)),
         runoff_ready=(
             round_.status == RoundStatus.CERTIFIED
             and result["outcome"]["status"] == "runoff"

@@ -358,6 +358,29 @@ CASES: list[tuple[str, list[str], list[str]]] = [
         [f"UPDATE candidates SET name = 'Someone else' WHERE id = {C('AAA')}"],
         ["election test-2024", "candidates row 1: name", "'Alice Aharoni'", "'Someone else'"],
     ),
+    # names in other languages (version 1.1): none in this package, so any is added behind the back
+    (
+        "a candidate's name in Hebrew",
+        [f"UPDATE candidates SET names = '{{\"he\": \"מישהו אחר\"}}' WHERE id = {C('BBB')}"],
+        ["election test-2024", "candidates row 2: names", "chain says nothing",
+         "table says {'he': 'מישהו אחר'}"],
+    ),
+    (
+        "a branch's name in Arabic",
+        [f"UPDATE branches SET names = '{{\"ar\": \"حيفا\"}}' WHERE id = {B('B1')}"],
+        ["branch B1 of test-2024", "branches.names", "chain says nothing",
+         "table says {'ar': 'حيفا'}"],
+    ),
+    (
+        "the election's name in Hebrew",
+        ["UPDATE elections SET names = '{\"he\": \"בחירות\"}'"],
+        ["election test-2024", "elections.names", "chain says nothing"],
+    ),
+    (
+        "the names of the election's regions",
+        ["UPDATE elections SET regions = '[{\"name\": \"North\", \"names\": {\"he\": \"x\"}}]'"],
+        ["election test-2024", "elections.regions", "chain says nothing"],
+    ),
 ]  # fmt: skip
 
 

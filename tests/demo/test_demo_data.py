@@ -60,11 +60,15 @@ def test_election_header(package: dict[str, Any]) -> None:
         "double_entry": True,
     }
     assert election["candidates"] == [
-        {"code": "YAC", "name": "Shelly Yacimovich"},
-        {"code": "PER", "name": "Amir Peretz"},
-        {"code": "HER", "name": "Isaac Herzog"},
-        {"code": "MIT", "name": "Amram Mitzna"},
+        {"code": "YAC", "name": "Shelly Yacimovich", "names": {"he": "שלי יחימוביץ'"}},
+        {"code": "PER", "name": "Amir Peretz", "names": {"he": "עמיר פרץ"}},
+        {"code": "HER", "name": "Isaac Herzog", "names": {"he": "יצחק הרצוג"}},
+        {"code": "MIT", "name": "Amram Mitzna", "names": {"he": "עמרם מצנע"}},
     ]
+    assert election["names"] == {"he": "הבחירות המקדימות לראשות מפלגת העבודה, 2011"}
+    regions = {region["name"]: region["names"]["he"] for region in election["regions"]}
+    assert regions["Haifa"] == "חיפה" and regions["Tel Aviv"] == "תל אביב"
+    assert set(regions) == {branch["region"] for branch in election["branches"]}
 
 
 def test_rounds_header(complete_package: dict[str, Any]) -> None:

@@ -543,7 +543,8 @@ def test_numbers_are_shown_as_written() -> None:
 
 def test_election_required_and_unknown_keys() -> None:
     assert problems_of(package(election={"title": "x"})) == [
-        "election.title: unknown key (expected: slug, name, rules, candidates, branches)",
+        "election.title: unknown key (expected: slug, name, names, rules, regions, candidates, "
+        "branches)",
         "election.slug: is required",
         "election.name: is required",
         "election.candidates: is required",
@@ -596,7 +597,7 @@ def test_candidate_duplicate_code() -> None:
 def test_candidate_empty_name_and_keys() -> None:
     candidates = [*CANDIDATES[:3], {"code": "MIT", "name": " ", "party": "x"}, "ZZZ"]
     assert problems_of(package(election__candidates=candidates)) == [
-        "election.candidates[3].party: unknown key (expected: code, name)",
+        "election.candidates[3].party: unknown key (expected: code, name, names)",
         'election.candidates[3].name: must be a non-empty string, not " "',
         'election.candidates[4]: must be an object, not "ZZZ"',
     ]
@@ -659,7 +660,8 @@ def test_branch_name_region_eligible() -> None:
 def test_branch_missing_and_unknown_keys() -> None:
     branches = [*BRANCHES, {"code": "B006", "registered": 3}]
     assert problems_of(package(election__branches=branches)) == [
-        "election.branches[5].registered: unknown key (expected: code, name, region, eligible)",
+        "election.branches[5].registered: unknown key (expected: code, name, names, region, "
+        "eligible)",
         "election.branches[5].name: is required",
         "election.branches[5].eligible: is required",
     ]

@@ -54,7 +54,7 @@ def test_hebrew_page_is_right_to_left_and_translated(client: FlaskClient, demo: 
     assert "תוצאה מאושרת" in page  # "Certified result"
     assert "דיווחו 171 מתוך 171 קלפיות" in page
     assert "אף מועמד לא הגיע ל־40%" in page and "21 בספטמבר 2011" in page
-    assert "Shelly Yacimovich" in page  # names as entered
+    assert "שלי יחימוביץ'" in page and "Shelly Yacimovich" not in page  # its Hebrew name
     assert "14,203" in page and "32.34%" in page
     assert 'direction="rtl"' in html  # the chart is mirrored
     assert "Provisional result" not in page and "Certified result" not in page

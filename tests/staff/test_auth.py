@@ -83,6 +83,26 @@ def test_an_idle_session_ends(app: Flask, sign_in) -> None:
     assert other.get("/staff/").status_code == 200
 
 
+def test_a_dashboard_refreshing_itself_does_not_keep_the_session_alive(
+    app: Flask, runoff, sign_in
+) -> None:
+    """The round dashboard's self-refresh (static/staff.js) is not activity: a supervisor who
+    walked away is still signed out after the idle time-out."""
+    client = sign_in("super1")
+    refresh = {"X-Primaries-Refresh": "1"}
+    with client.session_transaction() as session:
+        session["last_seen"] = int(time.time()) - 29 * 60
+    assert client.get("/staff/elections/test-2024/rounds/2", headers=refresh).status_code == 200
+    with client.session_transaction() as session:
+        seen = session["last_seen"]
+    assert int(time.time()) - seen >= 29 * 60  # the refresh did not count as activity
+    with client.session_transaction() as session:
+        session["last_seen"] = seen - 2 * 60
+    response = client.get("/staff/elections/test-2024/rounds/2", headers=refresh)
+    assert response.status_code == 302
+    assert "/staff/sign-in" in response.location
+
+
 def test_a_cookie_replayed_after_sign_out_is_signed_out(app: Flask, runoff, sign_in, enter) -> None:
     entries = db.session.query(SheetEntry).count()
     client = sign_in("clerk1")

@@ -55,3 +55,25 @@ def test_import_links_only_for_who_can_import(
         assert ("/import/sheets" in dashboard.text) is sheets_link
     else:
         assert not sheets_link
+
+
+def test_a_refusal_says_in_words_what_the_role_may_not_do(runoff: Any, sign_in: Any) -> None:
+    """Issue 14, finding 13: the 403 page in a person's words, not the server's."""
+    clerk = sign_in("clerk1").get("/staff/accounts")
+    assert clerk.status_code == 403
+    assert "You may not use this page" in clerk.text
+    assert "This page is not for the clerk role: ask a supervisor or an admin." in clerk.text
+    assert "Back to the workspace" in clerk.text
+    observer = sign_in("observer1")
+    closing = observer.post("/staff/elections/test-2024/rounds/2/close")
+    assert closing.status_code == 403
+    assert "This page is not for the observer role" in closing.text
+    importing = observer.post("/staff/elections/test-2024/rounds/2/import/sheets")
+    assert importing.status_code == 403
+    looks_only = "The observer role may look at this page but not change anything on it."
+    assert looks_only in importing.text
+
+
+def test_the_accounts_caption_counts_in_words(runoff: Any, sign_in: Any) -> None:
+    page = sign_in("admin1").get("/staff/accounts").text
+    assert "6 accounts" in page
