@@ -6,7 +6,11 @@ primaries.privileges), as for the tables of earlier migrations. The downgrade dr
 audit events still hold everything they held).
 
 Revision ID: 0006
-Revises: 0005
+Revises: 0007
+
+Numbered 0006 as planned, but it follows 0007 (names in other languages), which reached main
+first with 0005 before it: a database already at 0007 upgrades to this one, and the chain keeps
+a single head.
 Create Date: 2026-12-03 14:00:00
 """
 
@@ -14,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0005"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
