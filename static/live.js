@@ -27,7 +27,7 @@
     // The page's time zone (the committee's), never the reader's own clock: every time on the
     // site is in the same zone.
     var options = { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false };
-    var zone = document.documentElement.getAttribute("data-time-zone");
+    var zone = document.body.getAttribute("data-time-zone");
     if (zone) { options.timeZone = zone; }
     var text;
     try { text = now.toLocaleTimeString(lang, options); } catch (err) {
