@@ -48,6 +48,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_auth(app)
 
     from .api.views import bp as api_bp
+    from .results import rla_views as _rla_views  # noqa: F401  (the audit report's routes)
     from .results import workbook_views as _results_workbooks  # noqa: F401  (its routes)
     from .results.views import bp as results_bp
     from .staff import views as _staff_views  # noqa: F401  (the staff routes)

@@ -369,8 +369,9 @@ def register_commands(app: Flask) -> None:
     from .cli_db import grant_command, privileges_command
     from .cli_flags import flags_command
     from .cli_four_eyes import four_eyes_command
+    from .cli_rla import rla_group
 
-    for command in (*COMMANDS, four_eyes_command, flags_command):
+    for command in (*COMMANDS, four_eyes_command, flags_command, rla_group):
         app.cli.add_command(command)
     db_group = app.cli.commands["db"]  # Flask-Migrate's (migrate.init_app): db upgrade...
     assert isinstance(db_group, click.Group)

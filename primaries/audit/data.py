@@ -25,6 +25,7 @@ from .counts import (
 )
 from .expected import Difference
 from .replay import chain_events, replay
+from .rla import compare_audits
 from .tables import (
     Names,
     compare_ballots,
@@ -53,6 +54,7 @@ def verify_data() -> str | None:
         compare_decisions(expected, names)
         compare_totals(expected, names, sums)
         compare_certificates(expected, names, sums)
+        compare_audits(expected, names)
     except Difference as exc:
         return str(exc)
     return None

@@ -123,4 +123,6 @@ class Expected:
     rounds: dict[RoundKey, ExpectedRound] = field(default_factory=dict)
     sheets: dict[SheetKey, ExpectedSheet] = field(default_factory=dict)
     entries: dict[int, ExpectedEntry] = field(default_factory=dict)
+    # round -> its risk-limiting audit (primaries.audit.rla.ExpectedAudit)
+    audits: dict[RoundKey, Any] = field(default_factory=dict)
     events: int = 0

@@ -31,6 +31,7 @@ from .expected import (
     SheetKey,
 )
 from .records import numbers_digest, row_numbers
+from .rla import handlers as rla_handlers
 
 
 def chain_events(batch: int = 200) -> Iterator[Event]:
@@ -97,6 +98,7 @@ class Replay:
             "election.four_eyes": self.four_eyes,
             "round.open": self.round_open,
             **{f"round.{a.value}": self.round_step for a in RoundAction if a != RoundAction.OPEN},
+            **rla_handlers(self.expected, self.user),
         }
 
     def apply(self, event: Event) -> None:

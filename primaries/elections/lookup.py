@@ -12,7 +12,7 @@ from ..core import rounds as round_rules
 from ..core.limits import is_branch_code, is_round_number, is_slug
 from ..errors import NotFound, Refused
 from ..extensions import db
-from ..models import Branch, Election, Round
+from ..models import Branch, Election, RlaAudit, Round
 
 
 def get_election(slug: str) -> Election:
@@ -62,11 +62,31 @@ def has_later_round(round_: Round) -> bool:
     return bool(db.session.scalar(_LATER_ROUNDS, params))
 
 
+# The statuses of a risk-limiting audit that is still running (primaries.rla).
+_AUDITING = select(RlaAudit.id).where(
+    RlaAudit.round_id == bindparam("round_id"), RlaAudit.status.in_(("in_progress", "escalate"))
+)
+
+
 def lock_reason(round_: Round) -> str | None:
-    """Why this round accepts no changes to its count, or None when it does."""
-    return round_rules.lock_reason(
+    """Why this round accepts no changes to its count, or None when it does.
+
+    The one place that says so: corrections, annulments, lots and imports all ask it (through
+    :func:`ensure_changeable`), and so do the staff pages. Besides the round's life (certified,
+    or followed by a later round), a risk-limiting audit in progress locks the count it checks.
+    """
+    locked = round_rules.lock_reason(
         round_.status, round_.number, has_later_round=has_later_round(round_)
     )
+    if locked:
+        return locked
+    if db.session.scalar(_AUDITING, {"round_id": round_.id}) is not None:
+        return (
+            f"round {round_.number} is under a risk-limiting audit "
+            f"(`primaries rla status {round_.election.slug} --round {round_.number}`): its count "
+            "may not change until the audit ends"
+        )
+    return None
 
 
 def entry_stop_reason(round_: Round) -> str | None:

@@ -17,6 +17,7 @@ from .accounts import User
 from .approvals import ChangeRequest
 from .audit import AuditEvent
 from .elections import Branch, Candidate, Election, Lot, Round, RoundCandidate, RoundEvent
+from .rla import RlaAudit, RlaCount, RlaDraw, RlaEntry
 from .sheets import Annulment, EntryVote, Sheet, SheetDecision, SheetEntry
 from .totals import CandidateTotal, RoundTotal
 
@@ -32,6 +33,10 @@ __all__ = [
     "EntryKind",
     "EntryVote",
     "Lot",
+    "RlaAudit",
+    "RlaCount",
+    "RlaDraw",
+    "RlaEntry",
     "Round",
     "RoundCandidate",
     "RoundEvent",

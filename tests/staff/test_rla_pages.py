@@ -1,0 +1,126 @@
+"""The audit's staff pages and public report: a supervisor starts the audit of round 1 with the
+seed, sees the draws and the retrieval list; a clerk enters a hand count; a wrong count shows
+side by side; a correction needs a reason; supervisors draw more; the public report and its JSON
+(the same JSON as `primaries rla status --json`)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from flask.testing import FlaskClient, FlaskCliRunner
+
+from primaries.extensions import db
+
+SEED = "31415926535897932384"
+PAGE = "/staff/elections/test-2024/rounds/1/rla"
+REPORTED = {
+    "B1": (300, 4, 100, 90, 60, 46),
+    "B2": (500, 5, 150, 160, 120, 65),
+    "B3": (120, 0, 30, 46, 10, 34),
+    "B4": (100, 1, 40, 20, 20, 19),
+}
+
+
+def count(branch: str, numbers: tuple[int, ...], reason: str = "") -> dict[str, str]:
+    cast, invalid, a, b, c, d = numbers
+    return {
+        "branch": branch,
+        "ballots_cast": str(cast),
+        "invalid": str(invalid),
+        "votes_AAA": str(a),
+        "votes_BBB": str(b),
+        "votes_CCC": str(c),
+        "votes_DDD": str(d),
+        "reason": reason,
+    }
+
+
+def status(runner: FlaskCliRunner) -> dict[str, Any]:
+    db.session.rollback()
+    result = runner.invoke(args=["rla", "status", "test-2024", "--round", "1", "--json"])
+    assert result.exit_code == 0, result.output
+    return dict(json.loads(result.stdout))
+
+
+def test_the_ceremony_on_the_staff_pages(
+    loaded: Any,
+    sign_in: Callable[[str], FlaskClient],
+    runner: FlaskCliRunner,
+    client: FlaskClient,
+) -> None:
+    supervisor, clerk, observer = sign_in("super1"), sign_in("clerk1"), sign_in("observer1")
+    assert "Start the audit" in supervisor.get(PAGE).text
+    assert "Start the audit" not in clerk.get(PAGE).text
+    refused = supervisor.post(f"{PAGE}/start", data={"risk_limit": "5", "seed": "123"})
+    assert refused.status_code == 422 and "20 to 64" in refused.text
+    assert clerk.post(f"{PAGE}/start", data={"risk_limit": "5", "seed": SEED}).status_code == 403
+    started = supervisor.post(f"{PAGE}/start", data={"risk_limit": "5", "seed": SEED, "draws": "3"})
+    assert started.status_code == 302
+    state = status(runner)
+    assert state["seed"] == SEED and len(state["draws"]) == 3
+    drawn = sorted({d["branch"] for d in state["draws"]})
+    page = observer.get(PAGE).text
+    assert "Retrieval list" in page and all(code in page for code in drawn)
+    assert "Draw more boxes" not in page and "Record the hand count" not in page
+    listing = clerk.get(f"{PAGE}/retrieval").text
+    assert all(code in listing for code in drawn) and "Times drawn" in listing
+
+    # blind double entry: the first entry waits, the same account may not type the second
+    second = sign_in("clerk2")
+    cast, invalid, a, b, c, d = REPORTED[drawn[0]]
+    wrong = (cast, invalid, a - 2, b + 2, c, d)
+    assert clerk.post(f"{PAGE}/count", data=count(drawn[0], wrong)).status_code == 302
+    assert "awaiting second entry" in supervisor.get(PAGE).text
+    assert status(runner)["audited"] == 0
+    again = clerk.post(f"{PAGE}/count", data=count(drawn[0], wrong))
+    assert again.status_code == 409 and "another account" in again.text
+    assert second.post(f"{PAGE}/count", data=count(drawn[0], wrong)).status_code == 302
+    state = status(runner)
+    assert state["audited"] == 1
+    assert [x["branch"] for x in state["discrepancies"]] == [drawn[0]]
+    page = supervisor.get(PAGE).text
+    assert "rla-discrepancies" in page and str(a - 2) in page
+    bad_sum = clerk.post(f"{PAGE}/count", data=count(drawn[0], (cast + 1, *wrong[1:])))
+    assert bad_sum.status_code == 409
+    counted = clerk.post(f"{PAGE}/count", data=count(drawn[0], REPORTED[drawn[0]]))
+    assert counted.status_code == 409 and "supervisor" in counted.text
+    not_theirs = clerk.post(f"{PAGE}/count", data=count(drawn[0], REPORTED[drawn[0]], "x"))
+    assert not_theirs.status_code == 422
+    fixed = supervisor.post(f"{PAGE}/count", data=count(drawn[0], REPORTED[drawn[0]], "recounted"))
+    assert fixed.status_code == 302
+    assert status(runner)["discrepancies"] == []
+    for code in drawn[1:]:  # entries that differ: a mismatch the supervisor decides
+        assert clerk.post(f"{PAGE}/count", data=count(code, REPORTED[code])).status_code == 302
+        cast, invalid, a, b, c, d = REPORTED[code]
+        typo = (cast, invalid, a - 1, b + 1, c, d)
+        assert second.post(f"{PAGE}/count", data=count(code, typo)).status_code == 302
+        assert "mismatch: a supervisor decides" in supervisor.get(PAGE).text
+        third = sign_in("super2").post(f"{PAGE}/count", data=count(code, REPORTED[code]))
+        assert third.status_code == 409 and "differ" in third.text
+        decided = supervisor.post(f"{PAGE}/count", data=count(code, REPORTED[code], "sheet read"))
+        assert decided.status_code == 302
+    state = status(runner)
+    assert state["audited"] == len(drawn) and state["discrepancies"] == []
+    assert state["status"] == "escalate" and state["risk"] is not None
+
+    assert clerk.post(f"{PAGE}/draw", data={"draws": "2"}).status_code == 403
+    assert supervisor.post(f"{PAGE}/draw", data={"draws": "2"}).status_code == 302
+    assert len(status(runner)["draws"]) == 5
+
+    report = client.get("/elections/test-2024/rounds/1/audit")
+    assert report.status_code == 200
+    assert SEED in report.text and "Risk after this draw" in report.text
+    hebrew = client.get(
+        "/elections/test-2024/rounds/1/audit", headers={"Accept-Language": "he"}
+    ).text
+    assert 'dir="rtl"' in hebrew and "ביקורת מגבילת סיכון" in hebrew and "הסיכון אחרי" in hebrew
+    download = client.get("/elections/test-2024/rounds/1/audit.json")
+    assert download.status_code == 200 and download.mimetype == "application/json"
+    assert json.loads(download.text) == status(runner)
+    assert client.get("/elections/test-2024/rounds/2/audit").status_code == 404
+    results = client.get("/elections/test-2024/rounds/1").text
+    assert "/elections/test-2024/rounds/1/audit" in results and "more boxes" in results
+    db.session.rollback()
+    assert runner.invoke(args=["audit", "verify"]).exit_code == 0
