@@ -6,15 +6,15 @@ Rows already there keep NULL: a package without these keys means what it meant i
 new table, so no new grant: the app role's rights on these tables (``primaries.privileges``)
 cover the new columns. The downgrade drops the columns (and the names with them).
 
-Revision ID: 0007
-Revises: 0005 (0006 is being written in parallel; the chain is set when both are merged)
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-03 13:40:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
+revision = "0006"
 down_revision = "0005"
 branch_labels = None
 depends_on = None

@@ -5,20 +5,16 @@ come from the owner's default privileges and the grant every upgrade ends with (
 primaries.privileges), as for the tables of earlier migrations. The downgrade drops them (the
 audit events still hold everything they held).
 
-Revision ID: 0006
-Revises: 0007
-
-Numbered 0006 as planned, but it follows 0007 (names in other languages), which reached main
-first with 0005 before it: a database already at 0007 upgrades to this one, and the chain keeps
-a single head.
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-03 14:00:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
-down_revision = "0007"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
