@@ -1,7 +1,8 @@
 """A round's papers, printed from the browser on A4 (``static/paper.css``):
 
 - the blank count sheets, every branch's on its own page in one print job (``?region=`` prints
-  one region's), or one branch's; each with its entry link as a QR code and its check code;
+  one region's; above :data:`PAPER_BATCH` sheets, in parts), or one branch's; each with its
+  entry link as a QR code and its check code;
 - the results protocol: the certificate, totals and outcome, a per-branch annex, signatures.
 
 Supervisors and admins print them; observers may see them too. What they show comes from
@@ -15,12 +16,17 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from ..access import roles
+from ..core.limits import page_number
 from ..core.paper import sheet_link
 from ..errors import NotFound
 from ..tally import rules_dict
 from .blueprint import COUNT, READ, bp, round_or_404
 from .paper import candidates, paper_sheets, protocol_of, round_branches, the_branch
 from .queries import regions
+
+PAPER_BATCH = 500
+"""Sheets in one print job at most (a QR code takes some 8 ms to make: 500 sheets, 4 s); a
+national round's 12,926 sheets print in parts (``?part=``), or by region."""
 
 
 @bp.get("/elections/<slug>/rounds/<int:number>/paper")
@@ -32,14 +38,22 @@ def paper(slug: str, number: int) -> str:
     known = regions(round_.election)
     if region is not None and region not in known:
         abort(404, f"election {slug!r} has no region {region!r}")
+    branches = round_branches(round_, region)
+    parts = max(1, -(-len(branches) // PAPER_BATCH))
+    part = page_number(request.args.get("part"))
+    if part > parts:
+        abort(404, f"there are only {parts} parts")
+    batch = branches[(part - 1) * PAPER_BATCH : part * PAPER_BATCH]
     return render_template(
         "staff/paper.html",
         round=round_,
         election=round_.election,
         ballot=candidates(round_),
-        sheets=paper_sheets(round_, round_branches(round_, region)),
+        sheets=paper_sheets(round_, batch),
         region=region,
         regions=known,
+        part=part,
+        parts=parts,
     )
 
 
@@ -60,6 +74,8 @@ def paper_sheet(slug: str, number: int, branch: str) -> str:
         sheets=paper_sheets(round_, [row]),
         region=None,
         regions=[],
+        part=1,
+        parts=1,
     )
 
 

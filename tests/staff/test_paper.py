@@ -63,7 +63,7 @@ def test_the_rounds_paper_has_every_branchs_blank_sheet(runoff: Any, sign_in: Si
     for code in ["B1", "B2", "B3", "B4", "B5"]:
         check = check_code("test-2024", 2, code)
         assert f'data-check="{check}"' in html
-        assert f'<strong class="check-code">{check}</strong>' in html
+        assert f'<strong class="check-code" dir="ltr">{check}</strong>' in html
         assert LINK.format(code) in html
     # The runoff's ballot, in ballot order, one empty box each; no numbers of the count.
     first = html.split('<article class="paper-sheet"')[1]
@@ -96,6 +96,11 @@ def test_a_clerk_may_not_print_sheets(runoff: Any, sign_in: SignIn) -> None:
     assert sign_in("clerk1").get(ROUND2 + "/paper").status_code == 403
 
 
+def test_the_dashboard_links_to_the_papers(runoff: Any, sign_in: SignIn) -> None:
+    html = sign_in("super1").get(ROUND2).text
+    assert f'href="{ROUND2}/paper"' in html and f'href="{ROUND2}/protocol"' in html
+
+
 def test_the_sheet_is_in_the_readers_language(runoff: Any, sign_in: SignIn) -> None:
     html = sign_in("super1").get(ROUND2 + "/paper/B1?lang=he").text
     assert 'dir="rtl"' in html
@@ -118,6 +123,9 @@ def test_the_chooser_opens_the_sheet_of_a_scanned_link(
     response = sign_in("clerk1").get(ROUND2 + "/sheets", query_string={"branch": typed})
     assert response.status_code == 302
     assert response.location.endswith("/staff/elections/test-2024/rounds/2/sheets/B2")
+    # The entry form shows the check code printed beside the sheet's QR code.
+    form = sign_in("clerk1").get(response.location).text
+    assert f'<span class="code check-code">{check_code("test-2024", 2, "B2")}</span>' in form
 
 
 def test_the_chooser_warns_of_a_sheet_of_another_round(runoff: Any, sign_in: SignIn) -> None:
@@ -162,3 +170,19 @@ def test_the_protocol_of_a_certified_round(loaded: Any, sign_in: SignIn) -> None
 def test_the_protocol_of_an_open_round_is_a_draft(runoff: Any, sign_in: SignIn) -> None:
     html = sign_in("super1").get(ROUND2 + "/protocol").text
     assert "Not certified: this protocol is a draft" in html
+
+
+def test_a_big_round_prints_in_parts(
+    runoff: Any, sign_in: SignIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from primaries.staff import paper_pages
+
+    monkeypatch.setattr(paper_pages, "PAPER_BATCH", 2)
+    client = sign_in("super1")
+    assert sheets_of(client.get(ROUND2 + "/paper").text) == ["B1", "B2"]
+    html = client.get(ROUND2 + "/paper?part=3").text
+    assert sheets_of(html) == ["B5"]
+    assert (
+        "Part 3 of 3" in html and 'href="/staff/elections/test-2024/rounds/2/paper?part=2"' in html
+    )
+    assert client.get(ROUND2 + "/paper?part=4").status_code == 404

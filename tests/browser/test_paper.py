@@ -1,0 +1,49 @@
+"""The round's paper printed by Chromium: one A4 page per branch's blank count sheet, in English
+and in Hebrew; the protocol prints too. PDFs kept as test artifacts."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from tests.browser.conftest import ARTIFACTS, LiveServer, screenshot
+from tests.browser.test_staff import sign_in
+
+ROUND2 = "/staff/elections/test-2024/rounds/2"
+
+
+def pdf_pages(pdf: bytes) -> int:
+    return len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
+
+
+@pytest.mark.backends("sqlite")
+@pytest.mark.parametrize("language", ["en", "he"])
+def test_the_rounds_paper_prints_one_page_per_branch(
+    live_server: LiveServer, page: Any, night: None, language: str
+) -> None:
+    sign_in(page, live_server, "super1")
+    page.goto(f"{live_server.url}{ROUND2}/paper?lang={language}")
+    screenshot(page, f"paper-round2-{language}")
+    branches = page.locator("article.paper-sheet").count()
+    assert branches == 5
+    page.emulate_media(media="print")
+    assert page.locator("nav.staff-nav").is_hidden()
+    pdf = page.pdf(format="A4", print_background=True, prefer_css_page_size=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / f"paper-round2-{language}.pdf").write_bytes(pdf)
+    assert pdf_pages(pdf) == branches
+
+    page.goto(f"{live_server.url}{ROUND2}/paper/B2?lang={language}")
+    assert pdf_pages(page.pdf(format="A4", prefer_css_page_size=True)) == 1
+
+
+@pytest.mark.backends("sqlite")
+def test_the_protocol_prints(live_server: LiveServer, page: Any, night: None) -> None:
+    sign_in(page, live_server, "super1")
+    page.goto(f"{live_server.url}{ROUND2}/protocol")
+    page.emulate_media(media="print")
+    pdf = page.pdf(format="A4", prefer_css_page_size=True)
+    (ARTIFACTS / "protocol-round2.pdf").write_bytes(pdf)
+    assert pdf_pages(pdf) == 2  # the protocol, then the annex on a page of its own
