@@ -1,9 +1,11 @@
 """The round's paper printed by Chromium: one A4 page per branch's blank count sheet, in English
-and in Hebrew; the protocol prints too. PDFs kept as test artifacts."""
+and in Hebrew, whose QR code reads back from the printed page; the protocol prints too. PDFs
+and screenshots kept as test artifacts (test-artifacts/screenshots/)."""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -37,6 +39,15 @@ def test_the_rounds_paper_prints_one_page_per_branch(
 
     page.goto(f"{live_server.url}{ROUND2}/paper/B2?lang={language}")
     assert pdf_pages(page.pdf(format="A4", prefer_css_page_size=True)) == 1
+    # The QR code as Chromium draws it on the printed page reads back as the sheet's link.
+    png = screenshot(page, f"paper-B2-print-{language}")
+    assert read_qr(png) == [f"{live_server.url}{ROUND2}/sheets/B2"]
+
+
+def read_qr(png: Path) -> list[str]:
+    zxingcpp = pytest.importorskip("zxingcpp")
+    image = pytest.importorskip("PIL.Image")
+    return [str(code.text) for code in zxingcpp.read_barcodes(image.open(png))]
 
 
 @pytest.mark.backends("sqlite")
@@ -44,6 +55,7 @@ def test_the_protocol_prints(live_server: LiveServer, page: Any, night: None) ->
     sign_in(page, live_server, "super1")
     page.goto(f"{live_server.url}{ROUND2}/protocol")
     page.emulate_media(media="print")
+    screenshot(page, "protocol-round2-print")
     pdf = page.pdf(format="A4", prefer_css_page_size=True)
     (ARTIFACTS / "protocol-round2.pdf").write_bytes(pdf)
     assert pdf_pages(pdf) == 2  # the protocol, then the annex on a page of its own
