@@ -59,3 +59,39 @@ def test_the_protocol_prints(live_server: LiveServer, page: Any, night: None) ->
     pdf = page.pdf(format="A4", prefer_css_page_size=True)
     (ARTIFACTS / "protocol-round2.pdf").write_bytes(pdf)
     assert pdf_pages(pdf) == 2  # the protocol, then the annex on a page of its own
+
+
+@pytest.mark.backends("sqlite")
+@pytest.mark.parametrize("candidates", [16, 30])
+def test_a_long_ballot_still_prints_one_page_per_branch(
+    live_server: LiveServer,
+    page: Any,
+    night: None,
+    runner: Any,
+    write_json: Any,
+    candidates: int,
+) -> None:
+    """A first round with many candidates: each sheet still fits its A4 page (up to some 30
+    candidates: the boxes get smaller above 10 and 20; static/paper.css)."""
+    from tests.conftest import small_package
+
+    big = small_package()
+    big["election"]["slug"] = "long-2024"
+    big["election"]["candidates"] = [
+        {"code": f"C{i:02d}", "name": f"Candidate number {i} with a long family name"}
+        for i in range(1, candidates + 1)
+    ]
+    big["rounds"] = [{"number": 1, "held_on": "2024-03-01", "sheets": []}]
+    result = runner.invoke(args=["load", str(write_json(big, "long.json"))])
+    assert result.exit_code == 0, result.output
+    sign_in(page, live_server, "super1")
+    for language in ("en", "he"):
+        page.goto(f"{live_server.url}/staff/elections/long-2024/rounds/1/paper?lang={language}")
+        assert (
+            page.locator("article.paper-sheet").first.locator("tr.candidate").count() == candidates
+        )
+        page.emulate_media(media="print")
+        pdf = page.pdf(format="A4", prefer_css_page_size=True)
+        (ARTIFACTS / f"paper-ballot-of-{candidates}-{language}.pdf").write_bytes(pdf)
+        assert pdf_pages(pdf) == 5, language
+        page.emulate_media(media="screen")
