@@ -350,7 +350,7 @@ class _GetForm(FlaskForm):
 
 class ChooseBranchForm(_GetForm):
     branch = StringField(
-        "Branch (code or name, or scan the sheet's QR code)",
+        "Branch (code or name), or scan the sheet's QR code",
         validators=[Optional(), Length(max=500)],
         render_kw={"list": "branch-codes", "autocomplete": "off"},
     )
