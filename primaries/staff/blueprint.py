@@ -9,6 +9,7 @@ from flask import Blueprint, abort
 from flask_login import current_user
 
 from ..changes import Actor
+from ..core.paper import check_code
 from ..core.roles import ADMIN, COUNT, ENTER, READ, STAFF, Role
 from ..core.sheets import HIDDEN_NUMBERS, STATUS_LABELS
 from ..elections.lookup import get_election, get_round
@@ -59,6 +60,7 @@ def staff_context() -> dict[str, Any]:
         "staff": Abilities(role),
         "state_labels": STATUS_LABELS,
         "hidden_numbers": HIDDEN_NUMBERS,
+        "check_code": check_code,  # the paper sheet's, shown on its entry form too
     }
 
 

@@ -350,8 +350,8 @@ class _GetForm(FlaskForm):
 
 class ChooseBranchForm(_GetForm):
     branch = StringField(
-        "Branch (code or name)",
-        validators=[Optional(), Length(max=200)],
+        "Branch (code or name), or scan the sheet's QR code",
+        validators=[Optional(), Length(max=500)],
         render_kw={"list": "branch-codes", "autocomplete": "off"},
     )
 

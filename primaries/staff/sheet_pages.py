@@ -45,6 +45,7 @@ from .forms import (
     resolve_form,
     sheet_form,
 )
+from .paper_pages import scanned_sheet
 from .queries import all_branches, awaiting_second_for, find_branches, my_entries, not_entered
 from .queries import state_counts as _state_counts
 from .request_pages import asked_message, requests_for, sheet_requests
@@ -73,11 +74,15 @@ def home() -> str:
 @bp.get("/elections/<slug>/rounds/<int:number>/sheets")
 @roles(*ENTER, read_only_for=READ)
 def next_sheet(slug: str, number: int) -> Page:
-    """Choose the next sheet by typing its branch's code or name; see the sheets entered."""
+    """Choose the next sheet by typing its branch's code or name, or by scanning the QR code of a
+    paper sheet (the scanner types the sheet's link); see the sheets entered."""
     round_ = round_or_404(slug, number)
     form = ChooseBranchForm(formdata=request.args)
     matches = None
     text = (form.branch.data or "").strip() if form.validate() else ""
+    scanned = scanned_sheet(text, slug, number)  # the link a QR scanner typed
+    if scanned is not None:
+        return scanned
     if text:
         matches = find_branches(round_.election, text)
         if len(matches) == 1:

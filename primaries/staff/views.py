@@ -3,15 +3,25 @@
 - :mod:`.sheet_pages`: the workspace, choosing and entering a sheet, the decisions about one;
 - :mod:`.round_pages`: a round's dashboard and life, the lot, the runoff, a branch's history;
 - :mod:`.audit_pages`: the audit log; :mod:`.import_pages`: imports of files;
-- :mod:`.request_pages`: four eyes (requests, their approval, the election's setting).
-- :mod:`.rla_pages`: the risk-limiting audit of a round (start, draws, hand counts).
+- :mod:`.request_pages`: four eyes (requests, their approval, the election's setting);
+- :mod:`.rla_pages`: the risk-limiting audit of a round (start, draws, hand counts);
+- :mod:`.paper_pages`: the printed papers of a round (blank count sheets, results protocol).
 """
 
-from . import audit_pages, import_pages, request_pages, rla_pages, round_pages, sheet_pages
+from . import (
+    audit_pages,
+    import_pages,
+    paper_pages,
+    request_pages,
+    rla_pages,
+    round_pages,
+    sheet_pages,
+)
 
 __all__ = [
     "audit_pages",
     "import_pages",
+    "paper_pages",
     "request_pages",
     "rla_pages",
     "round_pages",
