@@ -138,3 +138,23 @@ def test_interface_text_is_marked_for_translation() -> None:
         for word in re.findall(r"[A-Za-z][a-z]{3,}", text):
             bare.append(f"{path.name}: {word}")
     assert bare == []
+
+
+def test_the_catalogue_template_holds_every_marked_string() -> None:
+    """Every string marked for translation in the code and the templates is in messages.pot (and
+    so, by the test above, translated into Hebrew): run pybabel extract and update (README)."""
+    from babel.messages.extract import extract_from_dir
+
+    root = TRANSLATIONS.parents[1]
+    method_map = [("primaries/**.py", "python"), ("templates/**.html", "jinja2")]
+    marked = {
+        message if isinstance(message, str) else tuple(message)[0]
+        for _file, _line, message, _comments, _context in extract_from_dir(
+            str(root), method_map, {}
+        )
+        if message
+    }
+    with (TRANSLATIONS / "messages.pot").open("rb") as fh:
+        template = read_po(fh)
+    known = {m.id if isinstance(m.id, str) else tuple(m.id)[0] for m in template if m.id}
+    assert sorted(marked - known) == [], "run: pybabel extract and update (README)"
