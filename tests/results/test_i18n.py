@@ -148,7 +148,7 @@ def test_the_catalogue_template_holds_every_marked_string() -> None:
     root = TRANSLATIONS.parents[1]
     method_map = [("primaries/**.py", "python"), ("templates/**.html", "jinja2")]
     marked = {
-        message if isinstance(message, str) else tuple(message)[0]
+        message if isinstance(message, str) else next(iter(message))
         for _file, _line, message, _comments, _context in extract_from_dir(
             str(root), method_map, {}
         )
@@ -156,5 +156,5 @@ def test_the_catalogue_template_holds_every_marked_string() -> None:
     }
     with (TRANSLATIONS / "messages.pot").open("rb") as fh:
         template = read_po(fh)
-    known = {m.id if isinstance(m.id, str) else tuple(m.id)[0] for m in template if m.id}
+    known = {m.id if isinstance(m.id, str) else next(iter(m.id)) for m in template if m.id}
     assert sorted(marked - known) == [], "run: pybabel extract and update (README)"
