@@ -24,7 +24,7 @@ from .load_generator import ensure_wrk
 from .machine import PYTHON, describe, load_average, run
 from .report import evaluate, markdown
 
-STEPS = ("load", "tally", "verify", "serve", "variants", "entry", "night")
+STEPS = ("load", "tally", "verify", "serve", "variants", "entry", "night", "rla")
 SERVED_SCALES = ("labor", "national")
 
 
@@ -203,6 +203,15 @@ def main(argv: list[str] | None = None) -> int:
                 results["import_sheets"][backend] = imported
                 if verified is not None:
                     results["verify"].setdefault("national-import", {})[backend] = verified
+
+    if "rla" in steps and "national" in generated:
+        from .rla_scale import measure as measure_rla
+
+        for backend in backends:
+            log(f"{backend} national: rla start and rla status (bench.rla_scale)")
+            results.setdefault("rla", {})[backend] = figures = measure_rla(backend)
+            start, status = figures["rla_start"], figures["rla_status"]
+            log(f"  start {start['seconds']}s, status {status['seconds']}s")
 
     if {"entry", "night"} & set(steps):
         from .people import people
