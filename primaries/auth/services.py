@@ -22,8 +22,13 @@ from ..models import User
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}\Z")
 MIN_PASSWORD_LENGTH = 8  # NIST SP 800-63B minimum
-# A hash to check against when the account does not exist, so timing does not reveal names.
-_DUMMY_HASH = generate_password_hash("not a real password")
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash to check against when the account does not exist, so timing does not reveal
+    names. Made on first use, not at import: every command would pay for it (about 0.2 s)."""
+    return generate_password_hash("not a real password")
 
 
 def hash_password(password: str) -> str:
@@ -107,7 +112,7 @@ def bootstrap_admin(*, actor: Actor) -> str | None:
 def authenticate(username: str, password: str) -> User | None:
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(), password)
         return None
     if not check_password_hash(user.password_hash, password) or not user.active:
         return None
