@@ -94,6 +94,11 @@ REFUSALS: list[tuple[Callable[[], object], type[Exception], str]] = [
         TypeError,
         "a lot must be a sequence of codes, got 'AB'",
     ),
+    (
+        lambda: lot_orders(["A", "B"], [["A", 1]]),
+        TypeError,
+        "a lot must name codes as str, got 1",
+    ),
 ]
 
 
