@@ -95,9 +95,14 @@ REFUSALS: list[tuple[Callable[[], object], type[Exception], str]] = [
         "a lot must be a sequence of codes, got 'AB'",
     ),
     (
-        lambda: lot_orders(["A", "B"], [["A", 1]]),
+        lambda: lot_orders(["A", "B"], [["A", 1]]),  # type: ignore[list-item]
         TypeError,
         "a lot must name codes as str, got 1",
+    ),
+    (
+        lambda: lot_orders([2, 1]),  # type: ignore[list-item]
+        TypeError,
+        "a candidate code must be a str, got 1",
     ),
 ]
 
