@@ -122,15 +122,19 @@ def test_a_rewritten_and_rehashed_chain_is_found_by_its_signatures(
     assert "rewritten" in result.stderr
 
 
+@pytest.mark.parametrize("seq", [2, 3, 4, 5])
 def test_a_rewrite_in_the_middle_is_named_where_it_begins(
-    runner: FlaskCliRunner, history: list[AuditEvent]
+    runner: FlaskCliRunner, history: list[AuditEvent], seq: int
 ) -> None:
+    """Wherever the rewrite begins, the search over the signatures lands on it (a step of the
+    binary search that skipped an event would name #5 for a rewrite from #4)."""
+
     def change(event: AuditEvent) -> None:
         event.after = {**event.after, "reason": "nothing to see"}
 
-    _rewrite_from(3, change)
+    _rewrite_from(seq, change)
     outcome = verify()
-    assert not outcome.ok and outcome.first_bad_seq == 3, outcome.message
+    assert not outcome.ok and outcome.first_bad_seq == seq, outcome.message
     assert outcome.events == 5  # the hashes and links of all five fit
 
 
