@@ -81,8 +81,11 @@ def test_an_unsigned_chain_is_vouched_for_at_the_upgrade(app: Flask) -> None:
     # Its object is the key, as a rotation's is (object_type audit_key, object_id the key id).
     assert (began.object_type, began.object_id) == ("audit_key", TEST_KEY.public.key_id)
     assert began.actor == Actor.command_line().name
-    assert began.after["unsigned_events"] == {"first": 1, "last": 3, "head": events[2].hash}
-    assert began.after["public_key"] == TEST_KEY.public.hex
+    assert began.after == {
+        "key_id": TEST_KEY.public.key_id,
+        "public_key": TEST_KEY.public.hex,
+        "unsigned_events": {"first": 1, "last": 3, "head": events[2].hash},
+    }
     outcome = verify(every_signature=True)
     assert outcome.ok and outcome.events == 4, outcome.message
 
