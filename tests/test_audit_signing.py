@@ -18,6 +18,7 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import select, text, update
 
+from primaries.audit import walk
 from primaries.audit.chain import compute_hash, record, verify
 from primaries.audit.head import current_head
 from primaries.audit.keys import (
@@ -216,6 +217,25 @@ def test_a_key_id_swapped_for_the_given_key_is_found_by_the_signature(
     result = _verify(runner, "--public-key", OTHER_KEY.public.hex)
     assert result.exit_code == 1
     assert "its signature does not verify" in result.stderr
+
+
+def test_verify_checks_each_signature_once(
+    history: list[AuditEvent], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Signatures are what verify spends its time on: with ``every_signature`` each is checked
+    once (the newest is not checked again at the end); without, only the newest is."""
+    checked: list[str] = []
+
+    def counting(key: Any, hash_: str, signature: str | None) -> bool:
+        checked.append(hash_)
+        return signature_verifies(key, hash_, signature)
+
+    monkeypatch.setattr(walk, "signature_verifies", counting)
+    assert verify(every_signature=True).ok
+    assert checked == [event.hash for event in history]
+    checked.clear()
+    assert verify().ok
+    assert checked == [history[-1].hash]
 
 
 def test_removed_signatures_are_found(runner: FlaskCliRunner, history: list[AuditEvent]) -> None:
