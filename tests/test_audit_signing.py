@@ -136,6 +136,10 @@ def test_a_rewrite_in_the_middle_is_named_where_it_begins(
     _rewrite_from(seq, change)
     outcome = verify()
     assert not outcome.ok and outcome.first_bad_seq == seq, outcome.message
+    assert outcome.message.endswith(
+        f"its signature does not verify with key {TEST_KEY.public.key_id} (the event, or one "
+        "before it, was rewritten and the chain hashed again)"
+    ), outcome.message
     assert outcome.events == 5  # the hashes and links of all five fit
 
 
