@@ -197,11 +197,15 @@ def test_a_malformed_head_is_a_usage_error(runner: FlaskCliRunner, history: Any)
 def test_the_wrong_public_key_is_refused(
     runner: FlaskCliRunner, history: list[AuditEvent], tmp_path: Path
 ) -> None:
-    result = _verify(runner, "--public-key", OTHER_KEY.public.hex)
+    third = signing_key_of(new_private_key(), "third").public
+    result = _verify(runner, "--public-key", OTHER_KEY.public.hex, "--public-key", third.hex)
     assert result.exit_code == 1
     assert result.stderr.startswith("audit chain broken at event #1 (")
-    assert f"signed by key {TEST_KEY.public.key_id}, which is not among" in result.stderr
-    assert OTHER_KEY.public.key_id in result.stderr
+    given = ", ".join(sorted([OTHER_KEY.public.key_id, third.key_id]))
+    assert result.stderr.endswith(
+        f"): it is signed by key {TEST_KEY.public.key_id}, which is not among the public keys "
+        f"given ({given})\n"
+    )
     # The right one, given as a file of keys (PEM works as well as hex).
     pem = tmp_path / "keys.pem"
     public_pem = TEST_KEY.private.public_key().public_bytes(
