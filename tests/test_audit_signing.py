@@ -206,6 +206,10 @@ def test_the_wrong_public_key_is_refused(
         f"): it is signed by key {TEST_KEY.public.key_id}, which is not among the public keys "
         f"given ({given})\n"
     )
+    db.session.remove()
+    no_key = verify(public_keys=[])
+    assert not no_key.ok and no_key.first_bad_seq == 1
+    assert no_key.message.endswith("which is not among the public keys given (none)")
     # The right one, given as a file of keys (PEM works as well as hex).
     pem = tmp_path / "keys.pem"
     public_pem = TEST_KEY.private.public_key().public_bytes(
