@@ -292,8 +292,12 @@ def test_a_server_with_another_key_refuses_to_append(
             args=["users", "create", "carol", "--role", "clerk"], input="Tq9-vX3-mLp8-Rw2\n"
         )
     assert result.exit_code == 1
-    assert "Nothing was saved: the audit chain is signed with key" in result.stderr
-    assert TEST_KEY.public.key_id in result.stderr and OTHER_KEY.public.key_id in result.stderr
+    assert (
+        f"Nothing was saved: the audit chain is signed with key {TEST_KEY.public.key_id} since "
+        f"event #5, but this server signs with key {OTHER_KEY.public.key_id} (AUDIT_SIGNING_KEY)."
+        " The operator must give this server the key in force (docs/deploy.md, 'The audit "
+        "signing key')."
+    ) in result.stderr
     assert len(_events()) == 5
 
 
