@@ -176,7 +176,20 @@ def test_a_noted_head_catches_an_emptied_chain(
     assert emptied.exit_code == 1 and "audit chain intact (0 events), but" in emptied.stderr
     result = _verify(runner, "--head", noted)
     assert result.exit_code == 1
-    assert "the noted head 2:" in result.stderr and "it is empty" in result.stderr
+    assert result.stderr == (
+        f"audit chain cut short: the noted head {noted} is not in it; it is empty "
+        "(events were deleted)\n"
+    )
+
+
+def test_a_noted_head_zero_must_be_the_genesis_hash(
+    runner: FlaskCliRunner, history: list[AuditEvent]
+) -> None:
+    """Head #0 is the empty chain: any hash but the genesis one is no head of it."""
+    assert _verify(runner, "--head", f"0:{'0' * 64}").exit_code == 0
+    result = _verify(runner, "--head", f"0:{'ab' * 32}")
+    assert result.exit_code == 1
+    assert result.stderr == f"the noted head 0:{'ab' * 32} is no head: #0 is empty\n"
 
 
 def test_a_noted_head_whose_event_was_replaced_fails(
