@@ -207,18 +207,19 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def database_url(
-    backend: str,
-    tmp_path: Path,
-    sqlite_template: Path,
-    pg_server: PostgresServer | None,
-) -> Iterator[str]:
-    """A fresh, migrated, empty database of the test's backend."""
+def database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh, migrated, empty database of the test's backend.
+
+    Each backend's template is asked for only when a test uses it: a session of SQLite tests
+    alone (``make mutants`` runs one per mutant) neither migrates nor drops a PostgreSQL one.
+    """
     if backend == "sqlite":
+        sqlite_template: Path = request.getfixturevalue("sqlite_template")
         path = tmp_path / "primaries.sqlite"
         shutil.copyfile(sqlite_template, path)
         yield f"sqlite:///{path}"
         return
+    pg_server: PostgresServer | None = request.getfixturevalue("pg_server")
     if pg_server is None:
         skip_or_fail(f"PostgreSQL is not reachable at {PG_ADMIN_URL}")
     assert pg_server is not None

@@ -18,7 +18,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select, update
 
-from primaries.audit.chain import canonical_bytes, compute_hash, record, verify
+from primaries.audit.chain import GENESIS, canonical_bytes, compute_hash, head, record, verify
 from primaries.database import begin_change
 from primaries.extensions import db
 from primaries.models import AuditEvent
@@ -241,3 +241,16 @@ def test_the_hashed_form_does_not_depend_on_the_servers_timezone(
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+def test_head_is_the_newest_events_number_and_hash(app: Flask) -> None:
+    """Kills: ``head`` returning anything but the newest event's ``(seq, hash)`` (the head a
+    certified round notes), or not the genesis hash for an empty chain."""
+    assert head() == (0, GENESIS)
+    for i in (1, 2):
+        begin_change()
+        record("sheet.enter", actor=f"clerk{i}", object_type="sheet", object_id=f"e/1/B{i}")
+        db.session.commit()
+    newest = _event(2)
+    assert head() == (2, newest.hash)
+    assert newest.hash != _event(1).hash

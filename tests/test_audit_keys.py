@@ -207,3 +207,39 @@ def test_the_public_keys_are_published_and_never_taken_from_the_database(
     last = db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
     assert last is not None
     assert document["head"] == {"event": 1, "hash": last.hash, "noted": f"1:{last.hash}"}
+
+
+@pytest.mark.parametrize(
+    "named",
+    [
+        {"key_id": "NEW"},  # the new key's id, without its public key
+        {"key_id": "NEW", "public_key": "OTHER"},  # the new key's id, another key's public key
+        {"key_id": "", "public_key": "not hex"},  # no id, a public key that is no key
+    ],
+)
+def test_a_rotation_that_does_not_give_the_key_it_names_is_found(
+    keyed: tuple[Flask, FlaskCliRunner, Path], named: dict[str, str]
+) -> None:
+    """The rotation is hashed and signed by the key in force (its holder wrote it wrong): only
+    what it names is wrong. Kills, in ``Walk._rotate``: a missing public key read as hex (an
+    error instead of a finding); a key id taken although its public key is not that key's; a
+    public key that is not hex taken as naming the empty key id."""
+    _, runner, instance = keyed
+    old = _key_in(instance / KEY_FILE)
+    assert runner.invoke(args=["audit", "rotate-key"]).exit_code == 0
+    new = _key_in(instance / KEY_FILE)
+    values = {"NEW": new.public.key_id, "OTHER": OTHER_KEY.public.hex}
+    rotation = _events()[1]
+    assert rotation.action == ROTATE_KEY
+    rotation.after = {key: values.get(value, value) for key, value in named.items()}
+    rotation.hash = compute_hash(rotation)
+    _as_insider(
+        update(TABLE)
+        .where(TABLE.c.seq == 2)
+        .values(after=rotation.after, hash=rotation.hash, signature=old.sign(rotation.hash))
+    )
+    result = _verify(runner)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("audit chain broken at event #2 (audit.rotate_key")
+    key_id = rotation.after["key_id"]
+    assert f"the key rotation names key {key_id!r} without its public key" in result.stderr

@@ -18,6 +18,7 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import select, text, update
 
+from primaries.audit import walk
 from primaries.audit.chain import compute_hash, record, verify
 from primaries.audit.head import current_head
 from primaries.audit.keys import (
@@ -122,15 +123,23 @@ def test_a_rewritten_and_rehashed_chain_is_found_by_its_signatures(
     assert "rewritten" in result.stderr
 
 
+@pytest.mark.parametrize("seq", [2, 3, 4, 5])
 def test_a_rewrite_in_the_middle_is_named_where_it_begins(
-    runner: FlaskCliRunner, history: list[AuditEvent]
+    runner: FlaskCliRunner, history: list[AuditEvent], seq: int
 ) -> None:
+    """Wherever the rewrite begins, the search over the signatures lands on it (a step of the
+    binary search that skipped an event would name #5 for a rewrite from #4)."""
+
     def change(event: AuditEvent) -> None:
         event.after = {**event.after, "reason": "nothing to see"}
 
-    _rewrite_from(3, change)
+    _rewrite_from(seq, change)
     outcome = verify()
-    assert not outcome.ok and outcome.first_bad_seq == 3, outcome.message
+    assert not outcome.ok and outcome.first_bad_seq == seq, outcome.message
+    assert outcome.message.endswith(
+        f"its signature does not verify with key {TEST_KEY.public.key_id} (the event, or one "
+        "before it, was rewritten and the chain hashed again)"
+    ), outcome.message
     assert outcome.events == 5  # the hashes and links of all five fit
 
 
@@ -167,7 +176,20 @@ def test_a_noted_head_catches_an_emptied_chain(
     assert emptied.exit_code == 1 and "audit chain intact (0 events), but" in emptied.stderr
     result = _verify(runner, "--head", noted)
     assert result.exit_code == 1
-    assert "the noted head 2:" in result.stderr and "it is empty" in result.stderr
+    assert result.stderr == (
+        f"audit chain cut short: the noted head {noted} is not in it; it is empty "
+        "(events were deleted)\n"
+    )
+
+
+def test_a_noted_head_zero_must_be_the_genesis_hash(
+    runner: FlaskCliRunner, history: list[AuditEvent]
+) -> None:
+    """Head #0 is the empty chain: any hash but the genesis one is no head of it."""
+    assert _verify(runner, "--head", f"0:{'0' * 64}").exit_code == 0
+    result = _verify(runner, "--head", f"0:{'ab' * 32}")
+    assert result.exit_code == 1
+    assert result.stderr == f"the noted head 0:{'ab' * 32} is no head: #0 is empty\n"
 
 
 def test_a_noted_head_whose_event_was_replaced_fails(
@@ -176,7 +198,10 @@ def test_a_noted_head_whose_event_was_replaced_fails(
     result = _verify(runner, "--head", f"3:{'ab' * 32}")
     assert result.exit_code == 1
     assert result.stderr.startswith("audit chain broken at event #3 (")
-    assert f"not the noted {'ab' * 32}" in result.stderr
+    assert result.stderr.endswith(
+        f"): its hash is {history[2].hash}, not the noted {'ab' * 32} "
+        "(the chain was rewritten since that head was noted)\n"
+    )
 
 
 def test_a_malformed_head_is_a_usage_error(runner: FlaskCliRunner, history: Any) -> None:
@@ -188,11 +213,19 @@ def test_a_malformed_head_is_a_usage_error(runner: FlaskCliRunner, history: Any)
 def test_the_wrong_public_key_is_refused(
     runner: FlaskCliRunner, history: list[AuditEvent], tmp_path: Path
 ) -> None:
-    result = _verify(runner, "--public-key", OTHER_KEY.public.hex)
+    third = signing_key_of(new_private_key(), "third").public
+    result = _verify(runner, "--public-key", OTHER_KEY.public.hex, "--public-key", third.hex)
     assert result.exit_code == 1
     assert result.stderr.startswith("audit chain broken at event #1 (")
-    assert f"signed by key {TEST_KEY.public.key_id}, which is not among" in result.stderr
-    assert OTHER_KEY.public.key_id in result.stderr
+    given = ", ".join(sorted([OTHER_KEY.public.key_id, third.key_id]))
+    assert result.stderr.endswith(
+        f"): it is signed by key {TEST_KEY.public.key_id}, which is not among the public keys "
+        f"given ({given})\n"
+    )
+    db.session.remove()
+    no_key = verify(public_keys=[])
+    assert not no_key.ok and no_key.first_bad_seq == 1
+    assert no_key.message.endswith("which is not among the public keys given (none)")
     # The right one, given as a file of keys (PEM works as well as hex).
     pem = tmp_path / "keys.pem"
     public_pem = TEST_KEY.private.public_key().public_bytes(
@@ -214,16 +247,46 @@ def test_a_key_id_swapped_for_the_given_key_is_found_by_the_signature(
     assert "its signature does not verify" in result.stderr
 
 
-def test_removed_signatures_are_found(runner: FlaskCliRunner, history: list[AuditEvent]) -> None:
-    _as_insider(update(TABLE).where(TABLE.c.seq == 5).values(signature=None, key_id=None))
+def test_verify_checks_each_signature_once(
+    history: list[AuditEvent], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Signatures are what verify spends its time on: with ``every_signature`` each is checked
+    once (the newest is not checked again at the end); without, only the newest is."""
+    checked: list[str] = []
+
+    def counting(key: Any, hash_: str, signature: str | None) -> bool:
+        checked.append(hash_)
+        return signature_verifies(key, hash_, signature)
+
+    monkeypatch.setattr(walk, "signature_verifies", counting)
+    assert verify(every_signature=True).ok
+    assert checked == [event.hash for event in history]
+    checked.clear()
+    assert verify().ok
+    assert checked == [history[-1].hash]
+
+
+@pytest.mark.parametrize(
+    "removed",
+    [{"signature": None, "key_id": None}, {"signature": None}, {"key_id": None}],
+    ids=["both", "signature", "key_id"],
+)
+def test_removed_signatures_are_found(
+    runner: FlaskCliRunner, history: list[AuditEvent], removed: dict[str, None]
+) -> None:
+    """The newest event's signature, its key id, or both, removed: found as not signed."""
+    _as_insider(update(TABLE).where(TABLE.c.seq == 5).values(**removed))
     result = _verify(runner)
     assert result.exit_code == 1
     assert result.stderr.startswith("audit chain broken at event #5 (")
-    assert "it is not signed, though the events before it are" in result.stderr
+    assert result.stderr.endswith("): it is not signed, though the events before it are\n")
     _as_insider(update(TABLE).values(signature=None, key_id=None))
     result = _verify(runner)
     assert result.exit_code == 1
-    assert "no event is signed: nothing vouches for events #1 to #5" in result.stderr
+    assert result.stderr.endswith(
+        "no event is signed: nothing vouches for events #1 to #5 "
+        "(signatures removed, or signing never began)\n"
+    )
 
 
 def test_a_forged_signature_on_an_event_is_found_with_every_signature(
@@ -245,8 +308,12 @@ def test_a_server_with_another_key_refuses_to_append(
             args=["users", "create", "carol", "--role", "clerk"], input="Tq9-vX3-mLp8-Rw2\n"
         )
     assert result.exit_code == 1
-    assert "Nothing was saved: the audit chain is signed with key" in result.stderr
-    assert TEST_KEY.public.key_id in result.stderr and OTHER_KEY.public.key_id in result.stderr
+    assert (
+        f"Nothing was saved: the audit chain is signed with key {TEST_KEY.public.key_id} since "
+        f"event #5, but this server signs with key {OTHER_KEY.public.key_id} (AUDIT_SIGNING_KEY)."
+        " The operator must give this server the key in force (docs/deploy.md, 'The audit "
+        "signing key')."
+    ) in result.stderr
     assert len(_events()) == 5
 
 

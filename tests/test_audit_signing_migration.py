@@ -20,6 +20,7 @@ from flask import Flask
 from flask_migrate import downgrade, upgrade
 
 from primaries.audit.chain import GENESIS, SIGNING_BEGAN, compute_hash, record, verify
+from primaries.changes import Actor
 from primaries.database import begin_change
 from primaries.extensions import db
 from primaries.models import AuditEvent
@@ -77,8 +78,14 @@ def test_an_unsigned_chain_is_vouched_for_at_the_upgrade(app: Flask) -> None:
     assert [e.signature is None for e in events] == [True, True, True, False]
     began = events[3]
     assert began.action == SIGNING_BEGAN and began.key_id == TEST_KEY.public.key_id
-    assert began.after["unsigned_events"] == {"first": 1, "last": 3, "head": events[2].hash}
-    assert began.after["public_key"] == TEST_KEY.public.hex
+    # Its object is the key, as a rotation's is (object_type audit_key, object_id the key id).
+    assert (began.object_type, began.object_id) == ("audit_key", TEST_KEY.public.key_id)
+    assert began.actor == Actor.command_line().name
+    assert began.after == {
+        "key_id": TEST_KEY.public.key_id,
+        "public_key": TEST_KEY.public.hex,
+        "unsigned_events": {"first": 1, "last": 3, "head": events[2].hash},
+    }
     outcome = verify(every_signature=True)
     assert outcome.ok and outcome.events == 4, outcome.message
 

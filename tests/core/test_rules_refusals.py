@@ -94,6 +94,26 @@ REFUSALS: list[tuple[Callable[[], object], type[Exception], str]] = [
         TypeError,
         "a lot must be a sequence of codes, got 'AB'",
     ),
+    (
+        lambda: lot_orders(["A", "B"], [["A", 1]]),  # type: ignore[list-item]
+        TypeError,
+        "a lot must name codes as str, got 1",
+    ),
+    (
+        lambda: lot_orders([2, 1]),  # type: ignore[list-item]
+        TypeError,
+        "a candidate code must be a str, got 1",
+    ),
+    (
+        lambda: lot_orders(["A", "B"], "AB"),
+        TypeError,
+        "lots must be a sequence of lots, got 'AB'",
+    ),
+    (
+        lambda: order_candidates({"A": 1, "B": 1}, lots=5),  # type: ignore[arg-type]
+        TypeError,
+        "lots must be a sequence of lots, got 5",
+    ),
 ]
 
 
