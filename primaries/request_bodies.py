@@ -7,9 +7,10 @@ applies two rules to every request with a body (a ``Content-Length`` above 0, or
 - **Slots.** At most ``REQUEST_BODY_SLOTS`` requests per process read a body at the same time
   (under gunicorn, :mod:`primaries.gunicorn_config` gives them half of a worker's threads; else 4);
   a request takes one when it starts reading its body and gives it back when the body is read,
-  so a body that arrives at once holds it for an instant. A request that finds none free is
-  answered 503 with ``Retry-After`` at once, its body unread: the other threads keep answering
-  pages and ``/healthz`` whatever the uploads do.
+  so a body that arrives at once holds it for an instant. A request that finds none free within
+  a second (``SLOT_WAIT_SECONDS``: a burst of quick saves frees its slots long before) is
+  answered 503 with ``Retry-After``, its body unread: the other threads keep answering pages
+  and ``/healthz`` whatever the uploads do.
 - **A deadline.** A body may take ``REQUEST_BODY_SECONDS`` (default 15) plus a second for every
   ``REQUEST_BODY_MIN_RATE`` bytes it has sent (default 20,000: a 20 MB upload may take some
   17 minutes, a form of a few KB 15 seconds). Past that the request is answered 408 and nothing
@@ -38,6 +39,10 @@ DEFAULT_SLOTS = 4
 DEFAULT_SECONDS = 15.0
 DEFAULT_MIN_RATE = 20_000  # bytes a second
 WATCH_INTERVAL = 0.25
+# How long a body waits for a slot before it is refused: bodies that arrive at once free their
+# slots within milliseconds, so a burst of saves (eight clerks pressing Enter together on a busy
+# machine) is served; only slots held by slow bodies make it wait this long, and then refuse.
+SLOT_WAIT_SECONDS = 1.0
 BUSY_RETRY_SECONDS = 5
 BUSY_MESSAGE = (
     "The server is receiving many uploads at this moment and did not read yours: nothing was "
@@ -80,7 +85,7 @@ class TimedBody:
         it for microseconds, a slow one until it is done or cut off."""
         if self._holding or self.done or self._slots is None:
             return
-        if not self._slots.acquire(blocking=False):
+        if not self._slots.acquire(timeout=SLOT_WAIT_SECONDS):
             self.refused = True
             log.warning("request body refused: every upload slot is taken")
             raise ServiceUnavailable(BUSY_MESSAGE)

@@ -6,8 +6,8 @@ database. Eight clients each open a POST to the sign-in form and send its body a
 (with the former two sync workers four such clients stalled the site until they left).
 Meanwhile ``/healthz`` and the results index answer within a second, every time. Each slow body
 is answered 408 once its deadline has passed (``REQUEST_BODY_SECONDS``, 15 s by default, a little
-more for the bytes it sent), or 503 at once when every upload slot of its worker was taken; none
-of them changed anything.
+more for the bytes it sent), or 503 when every upload slot of its worker stayed taken for a
+second; none of them changed anything.
 """
 
 from __future__ import annotations
