@@ -1,6 +1,7 @@
 """The rules of request bodies, in process (:mod:`primaries.request_bodies`): a request beyond the
 upload slots is answered 503 after a second's wait for one, its body unread, while pages go on;
-a body slower than its deadline is answered 408 and saves nothing. ``test_slow_clients.py`` runs both through gunicorn.
+a body slower than its deadline is answered 408 and saves nothing. ``test_slow_clients.py`` runs
+both through gunicorn.
 """
 
 from __future__ import annotations
