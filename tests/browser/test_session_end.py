@@ -17,10 +17,11 @@ from tests.browser.conftest import PASSWORD, LiveServer, screenshot
 from tests.browser.test_staff import SHEET, branch_status, sign_in, type_sheet
 
 
-def sign_in_again(page: Any, sheet_path: str) -> None:
+def sign_in_again(page: Any, sheet_path: str, username: str = "clerk1") -> None:
+    """On the sign-in page the session's end led to: sign in and land back on the sheet."""
     page.wait_for_url(lambda url: "/staff/sign-in" in url)
     assert "nothing was saved" in page.content().lower()
-    page.get_by_label("Username").fill("clerk1")
+    page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(lambda url: sheet_path + "?typed=kept" in url)
@@ -90,10 +91,6 @@ def test_another_account_does_not_get_what_a_clerk_typed(
         page.wait_for_load_state("networkidle")
         page.context.clear_cookies()
         type_sheet(page, 100, 1, 49, 50)
-        page.wait_for_url(lambda url: "/staff/sign-in" in url)
-        page.get_by_label("Username").fill("clerk2")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(lambda url: path in url)
+        sign_in_again(page, path, username="clerk2")
         assert numbers_in_form(page) == ["", "", "", ""]
         assert not page.locator("[data-kept-note]").is_visible()

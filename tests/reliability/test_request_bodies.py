@@ -47,10 +47,9 @@ class TrickleBody:
         return b"a"
 
 
-def test_a_body_beyond_the_upload_slots_is_refused(make_app: Any) -> None:
-    app: Flask = make_app(REQUEST_BODY_SLOTS=1)
-    held = HeldBody()
-    answers: list[int] = []
+def hold_the_slot(app: Flask, held: HeldBody, answers: list[int]) -> threading.Thread:
+    """A sign-in whose body (``held``) is being read in another thread: it holds an upload slot
+    until released; its answer's status goes to ``answers``."""
 
     def first() -> None:
         answer = app.test_client().post(
@@ -63,6 +62,15 @@ def test_a_body_beyond_the_upload_slots_is_refused(make_app: Any) -> None:
 
     thread = threading.Thread(target=first)
     thread.start()
+    return thread
+
+
+def test_a_body_beyond_the_upload_slots_is_refused(make_app: Any) -> None:
+    app: Flask = make_app(REQUEST_BODY_SLOTS=1)
+    held = HeldBody()
+    answers: list[int] = []
+
+    thread = hold_the_slot(app, held, answers)
     try:
         assert held.reading.wait(10)
         started = time.monotonic()
@@ -118,17 +126,7 @@ def test_a_body_waits_a_moment_for_a_slot_that_frees(make_app: Any) -> None:
     held = HeldBody()
     answers: list[int] = []
 
-    def first() -> None:
-        answer = app.test_client().post(
-            "/staff/sign-in",
-            data=held.data,
-            content_type=FORM,
-            environ_overrides={"wsgi.input": held},
-        )
-        answers.append(answer.status_code)
-
-    thread = threading.Thread(target=first)
-    thread.start()
+    thread = hold_the_slot(app, held, answers)
     try:
         assert held.reading.wait(10)
         threading.Timer(SLOT_WAIT_SECONDS / 4, held.release.set).start()
