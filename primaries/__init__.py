@@ -15,11 +15,15 @@ from flask import Flask
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    from . import access, models  # noqa: F401  (models registers the tables)
+def create_app(test_config: dict[str, Any] | None = None, *, for_command: bool = False) -> Flask:
+    """The app; ``for_command`` makes the lean one a ``primaries`` command runs in: no pages, no
+    sign-in, no web security (nothing to import for them), Flask-Migrate only if it migrates."""
+    from . import models  # noqa: F401  (models registers the tables)
     from .config import configure
     from .database import install_engine_hooks
-    from .extensions import csrf, db, login_manager, migrate
+    from .extensions import db
+    from .i18n import init_i18n
+    from .schema import bind_migrations
 
     app = Flask(
         __name__,
@@ -33,18 +37,31 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     configure(app, test_config)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
-    csrf.init_app(app)
-    login_manager.init_app(app)
     with app.app_context():
         install_engine_hooks(db.engine)
+    init_i18n(app)
+    if not for_command:
+        bind_migrations(app)
+        _register_web(app)
 
+    from .cli import register_commands
+
+    register_commands(app)
+
+    return app
+
+
+def _register_web(app: Flask) -> None:
+    """What serving pages needs: CSRF, sign-in, the security headers, the three audiences'
+    blueprints, the error pages and the health check; every route declares who may use it."""
+    from . import access
     from .auth import init_auth
-    from .i18n import init_i18n
+    from .extensions import csrf, db, login_manager
     from .security import init_security
 
+    csrf.init_app(app)
+    login_manager.init_app(app)
     init_security(app)
-    init_i18n(app)
     init_auth(app)
 
     from .api.views import bp as api_bp
@@ -60,10 +77,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.exempt(api_bp)
     _register_error_pages(app)
 
-    from .cli import register_commands
-
-    register_commands(app)
-
     @app.get("/healthz")
     @access.public
     def healthz() -> tuple[dict[str, str], int]:
@@ -77,7 +90,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.view_functions["static"] = access.public(app.view_functions["static"])
     access.check_every_route_declares_access(app)
-    return app
 
 
 def _register_error_pages(app: Flask) -> None:

@@ -16,7 +16,7 @@ from typing import IO, Any
 
 import click
 from flask import Flask
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
 
 from .audit.commands import rotate_key_command, verify_options
 from .audit.head import Head
@@ -26,33 +26,11 @@ from .core.roles import ROLES
 from .core.rounds import RoundStatus
 from .errors import Refused
 from .extensions import db
+from .schema import ensure_schema
 
 
 def _actor() -> Actor:
     return Actor.command_line()
-
-
-def ensure_schema() -> None:
-    """Initialise an empty database; refuse one whose schema is behind the code."""
-    from alembic.migration import MigrationContext
-    from alembic.script import ScriptDirectory
-    from flask import current_app
-    from flask_migrate import upgrade
-    from sqlalchemy import inspect
-
-    with db.engine.connect() as connection:
-        empty = not inspect(connection).get_table_names()
-        current = set(MigrationContext.configure(connection).get_current_heads())
-    if empty:
-        upgrade()
-        return
-    config = current_app.extensions["migrate"].migrate.get_config()
-    heads = set(ScriptDirectory.from_config(config).get_heads())
-    if current != heads:
-        raise Refused(
-            f"the database schema is at {', '.join(sorted(current)) or 'no revision'} but this "
-            f"version of primaries needs {', '.join(sorted(heads))}: run `primaries db upgrade`"
-        )
 
 
 def refusals(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -366,27 +344,38 @@ COMMANDS = (
 
 
 def register_commands(app: Flask) -> None:
-    from .cli_db import grant_command, privileges_command
+    from .cli_db import migrations_group
     from .cli_flags import flags_command
     from .cli_four_eyes import four_eyes_command
     from .cli_rla import rla_group
 
     for command in (*COMMANDS, four_eyes_command, flags_command, rla_group):
         app.cli.add_command(command)
-    db_group = app.cli.commands["db"]  # Flask-Migrate's (migrate.init_app): db upgrade...
-    assert isinstance(db_group, click.Group)
-    db_group.add_command(grant_command)
-    db_group.add_command(privileges_command)
+    app.cli.add_command(migrations_group)
+
+
+class PrimariesGroup(FlaskGroup):
+    """Flask's command group, building the lean app for the committee's commands and the full
+    one (every page) for Flask's own (run, routes, shell); no plug-in commands are looked up."""
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        ctx.ensure_object(ScriptInfo).data["pages"] = name in self.commands
+        return super().get_command(ctx, name)
+
+    def _load_plugin_commands(self) -> None:
+        """None: the package's commands are all there is, and looking for others takes time."""
 
 
 def _create_app() -> Flask:
     from . import create_app
     from .config import ConfigError
 
+    info = click.get_current_context().find_object(ScriptInfo)
+    pages = info is not None and bool(info.data.get("pages"))
     try:
-        return create_app()
+        return create_app(for_command=not pages)
     except ConfigError as exc:  # a message for the operator, not a traceback
         raise click.ClickException(str(exc)) from None
 
 
-main = FlaskGroup(create_app=_create_app, help="primaries: runoff-election tallying.")
+main = PrimariesGroup(create_app=_create_app, help="primaries: runoff-election tallying.")

@@ -1,9 +1,9 @@
-"""``primaries db grant`` and ``primaries db privileges``: the app's PostgreSQL role.
-
-Both join Flask-Migrate's ``db`` group, beside ``db upgrade`` (see ``primaries.privileges`` and
-docs/deploy.md, section 2). ``grant`` runs as the owner of the tables (``MIGRATIONS_DATABASE_URL``,
-or ``DATABASE_URL`` pointed at the owner for that one command); ``privileges`` runs as the app, as
-gunicorn does, and says whether its role is exactly what the app needs.
+"""``primaries db ...``: Flask-Migrate's commands (``db upgrade``...), Alembic imported only when
+one runs, and ours for the app's PostgreSQL role, ``db grant`` and ``db privileges`` (see
+``primaries.privileges`` and docs/deploy.md, section 2). ``grant`` runs as the owner of the tables
+(``MIGRATIONS_DATABASE_URL``, or ``DATABASE_URL`` pointed at the owner for that one command);
+``privileges`` runs as the app, as gunicorn does, and says whether its role is exactly what the
+app needs.
 """
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import cast
 
 import click
-from flask import current_app
+from flask import current_app, g
 from flask.cli import with_appcontext
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
@@ -22,6 +23,7 @@ from sqlalchemy.pool import NullPool
 from .errors import Refused
 from .extensions import db
 from .privileges import APPEND_ONLY, grant_app_role, role_problems
+from .schema import bind_migrations
 
 NO_ROLES = "SQLite has no roles: only the file's permissions guard it (docs/deploy.md)"
 
@@ -86,3 +88,36 @@ def privileges_command() -> None:
         f"{role}: least privilege (reads and writes the data tables, only SELECT and INSERT "
         f"{tables}; may ALTER, TRUNCATE or DROP nothing)"
     )
+
+
+def _flask_migrate_group() -> click.Group:
+    from flask_migrate.cli import db  # type: ignore[import-not-found]  # stubs lack flask_migrate.cli
+
+    return cast(click.Group, db)
+
+
+class MigrationsGroup(click.Group):
+    """``primaries db ...``: Flask-Migrate's commands (upgrade, downgrade, current...) and ours
+    (grant, privileges). Alembic is imported only when one of Flask-Migrate's runs."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*_flask_migrate_group().list_commands(ctx), *self.commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.commands:
+            return self.commands[cmd_name]
+        bind_migrations(current_app)
+        return _flask_migrate_group().get_command(ctx, cmd_name)
+
+
+@click.group("db", cls=MigrationsGroup)
+@click.option("-d", "--directory", default=None, help="Migration script directory")
+@click.option("-x", "--x-arg", multiple=True, help="Additional arguments for env.py")
+def migrations_group(directory: str | None, x_arg: tuple[str, ...]) -> None:
+    """Database migrations (Flask-Migrate's commands) and the app role's privileges."""
+    g.directory = directory  # as Flask-Migrate's own group does: its commands read these
+    g.x_arg = x_arg
+
+
+migrations_group.add_command(grant_command)
+migrations_group.add_command(privileges_command)

@@ -84,3 +84,45 @@ def test_routes_lists_the_contract_paths(tmp_path: Path) -> None:
     assert routes.returncode == 0
     assert "/api/v1/elections/<slug>/rounds/<int:number>/branches" in routes.stdout
     assert "/staff/" in routes.stdout
+
+
+PROBE = """
+import sys
+from primaries.cli import main
+try:
+    main(sys.argv[1:], prog_name="primaries")
+except SystemExit as exc:
+    print("exit", exc.code)
+heavy = ("alembic", "flask_migrate", "primaries.staff.views", "primaries.results.views")
+print("loaded", *[name for name in heavy if name in sys.modules])
+"""
+
+
+def test_a_command_starts_without_alembic_or_the_pages(
+    plain_url: str, package: dict[str, Any]
+) -> None:
+    """A command's start-up is most of what ``rla status`` costs (issue 12: 1 s at national
+    scale): the committee's commands build an app without the pages and without Alembic."""
+    assert run(plain_url, "load", "-", stdin=json.dumps(package)).returncode == 0
+    env = {**os.environ, "DATABASE_URL": plain_url, "SECRET_KEY": "console-test"}
+    env["AUDIT_SIGNING_KEY"] = TEST_AUDIT_KEY
+    probe = subprocess.run(
+        [sys.executable, "-c", PROBE, "tally", "test-2024", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert probe.stdout.splitlines()[-2:] == ["exit 0", "loaded"], probe.stderr
+
+
+def test_flask_s_own_commands_and_migrations_still_have_everything(plain_url: str) -> None:
+    routes = run(plain_url, "routes")
+    assert routes.returncode == 0, routes.stderr
+    assert "/elections/<slug>" in routes.stdout and "/staff/" in routes.stdout
+    migrations = run(plain_url, "db", "--help")
+    for command in ("upgrade", "downgrade", "current", "grant", "privileges"):
+        assert f"  {command} " in migrations.stdout
+    current = run(plain_url, "db", "current")
+    assert current.returncode == 0 and "(head)" in current.stdout, current.stderr

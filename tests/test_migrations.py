@@ -12,6 +12,7 @@ from sqlalchemy import inspect
 
 from primaries import ROOT
 from primaries.extensions import db
+from primaries.schema import HEAD
 
 
 def _script() -> ScriptDirectory:
@@ -24,6 +25,24 @@ def _script() -> ScriptDirectory:
 
 def test_single_head() -> None:
     assert len(_script().get_heads()) == 1
+
+
+def test_the_code_knows_the_head() -> None:
+    """Commands check the schema against ``HEAD`` without loading Alembic: it must be the head."""
+    assert _script().get_heads() == [HEAD]
+
+
+def test_a_database_behind_the_code_is_refused_by_commands(
+    app: Flask, runner: FlaskCliRunner
+) -> None:
+    downgrade(revision="0006")
+    result = runner.invoke(args=["tally", "test-2024"])
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        f"the database schema is at 0006 but this version of primaries needs {HEAD}: "
+        "run `primaries db upgrade`"
+    )
+    upgrade()
 
 
 def test_every_revision_has_a_title() -> None:
