@@ -78,15 +78,18 @@ def lock_reason(round_: Round) -> str | None:
     locked = round_rules.lock_reason(
         round_.status, round_.number, has_later_round=has_later_round(round_)
     )
-    if locked:
-        return locked
-    if db.session.scalar(_AUDITING, {"round_id": round_.id}) is not None:
-        return (
-            f"round {round_.number} is under a risk-limiting audit "
-            f"(`primaries rla status {round_.election.slug} --round {round_.number}`): its count "
-            "may not change until the audit ends"
-        )
-    return None
+    return locked or audit_lock_reason(round_)
+
+
+def audit_lock_reason(round_: Round) -> str | None:
+    """Why a risk-limiting audit in progress keeps this round as it is (nor may it reopen)."""
+    if db.session.scalar(_AUDITING, {"round_id": round_.id}) is None:
+        return None
+    return (
+        f"round {round_.number} is under a risk-limiting audit "
+        f"(`primaries rla status {round_.election.slug} --round {round_.number}`): its count "
+        "may not change until the audit ends"
+    )
 
 
 def entry_stop_reason(round_: Round) -> str | None:

@@ -21,7 +21,7 @@ from ..extensions import db
 from ..models import Round, RoundEvent, Sheet
 from ..results.certificates import result_digest
 from ..tally import decision_of, round_result, sums_of
-from .lookup import has_later_round
+from .lookup import audit_lock_reason, has_later_round
 from .versions import bump_version
 
 
@@ -85,6 +85,9 @@ def reopen_round(round_: Round, reason: str, *, actor: Actor) -> None:
         raise Refused(f"round {round_.number} is {round_.status}, not closed")
     if has_later_round(round_):
         raise Refused(f"round {round_.number} is final: a later round has been opened")
+    audited = audit_lock_reason(round_)
+    if audited:
+        raise Refused(audited)
     round_.status = RoundStatus.OPEN
     bump_version(round_)
     _event(

@@ -10,8 +10,10 @@ from collections.abc import Callable
 from typing import Any
 
 from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import select
 
 from primaries.extensions import db
+from primaries.models import Round
 
 SEED = "31415926535897932384"
 PAGE = "/staff/elections/test-2024/rounds/1/rla"
@@ -124,3 +126,24 @@ def test_the_ceremony_on_the_staff_pages(
     assert "/elections/test-2024/rounds/1/audit" in results and "more boxes" in results
     db.session.rollback()
     assert runner.invoke(args=["audit", "verify"]).exit_code == 0
+
+
+def test_a_round_under_audit_may_not_be_reopened(
+    loaded: Any, sign_in: Callable[[str], FlaskClient], runner: FlaskCliRunner
+) -> None:
+    supervisor = sign_in("super1")
+    dashboard = "/staff/elections/test-2024/rounds/1"
+    started = supervisor.post(f"{PAGE}/start", data={"risk_limit": "5", "seed": SEED})
+    assert started.status_code == 302
+    page = supervisor.get(dashboard).text  # starting the audit closed the round
+    assert "Certify the round" in page and "Reopen for entry" not in page
+    assert "under a risk-limiting audit" in page
+    refused = supervisor.post(
+        f"{dashboard}/reopen", data={"reopen-reason": "a box arrived late"}, follow_redirects=True
+    )
+    assert (
+        "Nothing was changed: round 1 is under a risk-limiting audit "
+        "(`primaries rla status test-2024 --round 1`)" in refused.text
+    )
+    db.session.rollback()
+    assert db.session.scalar(select(Round.status).where(Round.number == 1)) == "closed"
