@@ -25,6 +25,7 @@ from ..core.rla import (
     plan,
 )
 from ..core.rla_risk import Measure, measure
+from ..core.sheets import N_
 from ..extensions import db
 from ..models import Branch, EntryVote, Round, Sheet, SheetEntry
 from ..models.rla import RlaAudit, RlaCount, RlaDraw
@@ -228,10 +229,23 @@ def retrieval_list(round_: Round, state: State) -> list[Retrieval]:
 
 
 def next_step(status: str) -> str:
-    """What the committee does next, in words (translated where it is shown)."""
+    """What the committee does next, in words (marked here, translated where it is shown)."""
     return {
-        "in_progress": "Count the drawn boxes by hand and enter the counts.",
-        "confirmed": "The outcome is confirmed at the risk limit: the audit is over.",
-        "escalate": "The risk is above the limit: draw more boxes, or count every box by hand.",
-        "full_hand_count": "This outcome cannot be confirmed by sampling: count every box by hand.",
+        "in_progress": N_("Count the drawn boxes by hand and enter the counts."),
+        "confirmed": N_("The outcome is confirmed at the risk limit: the audit is over."),
+        "escalate": N_("The risk is above the limit: draw more boxes, or count every box by hand."),
+        "full_hand_count": N_(
+            "This outcome cannot be confirmed by sampling: count every box by hand."
+        ),
+    }[status]
+
+
+def status_word(status: str) -> str:
+    """The audit's status in words (marked here, translated where it is shown); the JSON keeps
+    the contract's code."""
+    return {
+        "in_progress": N_("in progress"),
+        "confirmed": N_("confirmed"),
+        "escalate": N_("escalate: more boxes needed"),
+        "full_hand_count": N_("full hand count"),
     }[status]

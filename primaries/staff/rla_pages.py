@@ -14,7 +14,14 @@ from ..core.sheets import N_
 from ..formats import SheetSpec
 from ..models import Round
 from ..rla.entry import EntryOutcome, enter_count, entry_states
-from ..rla.queries import audit_document, audit_of, next_step, retrieval_list, state_of
+from ..rla.queries import (
+    audit_document,
+    audit_of,
+    next_step,
+    retrieval_list,
+    state_of,
+    status_word,
+)
 from ..rla.service import draw_more, record_specs, start_audit
 from ..tally import ballot_of
 from .blueprint import COUNT, ENTER, READ, actor, bp, me, round_or_404
@@ -56,6 +63,7 @@ def _page(round_: Round, *, problems: list[str] | None = None, **forms: object) 
         document=document,
         listing=listing,
         step=_(next_step(document["status"])),
+        status=_(status_word(document["status"])),
         entries=entry_states(audit),
         draw_form=forms.get("draw_form") or RlaDrawForm(),
         count_form=forms.get("count_form") or _count_form(round_, [r.code for r in listing]),

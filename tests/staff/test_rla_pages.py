@@ -147,3 +147,17 @@ def test_a_round_under_audit_may_not_be_reopened(
     )
     db.session.rollback()
     assert db.session.scalar(select(Round.status).where(Round.number == 1)) == "closed"
+
+
+def test_the_audit_page_says_its_status_in_the_readers_language(
+    loaded: Any, sign_in: Callable[[str], FlaskClient]
+) -> None:
+    supervisor = sign_in("super1")
+    supervisor.post(f"{PAGE}/start", data={"risk_limit": "5", "seed": SEED})
+    english = supervisor.get(PAGE).text
+    assert "in progress" in english
+    assert "Count the drawn boxes by hand and enter the counts." in english
+    hebrew = supervisor.get(f"{PAGE}?lang=he").text
+    assert '<strong class="rla-status">בעיצומה</strong>' in hebrew
+    assert "ספרו ביד את הקלפיות שהוגרלו והקלידו את הספירות." in hebrew
+    assert "in_progress" not in hebrew and "in progress" not in hebrew
