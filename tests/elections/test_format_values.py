@@ -85,3 +85,40 @@ def test_a_quote_left_open_is_named_as_the_likely_cause() -> None:
     assert refused.value.problems == [
         "line 2: the CSV is malformed: unexpected end of data (a quote left open?)"
     ]
+
+
+def test_a_message_lists_codes_or_says_none() -> None:
+    from primaries.formats.values import code_list
+
+    assert code_list(["AAA", "BBB"]) == "AAA, BBB"
+    assert code_list([]) == "none"
+
+
+def test_names_given_as_a_plain_mapping_are_checked_alike() -> None:
+    """``check_names`` takes any object: a dict that did not come from the JSON decoder (which
+    notes keys given twice) has no keys given twice, and its names are checked alike."""
+    from primaries.formats.problems import Problems
+    from primaries.formats.values import check_names
+
+    problems = Problems()
+    assert check_names({"he": "חיפה", "ar": "حيفا"}, "names", problems) == {
+        "he": "חיפה",
+        "ar": "حيفا",
+    }
+    assert problems.lines == []
+
+
+def test_names_with_a_problem_give_nothing_and_say_where() -> None:
+    from primaries.formats.problems import Problems
+    from primaries.formats.values import check_names
+
+    problems = Problems()
+    problems.add("elsewhere", "an earlier problem")
+    assert check_names({"he": "חיפה", "EN": "Haifa"}, "names", problems) is None
+    assert problems.lines[1:] == [
+        "names.EN: must be a lowercase language tag: 2-3 letters, then optional -subtags of 2-8 "
+        'letters or digits (he, ar, en-gb), not "EN" (write "en")'
+    ]
+    ok = Problems()
+    ok.add("elsewhere", "an earlier problem")
+    assert check_names({"he": "חיפה"}, "names", ok) == {"he": "חיפה"}  # earlier problems aside
