@@ -161,3 +161,4 @@ def test_the_audit_page_says_its_status_in_the_readers_language(
     assert '<strong class="rla-status">בעיצומה</strong>' in hebrew
     assert "ספרו ביד את הקלפיות שהוגרלו והקלידו את הספירות." in hebrew
     assert "in_progress" not in hebrew and "in progress" not in hebrew
+    assert "קלפי (סניף)" in hebrew and "Box (branch)" not in hebrew  # the form's labels too
