@@ -57,6 +57,9 @@ class Document:
         self.pdf.add_page()
         self._align = Align.R if rtl else Align.L
 
+    def new_page(self, *, landscape: bool = False) -> None:
+        self.pdf.add_page(orientation="L" if landscape else "P")
+
     def _text(self, text: str, *, size: float, bold: bool = False, gap: float = 2) -> None:
         self.pdf.set_font("DejaVu", "B" if bold else "", size)
         self.pdf.multi_cell(
@@ -80,6 +83,7 @@ class Document:
         *,
         header: bool = True,
         widths: Sequence[int] | None = None,
+        line_height: float = 5,
     ) -> None:
         """A table whose first row is its header (unless ``header`` is false), columns from the
         right in a right-to-left document."""
@@ -93,7 +97,7 @@ class Document:
             col_widths=widths,
             first_row_as_headings=header,
             text_align=self._align,
-            line_height=5,
+            line_height=line_height,
         ) as table:
             for row in ordered:
                 cells = table.row()

@@ -3,7 +3,8 @@
 - the blank count sheets, every branch's on its own page in one print job (``?region=`` prints
   one region's; above :data:`PAPER_BATCH` sheets, in parts), or one branch's; each with its
   entry link as a QR code and its check code;
-- the results protocol: the certificate, totals and outcome, a per-branch annex, signatures.
+- the results protocol: the certificate, totals and outcome, a per-branch annex, signatures;
+  also as a PDF made on the server (:mod:`.protocol_pdf`).
 
 Supervisors and admins print them; observers may see them too. What they show comes from
 :mod:`.paper` (the read side's results; nothing is computed in the views).
@@ -19,9 +20,12 @@ from ..access import roles
 from ..core.limits import page_number
 from ..core.paper import sheet_link
 from ..errors import NotFound
+from ..results.local import local_names
+from ..results.pdf import FontMissing
 from ..tally import rules_dict
 from .blueprint import COUNT, READ, bp, round_or_404
 from .paper import candidates, paper_sheets, protocol_of, round_branches, the_branch
+from .protocol_pdf import protocol_pdf
 from .queries import regions
 
 PAPER_BATCH = 500
@@ -91,6 +95,26 @@ def protocol(slug: str, number: int) -> str:
         protocol=protocol_of(round_),
         rules=rules_dict(round_.election),
     )
+
+
+@bp.get("/elections/<slug>/rounds/<int:number>/protocol.pdf")
+@roles(*COUNT, read_only_for=READ)
+def protocol_pdf_view(slug: str, number: int) -> Response:
+    """The results protocol as a PDF, in the reader's language: to print, sign and keep."""
+    round_ = round_or_404(slug, number)
+    try:
+        body = protocol_pdf(
+            protocol_of(round_),
+            election_name=local_names(round_.election).name,
+            rules=rules_dict(round_.election),
+        )
+    except FontMissing as exc:
+        abort(503, description=str(exc))
+    response = Response(body, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = (
+        f'inline; filename="{slug}-round-{number}-protocol.pdf"'
+    )
+    return response
 
 
 def scanned_sheet(text: str, slug: str, number: int) -> Response | None:
