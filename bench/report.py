@@ -55,6 +55,24 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
             1.0,
         )
         target(
+            "national rla start <= 10 s",
+            backend,
+            _get(results, "rla", backend, "rla_start", "seconds"),
+            10.0,
+        )
+        target(
+            "national rla status <= 1 s (median of five)",
+            backend,
+            _get(results, "rla", backend, "rla_status", "seconds"),
+            1.0,
+        )
+        target(
+            "national re-import of the same file / first import <= 0.5",
+            backend,
+            _get(results, "import_sheets", backend, "again_ratio"),
+            0.5,
+        )
+        target(
             "national load <= 15 s",
             backend,
             _get(results, "load", "national", backend, "seconds"),
@@ -152,6 +170,15 @@ def markdown(results: dict[str, Any]) -> str:
             lambda b: (
                 f"{_fmt(imported[b]['seconds'])} s, {_fmt(imported[b]['sheets_per_second'])}/s"
                 if b in imported
+                else "-"
+            ),
+        )
+        row(
+            "import-sheets again, same file (s, ratio to the first)",
+            "national",
+            lambda b: (
+                f"{_fmt(imported[b]['again_seconds'])} s ({_fmt(imported[b]['again_ratio'])})"
+                if b in imported and "again_seconds" in imported[b]
                 else "-"
             ),
         )

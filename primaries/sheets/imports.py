@@ -47,7 +47,7 @@ from .bulk import CountedRow, write_counted
 from .decisions import apply_correction, ensure_direct, storable_reason
 from .entry import validate
 from .place import SheetPlace, SheetRef, begin_on
-from .rows import numbers_of
+from .rows import counted_numbers, numbers_of
 
 
 @dataclass(frozen=True)
@@ -109,6 +109,7 @@ def import_sheets(
         s.branch_id: s for s in db.session.scalars(select(Sheet).where(Sheet.round_id == round_.id))
     }
     candidate_id = {code: cid for cid, code, _ in ballot}
+    counted = counted_numbers(round_)  # compared with the file's numbers all at once
     problems: list[str] = list(parsed.problems)
     new_rows: list[CountedRow] = []
     new_numbers: list[Numbers] = []
@@ -152,7 +153,7 @@ def import_sheets(
                 )
             continue
         if sheet is not None and sheet.state == SheetState.COUNTED:
-            if numbers_of(sheet.counted_entry) == numbers:
+            if counted.get(branch.id) == numbers:
                 summary.unchanged += 1
             elif correct:
                 corrections.append((branch, sheet, numbers))
