@@ -168,3 +168,58 @@ def test_digit_tests_are_indicators_per_region(runner: FlaskCliRunner, write_jso
     table = runner.invoke(args=["flags", "flags-2024", "--round", "1"])
     assert "Digit tests (indicators, not accusations):" in table.stdout
     assert "Region North: last digit test over 63 counts" in table.stdout
+
+
+def settings(runner: FlaskCliRunner, *args: str) -> Any:
+    return runner.invoke(args=["flags", "flags-2024", *args])
+
+
+def test_an_elections_thresholds_change_its_flags(runner: FlaskCliRunner, write_json: Any) -> None:
+    """The stuffed box's sweep is flagged at the default 95%; at 99.5% it is not (149 of 150 is
+    99.33%). The change is audited with its reason, `--settings` shows it, verify replays it,
+    and `default` takes it back."""
+    load(runner, write_json, package(stuffed=True))
+    shown = settings(runner, "--settings")
+    assert shown.exit_code == 0
+    assert "sweep_percent = 95  (default)" in shown.stdout
+    changed = settings(
+        runner, "--set", "sweep_percent=99.5", "--reason", "small branches vote as one"
+    )
+    assert changed.exit_code == 0, changed.output
+    assert "sweep_percent = 99.5\n" in changed.stdout
+    checks = {f["check"] for f in flags(runner, "--round", "1")["flags"]}
+    assert "one_candidate_sweep" not in checks and "turnout_near_full" in checks
+    log = runner.invoke(args=["audit", "verify"])
+    assert log.exit_code == 0, log.output
+    back = settings(runner, "--set", "sweep_percent=default", "--reason", "as before")
+    assert back.exit_code == 0 and "sweep_percent = 95  (default)" in back.stdout
+    assert "one_candidate_sweep" in {f["check"] for f in flags(runner, "--round", "1")["flags"]}
+    assert runner.invoke(args=["audit", "verify"]).exit_code == 0
+
+
+def test_wrong_thresholds_are_refused_every_one_named(
+    runner: FlaskCliRunner, write_json: Any
+) -> None:
+    load(runner, write_json, package(stuffed=True))
+    refused = settings(
+        runner, "--set", "sweep_percent=101", "--set", "min_valid=0", "--set", "nosuch=1",
+        "--set", "overdispersion=3/2",
+    )  # fmt: skip
+    assert refused.exit_code == 1
+    assert refused.stderr.splitlines() == [
+        "sweep_percent: must be a number from 0 to 100 with at most 2 decimals, not '101'",
+        "min_valid: must be a whole number from 1 to 1000000, not '0'",
+        "nosuch: no such setting (the settings: min_eligible, turnout_points, "
+        "full_turnout_percent, min_valid, sweep_percent, split_percent, z, overdispersion, "
+        "share_points, invalid_points, region_min_valid, moved_turnout_points, "
+        "moved_share_points)",
+        "overdispersion: must be a fraction from 0 to below 1 (1/50, 0.02), not '3/2'",
+        "reason: changing the red-flag settings needs a reason",
+    ]
+    same = settings(runner, "--set", "z=4", "--reason", "r")
+    assert same.exit_code == 1 and "already so: nothing changes" in same.stderr
+    usage = settings(runner, "--set", "z")
+    assert usage.exit_code == 2 and "NAME=VALUE" in usage.output
+    alone = settings(runner, "--settings", "--reason", "r")
+    assert alone.exit_code == 2 and "--reason goes with --set" in alone.output
+    assert "(default)" in settings(runner, "--settings").stdout.splitlines()[0]

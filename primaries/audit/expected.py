@@ -107,6 +107,8 @@ class ExpectedElection:
     """Its names in other languages (version 1.1); None when the package gave none."""
     region_names: Any = None
     """Its ``regions`` (version 1.1); None when the package gave none."""
+    flag_settings: Any = None
+    """The red-flag settings it changed (``election.flag_settings`` events); None: defaults."""
 
 
 @dataclass

@@ -96,6 +96,7 @@ class Replay:
             "sheet.reinstate": self.annul,
             "lot.record": self.lot,
             "election.four_eyes": self.four_eyes,
+            "election.flag_settings": self.flag_settings,
             "round.open": self.round_open,
             **{f"round.{a.value}": self.round_step for a in RoundAction if a != RoundAction.OPEN},
             **rla_handlers(self.expected, self.user),
@@ -323,6 +324,11 @@ class Replay:
     def four_eyes(self, event: Event) -> None:
         election = self.expected.elections[str(event.election)]
         election.four_eyes, election.seq = bool(event.after["four_eyes"]), event.seq
+
+    def flag_settings(self, event: Event) -> None:
+        election = self.expected.elections[str(event.election)]
+        election.flag_settings = dict(event.after["flag_settings"]) or None
+        election.seq = event.seq
 
     def round_open(self, event: Event) -> None:
         slug, number = str(event.election), int(event.round_number or 0)

@@ -154,6 +154,9 @@ def compare_elections(expected: Expected, names: Names) -> None:
         check(where, "elections.four_eyes", mine.four_eyes, election.four_eyes, mine.seq)
         check(where, "elections.names", mine.local_names, election.names, mine.seq)
         check(where, "elections.regions", mine.region_names, election.regions, mine.seq)
+        check(
+            where, "elections.flag_settings", mine.flag_settings, election.flag_settings, mine.seq
+        )
     for slug, mine in pending.items():
         raise difference(f"election {slug}", "elections", repr(mine.name), "no such row", mine.seq)
 

@@ -1,4 +1,5 @@
-"""An election's settings that are not rules of the count: four eyes (on by default).
+"""An election's settings that are not rules of the count: four eyes (on by default), and the
+thresholds of its red-flag checks (:mod:`primaries.core.flag_settings`; ``election.flag_settings``).
 
 Four eyes (:mod:`primaries.core.approvals`) is not one of the package's rules (CONTRACT section
 5 fixes those): it is set here, by an admin on the web or by ``primaries four-eyes`` on the
@@ -10,16 +11,19 @@ four eyes was bypassed.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from ..audit.chain import record
 from ..changes import Actor
 from ..core.approvals import Approval, direct_change_problem, four_eyes_note
+from ..core.flag_settings import apply_changes, check_changes
 from ..core.text import storable_problem
 from ..database import begin_change
 from ..errors import Refused
 from ..models import Election
 from .lookup import get_election
+from .versions import bump_election_versions
 
 
 def check_four_eyes(election: Election, on: bool, reason: str) -> str:
@@ -58,3 +62,40 @@ def set_four_eyes(
         before={"four_eyes": not on},
         after={"four_eyes": on, "reason": reason, **note},
     )
+
+
+def set_flag_settings(
+    slug: str, changes: Mapping[str, str], reason: str, *, actor: Actor
+) -> dict[str, str]:
+    """Change some of the election's red-flag settings (``default`` takes one back to its
+    default), with a reason; return the settings it keeps. Refused, naming every problem, when a
+    setting is unknown or its value out of range, or when nothing would change."""
+    begin_change()
+    election = get_election(slug)
+    problems = check_changes(changes)
+    text = (reason or "").strip()
+    problem = (
+        "changing the red-flag settings needs a reason" if not text else storable_problem(text)
+    )
+    if problem:
+        problems.append(f"reason: {problem}")
+    if not changes:
+        problems.append("give at least one setting to change (NAME=VALUE)")
+    if problems:
+        raise Refused(problems)
+    before = dict(election.flag_settings or {})
+    after = apply_changes(before, changes)
+    if after == before:
+        raise Refused(f"{slug}: the red-flag settings are already so: nothing changes")
+    election.flag_settings = after or None
+    bump_election_versions(election)  # the cached flags of every round are stale
+    record(
+        "election.flag_settings",
+        actor=actor.name,
+        object_type="election",
+        object_id=slug,
+        election=slug,
+        before={"flag_settings": before},
+        after={"flag_settings": after, "reason": text},
+    )
+    return after

@@ -68,6 +68,9 @@ class Election(Base):
     # import's corrections and decertifying need a second supervisor's approval. Not one of the
     # package's rules (CONTRACT section 5): set by an admin or `primaries four-eyes`, audited.
     four_eyes: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # The red-flag thresholds the election changed from their defaults (primaries.core
+    # .flag_settings; None: every default). Set by `primaries flags --set`, audited.
+    flag_settings: Mapped[dict[str, str] | None] = mapped_column(NAMES)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     candidates: Mapped[list[Candidate]] = relationship(

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 
 from ..core.digits import last_digit_test, second_digit_test
+from ..core.flag_settings import settings_from
 from ..core.flags import Box, Flag, FlagSettings, find_flags
 from ..extensions import db
 from ..models import Branch, Round, Sheet, SheetEntry
@@ -57,18 +58,20 @@ def flags_of(
     round_: Round, settings: FlagSettings | None = None, boxes: list[Box] | None = None
 ) -> list[Flag]:
     """Every red flag of the round, as :func:`~primaries.core.flags.find_flags` lists them
-    (from ``boxes``, the round's :func:`boxes_of`, when given)."""
+    (from ``boxes``, the round's :func:`boxes_of`, when given), with the election's settings
+    unless ``settings`` are given."""
     before = round_before(round_)
     return find_flags(
         boxes if boxes is not None else boxes_of(round_),
-        settings,
+        settings if settings is not None else settings_from(round_.election.flag_settings),
         before=boxes_of(before) if before is not None else (),
     )
 
 
 def round_flags(round_: Round) -> list[Flag]:
-    """:func:`flags_of` with the default settings, kept until the round's numbers (or those of
-    the round before it, which a runoff's checks compare with) change: for the staff pages."""
+    """:func:`flags_of` with the election's settings, kept until the round's numbers (or those
+    of the round before it, which a runoff's checks compare with) or the settings change (both
+    bump ``data_version``): for the staff pages."""
     before = round_before(round_)
     key = (
         "flags",

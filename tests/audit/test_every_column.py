@@ -381,6 +381,12 @@ CASES: list[tuple[str, list[str], list[str]]] = [
         ["UPDATE elections SET regions = '[{\"name\": \"North\", \"names\": {\"he\": \"x\"}}]'"],
         ["election test-2024", "elections.regions", "chain says nothing"],
     ),
+    (
+        "the election's red-flag thresholds",
+        ["UPDATE elections SET flag_settings = '{\"turnout_points\": \"90\"}'"],
+        ["election test-2024", "elections.flag_settings", "chain says nothing",
+         "table says {'turnout_points': '90'}"],
+    ),
 ]  # fmt: skip
 
 
