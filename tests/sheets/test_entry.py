@@ -343,3 +343,16 @@ def test_a_send_back_needs_no_reason(mismatch: None, staff: dict[str, Actor]) ->
     assert row.reason is None
     [event] = events("sheet.send_back")
     assert event.after == {"state": "empty", "reason": None}
+
+
+def test_an_entry_above_the_eligible_members_is_refused_by_the_service(
+    runoff: None, staff: dict[str, Actor]
+) -> None:
+    """The service keeps the rule itself, whoever calls it (the form checks it too)."""
+    written = len(entries())
+    with pytest.raises(NumbersRefused) as refused:
+        type_in("B1", Numbers(501, 1, {"AAA": 250, "BBB": 250}), staff["clerk1"])
+    assert refused.value.by_field == {
+        "ballots_cast": ["ballots cast 501 is more than the 500 eligible members of branch B1"]
+    }
+    assert len(entries()) == written
