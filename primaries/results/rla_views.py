@@ -155,7 +155,7 @@ def rla_report_pdf(slug: str, number: int) -> Response:
         ]
     )
     pdf.heading(_("Draws"), level=2)
-    pdf.table(
+    pdf.grid(
         [(_("Draw"), _("Box"), _("Risk after this draw"))]
         + [(str(k), code, risk or "—") for k, code, risk in report.draws],
         widths=(1, 2, 2),

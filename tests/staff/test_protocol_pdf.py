@@ -69,3 +69,15 @@ def test_who_may_have_the_protocol(
 ) -> None:
     assert sign_in("observer1").get(PDF).status_code == 200
     assert client.get(PDF).status_code in (302, 401)
+
+
+def test_a_national_protocol_points_to_the_branch_list(
+    loaded: Any, sign_in: Callable[[str], FlaskClient], monkeypatch: Any
+) -> None:
+    from primaries.staff import protocol_pdf
+
+    monkeypatch.setattr(protocol_pdf, "ANNEX_BRANCHES", 4)  # the test election has 5
+    reader = _read(sign_in("super1").get(PDF).data, "protocol-long.pdf")
+    text = _text(reader)
+    assert "The results of the 5 branches are in the round's branch list" in text
+    assert "Haifa - Carmel" not in text and len(reader.pages) == 1
