@@ -6,9 +6,12 @@
  * head, before the body, so it hears every key:
  * - after a form of this page is sent, printable keys are kept in this tab (sessionStorage, for
  *   ten seconds) for the next page, and the page that is going does not take them;
- * - on the new page, keys typed before a field has the focus are kept too;
+ * - on the new page, keys typed before it is ready (while no element has the focus) are kept too;
  * - once the page is ready, what was kept goes into its first field (the one with autofocus) if
- *   that field is empty. Nothing else changes: keys typed into a field go into that field.
+ *   that field is empty. Nothing else changes: keys typed into a field, a button or a link, or
+ *   anywhere once the page is ready, go where they always went (Space still scrolls and presses).
+ * A form sent to another window (target="_blank") does not count as the page going, and the page
+ * stops keeping keys if it is still here five seconds after a form was sent.
  */
 (function () {
   "use strict";
@@ -16,14 +19,14 @@
   var FRESH_MS = 10000;
   var typed = "";
   var sent = false;
+  var ready = false;
 
   function printable(event) {
     return event.key && event.key.length === 1 && !event.ctrlKey && !event.metaKey && !event.altKey;
   }
-  function onField(event) {
+  function unfocused(event) {
     var target = event.target;
-    return !!target && (target.tagName === "INPUT" || target.tagName === "TEXTAREA" ||
-      target.tagName === "SELECT" || target.isContentEditable);
+    return target === document || target === document.body || target === document.documentElement;
   }
   function keptText() {
     try {
@@ -39,7 +42,12 @@
 
   // A form really sent (not stopped by a confirmation the person declined): the page is going.
   window.addEventListener("submit", function (event) {
-    if (!event.defaultPrevented) { sent = true; }
+    var form = event.target;
+    var elsewhere = form && form.target && form.target !== "_self";
+    if (!event.defaultPrevented && !elsewhere) {
+      sent = true;
+      window.setTimeout(function () { sent = false; }, 5000);
+    }
   });
   window.addEventListener("pageshow", function () { sent = false; });  // back to a kept page
 
@@ -48,13 +56,14 @@
     if (sent) {
       event.preventDefault();
       keep(keptText() + event.key);
-    } else if (!onField(event)) {
+    } else if (!ready && unfocused(event)) {
       event.preventDefault();
       typed += event.key;
     }
   }, true);
 
   document.addEventListener("DOMContentLoaded", function () {
+    ready = true;
     var text = keptText() + typed;
     typed = "";
     try { window.sessionStorage.removeItem(KEY); } catch (err) { /* nothing kept */ }
