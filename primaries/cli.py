@@ -270,9 +270,10 @@ def users_group() -> None:
 @users_group.command("create")
 @click.argument("name")
 @click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option("--full-name", default=None, help="the person's name, as certificates show it")
 @with_appcontext
 @refusals
-def users_create_command(name: str, role: str) -> None:
+def users_create_command(name: str, role: str, full_name: str | None) -> None:
     """Create an account; the password is read from standard input when it is not a terminal."""
     from .auth.services import create_user
 
@@ -280,9 +281,23 @@ def users_create_command(name: str, role: str) -> None:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    create_user(name, role, password, actor=_actor())
+    create_user(name, role, password, actor=_actor(), full_name=full_name)
     db.session.commit()
     click.echo(f"account {name} created ({role})")
+
+
+@users_group.command("name")
+@click.argument("name")
+@click.argument("full_name")
+@with_appcontext
+@refusals
+def users_name_command(name: str, full_name: str) -> None:
+    """Give an account the person's full name (certificates show "Full Name (account)")."""
+    from .auth.services import get_user, set_full_name
+
+    set_full_name(get_user(name), full_name, actor=_actor())
+    db.session.commit()
+    click.echo(f"account {name}: {full_name.strip()}")
 
 
 @users_group.command("bootstrap")

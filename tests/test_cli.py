@@ -622,3 +622,42 @@ def test_import_branches_refuses_eligible_beyond_the_limit(
     assert result.exit_code == 1
     assert f"more than the {MAX_INT} a total can hold" in result.output
     assert tally(runner, "--round", "1")["branches"]["total"] == 5
+
+
+def test_an_account_s_full_name_is_what_certificates_show(
+    loaded: Any, runner: FlaskCliRunner, client: Any
+) -> None:
+    """Issue 14, finding 11: the certificate named an account ("By admin"), not a person."""
+    from primaries.auth.services import get_user
+    from primaries.changes import Actor
+    from primaries.elections.lookup import get_election, get_round
+    from primaries.elections.rounds import certify_round, close_round
+
+    created = runner.invoke(
+        args=["users", "create", "rina", "--role", "supervisor", "--full-name", "Rina Levi"],
+        input="a-long-password\n",
+    )
+    assert created.exit_code == 0, created.output
+    assert get_user("rina").full_name == "Rina Levi"
+    renamed = runner.invoke(args=["users", "name", "rina", "  Rina Levi-Cohen "])
+    assert renamed.exit_code == 0 and "account rina: Rina Levi-Cohen" in renamed.output
+    for refused, words in (
+        (["users", "name", "rina", "Rina Levi-Cohen"], "already has the full name"),
+        (["users", "name", "rina", "   "], "full name: must not be empty"),
+        (["users", "name", "rina", "x" * 129], "full name: at most 128 characters (got 129)"),
+        (["users", "name", "rina", "Rina\u202e"], "full name: must not contain"),
+        (["users", "name", "nobody", "N"], "nobody"),
+    ):
+        result = runner.invoke(args=refused)
+        assert result.exit_code == 1 and words in result.output, (refused, result.output)
+    assert get_user("rina").full_name == "Rina Levi-Cohen"
+    events = runner.invoke(args=["audit", "verify"])
+    assert events.exit_code == 0, events.output
+
+    round_ = get_round(get_election("test-2024"), 1)
+    actor = Actor.of(get_user("rina"))
+    close_round(round_, actor=actor)
+    certify_round(round_, actor=actor)
+    db.session.commit()
+    page = client.get("/elections/test-2024/rounds/1").text
+    assert "Rina Levi-Cohen (rina)" in page

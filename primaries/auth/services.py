@@ -65,9 +65,26 @@ def check_password_rules(password: str) -> list[str]:
     return problems
 
 
-def create_user(username: str, role: str, password: str, *, actor: Actor) -> User:
+MAX_FULL_NAME = 128
+
+
+def full_name_problem(full_name: str) -> str | None:
+    """What keeps ``full_name`` from being an account's full name, or None."""
+    if not full_name.strip():
+        return "full name: must not be empty"
+    if len(full_name) > MAX_FULL_NAME:
+        return f"full name: at most {MAX_FULL_NAME} characters (got {len(full_name)})"
+    problem = name_problem(full_name)
+    return f"full name: {problem}" if problem else None
+
+
+def create_user(
+    username: str, role: str, password: str, *, actor: Actor, full_name: str | None = None
+) -> User:
     begin_change()
     problems = []
+    if full_name is not None and (problem := full_name_problem(full_name)) is not None:
+        problems.append(problem)
     if (problem := name_problem(username)) is not None:  # the clearer word for such characters
         problems.append(f"username: {problem}")
     elif not USERNAME_RE.match(username):
@@ -83,7 +100,13 @@ def create_user(username: str, role: str, password: str, *, actor: Actor) -> Use
         problems.append(f"username: an account named {username!r} already exists")
     if problems:
         raise Refused(problems)
-    user = User(username=username, role=role, password_hash=hash_password(password), active=True)
+    user = User(
+        username=username,
+        role=role,
+        password_hash=hash_password(password),
+        active=True,
+        full_name=full_name.strip() if full_name else None,
+    )
     db.session.add(user)
     db.session.flush()
     record(
@@ -91,7 +114,35 @@ def create_user(username: str, role: str, password: str, *, actor: Actor) -> Use
         actor=actor.name,
         object_type="user",
         object_id=username,
-        after={"username": username, "role": role, "active": True},
+        after={
+            "username": username,
+            "role": role,
+            "active": True,
+            **({"full_name": user.full_name} if user.full_name else {}),
+        },
+    )
+    return user
+
+
+def set_full_name(user: User, full_name: str, *, actor: Actor) -> User:
+    """Give the account the person's full name (certificates show it); audited."""
+    begin_change()
+    problem = full_name_problem(full_name)
+    if problem:
+        raise Refused(problem)
+    user = db.session.get_one(User, user.id)
+    name = full_name.strip()
+    if user.full_name == name:
+        raise Refused(f"account {user.username} already has the full name {name!r}")
+    before = user.full_name
+    user.full_name = name
+    record(
+        "user.full_name",
+        actor=actor.name,
+        object_type="user",
+        object_id=user.username,
+        before={"full_name": before},
+        after={"full_name": name},
     )
     return user
 

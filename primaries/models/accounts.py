@@ -26,6 +26,8 @@ class User(Base):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16))
+    # The person's name, as certificates show it ("Rina Levi (rina)"); None: the user name only.
+    full_name: Mapped[str | None] = mapped_column(String(128))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Bumped on sign-out everywhere, password reset and disabling: old sessions stop working.
     session_epoch: Mapped[int] = mapped_column(Integer, default=0)
@@ -49,3 +51,9 @@ class User(Base):
 
     def __repr__(self) -> str:
         return f"<User {self.username} ({self.role})>"
+
+    @property
+    def shown(self) -> str:
+        """The person, for certificates and logs people read: "Rina Levi (rina)", or the user
+        name alone when the account has no full name."""
+        return f"{self.full_name} ({self.username})" if self.full_name else self.username

@@ -97,7 +97,8 @@ def certificate_of(round_: Round, result: Mapping[str, Any]) -> Certificate | No
     """Who certified the round, when, the digests they certified, and whether ``result`` (the
     round's result as shown now) is the one certified; None unless certified.
 
-    ``certified_by`` is the user's name, or the actor of the audit event (a command line user).
+    ``certified_by`` is the person ("Rina Levi (rina)", or the user name of an account without a
+    full name), or the actor of the audit event (a command line user).
     """
 
     def compute() -> Certificate | None:
@@ -114,7 +115,7 @@ def certificate_of(round_: Round, result: Mapping[str, Any]) -> Certificate | No
             .order_by(AuditEvent.seq.desc())
             .limit(1)
         )
-        by = event.user.username if event.user is not None else (actor or "")
+        by = event.user.shown if event.user is not None else (actor or "")
         return Certificate(
             event.created_at,
             by,
