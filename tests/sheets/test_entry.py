@@ -356,3 +356,16 @@ def test_an_entry_above_the_eligible_members_is_refused_by_the_service(
         "ballots_cast": ["ballots cast 501 is more than the 500 eligible members of branch B1"]
     }
     assert len(entries()) == written
+
+
+def test_no_entry_is_typed_into_a_closed_round(runoff: None, staff: dict[str, Actor]) -> None:
+    """The service stops entry itself when the round is closed (the pages check it too)."""
+    from primaries.elections.rounds import close_round
+
+    close_round(get_round(get_election("test-2024"), 2), actor=staff["super1"])
+    db.session.commit()
+    written = len(entries())
+    with pytest.raises(Refused) as refused:
+        type_in("B1", PAPER["B1"], staff["clerk1"])
+    assert str(refused.value) == "round 2 is closed: entry has stopped"
+    assert len(entries()) == written
