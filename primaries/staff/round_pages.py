@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from ..access import roles
@@ -101,7 +102,7 @@ def _round_change(
     round_ = round_or_404(slug, number)
     outcome = attempt(change, round_, actor=actor(), **kwargs)
     for problem in outcome.problems:
-        flash(f"Nothing was changed: {problem}", "error")
+        flash(_("Nothing was changed: %(problem)s", problem=problem), "error")
     if outcome.done:
         flash(done, "success")
     return redirect(url_for("staff.round_dashboard", slug=slug, number=number))
@@ -112,14 +113,19 @@ def _round_change(
 def close(slug: str, number: int) -> Response:
     if not CloseForm().validate_on_submit():
         abort(400)
-    return _round_change(slug, number, close_round, f"Round {number} is closed: entry has stopped.")
+    return _round_change(
+        slug,
+        number,
+        close_round,
+        _("Round %(number)s is closed: entry has stopped.", number=number),
+    )
 
 
 def _reason(prefix: str) -> str | None:
     form = ReasonForm(prefix=prefix)
     if form.validate_on_submit():
         return (form.reason.data or "").strip()
-    flash("Nothing was changed: a reason is needed.", "error")
+    flash(_("Nothing was changed: a reason is needed."), "error")
     return None
 
 
@@ -130,7 +136,11 @@ def reopen(slug: str, number: int) -> Response:
     if reason is None:
         return redirect(url_for("staff.round_dashboard", slug=slug, number=number))
     return _round_change(
-        slug, number, reopen_round, f"Round {number} is open again.", reason=reason
+        slug,
+        number,
+        reopen_round,
+        _("Round %(number)s is open again.", number=number),
+        reason=reason,
     )
 
 
@@ -139,7 +149,9 @@ def reopen(slug: str, number: int) -> Response:
 def certify(slug: str, number: int) -> Response:
     if not CertifyForm().validate_on_submit():
         abort(400)
-    return _round_change(slug, number, certify_round, f"Round {number} is certified.")
+    return _round_change(
+        slug, number, certify_round, _("Round %(number)s is certified.", number=number)
+    )
 
 
 @bp.post("/elections/<slug>/rounds/<int:number>/decertify")
@@ -150,9 +162,9 @@ def decertify(slug: str, number: int) -> Response:
         round_or_404(slug, number)
         outcome = attempt(ask_decertification, slug, number, reason, actor=actor())
         for problem in outcome.problems:
-            flash(f"Nothing was changed: {problem}", "error")
+            flash(_("Nothing was changed: %(problem)s", problem=problem), "error")
         if outcome.value is not None:
-            done = f"Round {number} is decertified: it is closed again."
+            done = _("Round %(number)s is decertified: it is closed again.", number=number)
             what = "decertification"
             flash(asked_message(outcome.value, what, done, sheet=False), "success")
     return redirect(url_for("staff.round_dashboard", slug=slug, number=number))
@@ -167,7 +179,7 @@ def lot(slug: str, number: int) -> Page:
     outcome = result["outcome"]
     if outcome["status"] != "lot_required":
         if request.method == "POST":
-            flash("No lot is needed now: nothing was recorded.", "error")
+            flash(_("No lot is needed now: nothing was recorded."), "error")
         return render_template("staff/lot.html", round=round_, result=result, form=None), (
             409 if request.method == "POST" else 200
         )
@@ -183,7 +195,7 @@ def lot(slug: str, number: int) -> Page:
                 record_lot, slug, number, form.order(), actor=actor(), note=form.note.data
             )
             if done.done:
-                flash("The lot is recorded; the outcome follows it.", "success")
+                flash(_("The lot is recorded; the outcome follows it."), "success")
                 return redirect(url_for("staff.round_dashboard", slug=slug, number=number))
             problems, status = done.problems, 409
     return render_template(
@@ -218,7 +230,7 @@ def runoff(slug: str) -> Page:
             )
             if done.done:
                 number = last.number + 1
-                flash(f"Round {number}, the runoff, is open.", "success")
+                flash(_("Round %(number)s, the runoff, is open.", number=number), "success")
                 return redirect(url_for("staff.round_dashboard", slug=slug, number=number))
             problems, status = done.problems, 409
     ready = last.status == RoundStatus.CERTIFIED and result["outcome"]["status"] == "runoff"

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -19,6 +20,7 @@ from ..access import roles
 from ..approvals.service import ask_annulment, ask_correction
 from ..changes import attempt
 from ..core.sheets import (
+    NUMBER_LABELS,
     EntryPlace,
     SheetStatus,
     entry_numbers_shown,
@@ -51,6 +53,13 @@ from .queries import state_counts as _state_counts
 from .request_pages import asked_message, requests_for, sheet_requests
 
 Page = str | tuple[str, int] | Response
+
+
+def sheet_name(place: SheetPlace) -> str:
+    """:attr:`SheetPlace.name` in the reader's language, for the pages' messages."""
+    return _(
+        "branch %(code)s in round %(number)s", code=place.branch.code, number=place.round.number
+    )
 
 
 @bp.get("/")
@@ -150,7 +159,7 @@ def _counted(place: SheetPlace) -> dict[str, Any] | None:
 
 def _refused(problems: list[str]) -> Response | None:
     for problem in problems:
-        flash(f"Nothing was changed: {problem}", "error")
+        flash(_("Nothing was changed: %(problem)s", problem=problem), "error")
     return None
 
 
@@ -196,7 +205,13 @@ def resolve(slug: str, number: int, branch: str) -> Page:
     mismatch = mismatch_of(place)
     if mismatch is None:
         if request.method == "POST":
-            flash(f"{place.name} is not in mismatch (any more): nothing was changed.", "error")
+            flash(
+                _(
+                    "%(sheet)s is not in mismatch (any more): nothing was changed.",
+                    sheet=sheet_name(place),
+                ),
+                "error",
+            )
         return redirect(url_for("staff.sheet", slug=slug, number=number, branch=branch))
     blind = _blind_reason(place, mismatch)
     if blind is not None:
@@ -209,7 +224,10 @@ def resolve(slug: str, number: int, branch: str) -> Page:
             problems=[blind] if request.method == "POST" else [],
             send_back_form=SendBackForm(formdata=None, version=place.version),
         ), (409 if request.method == "POST" else 200)
-    labels = place.labels()
+    labels = {
+        key: _(label) if key in NUMBER_LABELS else label  # candidates' names stay as entered
+        for key, label in place.labels().items()
+    }
     form = resolve_form(mismatch, labels)
     problems: list[str] = []
     status = 200
@@ -224,7 +242,13 @@ def resolve(slug: str, number: int, branch: str) -> Page:
             actor=actor(),
         )
         if done.done:
-            flash(f"{place.name}: the mismatch is resolved; the decided numbers count.", "success")
+            flash(
+                _(
+                    "%(sheet)s: the mismatch is resolved; the decided numbers count.",
+                    sheet=sheet_name(place),
+                ),
+                "success",
+            )
             return redirect(
                 url_for("staff.round_dashboard", slug=slug, number=number, state="mismatch")
             )
@@ -265,10 +289,15 @@ def _blind_reason(place: SheetPlace, mismatch: Mismatch) -> str | None:
         return None
     mine = resolver_problem(user.id, entrants)
     if mine:
-        return f"{place.name} cannot be resolved by you: {mine}."
-    return (
-        f"the two entries of {place.name} are shown only to the supervisor or admin who "
-        "resolves the mismatch (one who made neither entry), until it is resolved or sent back."
+        return _(
+            "%(sheet)s cannot be resolved by you: %(problem)s.",
+            sheet=sheet_name(place),
+            problem=mine,
+        )
+    return _(
+        "the two entries of %(sheet)s are shown only to the supervisor or admin who "
+        "resolves the mismatch (one who made neither entry), until it is resolved or sent back.",
+        sheet=sheet_name(place),
     )
 
 
@@ -278,7 +307,7 @@ def send_back_sheet(slug: str, number: int, branch: str) -> Response:
     place = place_or_404(slug, number, branch)
     form = SendBackForm()
     if not form.validate_on_submit():
-        flash("Nothing was changed: the form was incomplete; try again.", "error")
+        flash(_("Nothing was changed: the form was incomplete; try again."), "error")
         return redirect(url_for("staff.sheet", slug=slug, number=number, branch=branch))
     done = attempt(
         send_back,
@@ -290,7 +319,10 @@ def send_back_sheet(slug: str, number: int, branch: str) -> Response:
     if not done.done:
         _refused(done.problems)
         return redirect(url_for("staff.sheet", slug=slug, number=number, branch=branch))
-    flash(f"{place.name} is sent back: it is to be keyed again, twice.", "success")
+    flash(
+        _("%(sheet)s is sent back: it is to be keyed again, twice.", sheet=sheet_name(place)),
+        "success",
+    )
     return redirect(url_for("staff.round_dashboard", slug=slug, number=number))
 
 
@@ -316,7 +348,7 @@ def correct_sheet(slug: str, number: int, branch: str) -> Page:
     problems: list[str] = []
     status = 422
     if form.validate_on_submit():
-        name = place.name
+        name = sheet_name(place)
         done = attempt(
             ask_correction,
             ref(slug, number, place),
@@ -326,7 +358,7 @@ def correct_sheet(slug: str, number: int, branch: str) -> Page:
             version=form.version_number,
         )
         if done.value is not None:
-            corrected = f"{name} is corrected; the new numbers count."
+            corrected = _("%(sheet)s is corrected; the new numbers count.", sheet=name)
             flash(asked_message(done.value, "correction", corrected), "success")
             return redirect(url_for("staff.sheet", slug=slug, number=number, branch=branch))
         if done.by_field:
@@ -364,7 +396,7 @@ def annulment(slug: str, number: int, branch: str) -> Page:
     if request.method == "GET":
         form.version.data = str(place.version)
     elif form.validate_on_submit():
-        name = place.name
+        name = sheet_name(place)
         done = attempt(
             ask_annulment,
             ref(slug, number, place),
@@ -374,9 +406,13 @@ def annulment(slug: str, number: int, branch: str) -> Page:
             version=form.version_number,
         )
         if done.value is not None:
-            what = "reinstated: its counted numbers count again" if annulled else "annulled"
             kind = "reversal of an annulment" if annulled else "annulment"
-            flash(asked_message(done.value, kind, f"{name} is {what}."), "success")
+            done_now = (
+                _("%(sheet)s is reinstated: its counted numbers count again.", sheet=name)
+                if annulled
+                else _("%(sheet)s is annulled.", sheet=name)
+            )
+            flash(asked_message(done.value, kind, done_now), "success")
             return redirect(url_for("staff.sheet", slug=slug, number=number, branch=branch))
         problems, status = done.problems, 409
         if done.stale:
