@@ -12,7 +12,7 @@ from flask_login import current_user
 from ..changes import Actor
 from ..core.paper import check_code
 from ..core.roles import ADMIN, COUNT, ENTER, READ, STAFF, Role
-from ..core.rounds import RoundStatus
+from ..core.rounds import RoundStatus, Words
 from ..core.sheets import HIDDEN_NUMBERS, N_, STATUS_LABELS
 from ..elections.lookup import get_election, get_round
 from ..errors import NotFound
@@ -69,6 +69,11 @@ ROUND_STATUS_LABELS: dict[str, str] = {
     RoundStatus.CERTIFIED: N_("certified"),
 }
 """What the staff pages call a round's status."""
+
+
+def said(words: Words | None) -> str | None:
+    """A sentence of the services (:data:`primaries.core.rounds.Words`) in the reader's words."""
+    return None if words is None else _(words[0], **words[1])
 
 
 def translated(labels: dict[str, str]) -> dict[str, str]:

@@ -17,10 +17,11 @@ from ..changes import attempt
 from ..core.limits import page_number
 from ..core.roles import ADMIN
 from ..core.rounds import RoundStatus
-from ..elections.lookup import get_branch, get_round, has_later_round, lock_reason
+from ..elections.lookup import get_branch, get_round, has_later_round, lock_words
 from ..elections.lots import record_lot
 from ..elections.rounds import (
-    certification_blockers,
+    Blockers,
+    blockers_of,
     certify_round,
     close_round,
     reopen_round,
@@ -30,7 +31,7 @@ from ..errors import NotFound
 from ..results.certificates import current_certificate, matches
 from ..results.flags import round_flags
 from ..tally import round_result
-from .blueprint import COUNT, READ, actor, bp, election_or_404, me, round_or_404
+from .blueprint import COUNT, READ, actor, bp, election_or_404, me, round_or_404, said
 from .forms import (
     BranchFilterForm,
     CertifyForm,
@@ -45,6 +46,29 @@ from .queries import branch_list, clerk_stats, regions, state_counts
 from .request_pages import asked_message, requests_for
 
 Page = str | tuple[str, int] | Response
+
+
+def blockers_text(found: Blockers) -> list[str]:
+    """:func:`primaries.elections.rounds.certification_blockers` in the reader's language."""
+    blockers = []
+    if found.pending:
+        text = _(
+            "%(pending)s of %(total)s branches are neither counted nor annulled",
+            pending=found.pending,
+            total=found.total,
+        )
+        if found.unsettled:
+            text += _(" (%(count)s awaiting a second entry or in mismatch)", count=found.unsettled)
+        blockers.append(text)
+    if found.lot:
+        blockers.append(
+            _(
+                "the outcome needs a lot between %(codes)s for %(places)s place(s)",
+                codes=", ".join(found.tied),
+                places=found.places,
+            )
+        )
+    return blockers
 
 
 @bp.get("/elections/<slug>/rounds/<int:number>")
@@ -75,10 +99,10 @@ def round_dashboard(slug: str, number: int) -> str:
         listing=listing,
         filter_args={k: v for k, v in request.args.items() if k != "page" and v},
         result=result,
-        blockers=certification_blockers(round_),
+        blockers=blockers_text(blockers_of(round_)),
         certificate=certificate,
         certificate_matches=certificate is None or matches(certificate, result),
-        lock=lock_reason(round_),
+        lock=said(lock_words(round_)),
         later=later,
         stats=clerk_stats(round_),
         flags=round_flags(round_),

@@ -28,7 +28,7 @@ from ..core.sheets import (
     may_resolve,
     resolver_problem,
 )
-from ..elections.lookup import entry_stop_reason, lock_reason
+from ..elections.lookup import entry_stop_words, lock_words
 from ..extensions import db
 from ..models import Election
 from ..results.flags import round_flags
@@ -36,7 +36,19 @@ from ..sheets.entry import Mismatch, enter, mismatch_of, send_back
 from ..sheets.entry import resolve as resolve_mismatch
 from ..sheets.place import SheetPlace
 from ..sheets.rows import numbers_of
-from .blueprint import COUNT, ENTER, READ, STAFF, actor, bp, me, place_or_404, ref, round_or_404
+from .blueprint import (
+    COUNT,
+    ENTER,
+    READ,
+    STAFF,
+    actor,
+    bp,
+    me,
+    place_or_404,
+    ref,
+    round_or_404,
+    said,
+)
 from .forms import (
     AnnulForm,
     ChooseBranchForm,
@@ -67,7 +79,7 @@ def sheet_name(place: SheetPlace) -> str:
 def home() -> str:
     elections = db.session.scalars(select(Election).order_by(Election.created_at.desc())).all()
     rounds = {
-        election.id: [(r, _state_counts(r), lock_reason(r)) for r in election.rounds]
+        election.id: [(r, _state_counts(r), said(lock_words(r))) for r in election.rounds]
         for election in elections
     }
     sees = me().role in (*COUNT, *READ)
@@ -110,7 +122,7 @@ def next_sheet(slug: str, number: int) -> Page:
         mine=my_entries(round_, user),
         awaiting=awaiting_second_for(round_, user),
         empty=not_entered(round_),
-        lock=entry_stop_reason(round_),
+        lock=said(entry_stop_words(round_)),
     )
 
 
@@ -123,7 +135,7 @@ def _sheet_page(place: SheetPlace, form: SheetForm, problems: list[str], status:
         and sheet.first_entry is not None
         and sheet.first_entry.user_id == user.id
     )
-    lock = entry_stop_reason(place.round)
+    lock = said(entry_stop_words(place.round))
     can_type = (
         user.role in ENTER
         and lock is None
@@ -175,7 +187,7 @@ def sheet(slug: str, number: int, branch: str) -> Page:
         return _sheet_page(place, form, problems, 200)
     status = 422
     if form.validate_on_submit():
-        message_for = place.name  # before the commit expires the place
+        message_for = sheet_name(place)  # before the commit expires the place
         done = attempt(
             enter,
             ref(slug, number, place),
@@ -184,7 +196,7 @@ def sheet(slug: str, number: int, branch: str) -> Page:
             actor=actor(),
         )
         if done.value is not None:
-            flash(done.value.message(message_for), "success")
+            flash(_(done.value.message_template(), sheet=message_for), "success")
             return redirect(url_for("staff.next_sheet", slug=slug, number=number))
         # What was typed stays in the form; saving again applies it to the sheet as it is now.
         problems = form.add_problems(done.by_field) if done.by_field else done.problems
