@@ -9,6 +9,7 @@ clear or put in a cookie.
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -19,6 +20,7 @@ from ..core.roles import ADMIN, Role
 from ..errors import NotFound, Refused
 from ..extensions import db
 from ..models import AuditEvent, User
+from ..staff.blueprint import ROLE_LABELS
 from .forms import ActiveForm, CreateAccountForm, ResetPasswordForm, RoleForm
 from .services import (
     all_users,
@@ -118,7 +120,8 @@ def account_active(username: str) -> Response | tuple[str, int]:
     user = _user_or_404(username)
     form = ActiveForm()
     if not form.validate_on_submit():
-        flash("Nothing was changed: " + " ".join(form.make_active.errors or ["try again."]))
+        problem = " ".join(form.make_active.errors or [_("try again.")])
+        flash(_("Nothing was changed: %(problem)s", problem=problem))
         return redirect(url_for("auth.account", username=user.username))
     active = form.make_active.data == "yes"
     try:
@@ -129,7 +132,10 @@ def account_active(username: str) -> Response | tuple[str, int]:
         return _account_page(
             user, ResetPasswordForm(formdata=None), problems=exc.problems, status=409
         )
-    flash(f"Account {user.username} is {'enabled' if active else 'disabled'}.")
+    if active:
+        flash(_("Account %(name)s is enabled.", name=user.username))
+    else:
+        flash(_("Account %(name)s is disabled.", name=user.username))
     return redirect(url_for("auth.account", username=user.username))
 
 
@@ -148,7 +154,9 @@ def account_password(username: str) -> tuple[str, int]:
     except Refused as exc:
         db.session.rollback()
         return _account_page(user, form, problems=exc.problems, status=422)
-    flash(f"The password of {user.username} is reset; their open sessions have ended.")
+    flash(
+        _("The password of %(name)s is reset; their open sessions have ended.", name=user.username)
+    )
     return _account_page(
         user, ResetPasswordForm(formdata=None), new_password=password if generated else None
     )
@@ -160,7 +168,8 @@ def account_role(username: str) -> Response | tuple[str, int]:
     user = _user_or_404(username)
     form = RoleForm()
     if not form.validate_on_submit():
-        flash("Nothing was changed: " + " ".join(form.role.errors or ["try again."]))
+        problem = " ".join(form.role.errors or [_("try again.")])
+        flash(_("Nothing was changed: %(problem)s", problem=problem))
         return redirect(url_for("auth.account", username=user.username))
     try:
         set_role(user, form.role.data or "", actor=Actor.of(current_user._get_current_object()))
@@ -170,5 +179,12 @@ def account_role(username: str) -> Response | tuple[str, int]:
         return _account_page(
             user, ResetPasswordForm(formdata=None), problems=exc.problems, status=409
         )
-    flash(f"Account {user.username} is now {form.role.data}; its open sessions have ended.")
+    role = form.role.data or ""
+    flash(
+        _(
+            "Account %(name)s is now %(role)s; its open sessions have ended.",
+            name=user.username,
+            role=_(ROLE_LABELS[role]) if role in ROLE_LABELS else role,
+        )
+    )
     return redirect(url_for("auth.account", username=user.username))

@@ -4,7 +4,8 @@ in English.
 Every staff page is visited by the roles that use it, with sheets in every state and a request
 waiting for a second pair of eyes. Each Hebrew page must hold phrases of its own, and its visible
 text must hold no run of two or more English words: the names, codes and numbers of the data are
-taken out first, and so are the few words that are names in any language (primaries, CSV, QR...).
+taken out first (and audit events' contents, shown as JSON), and so are the few words that are
+names in any language (primaries, CSV, QR...).
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ def english_runs(page: str) -> list[str]:
     for name in sorted(data_words(), key=len, reverse=True):
         text = text.replace(name, " | ")
     text = re.sub(r"\S+@\S+", " | ", text)  # e-mail-like
+    text = re.sub(r"\{[^{}]*\}", " | ", text)  # an audit event's contents, as JSON
     runs: list[str] = []
     current: list[str] = []
     for token in [*text.split(), "|"]:
@@ -186,6 +188,13 @@ def test_a_flash_speaks_hebrew(busy: dict[str, FlaskClient], staff_db: Any) -> N
     assert done.status_code == 302
     page = supervisor.get(done.headers["Location"]).text
     assert "קלפי B1 בסבב 2 הוחזרה: יש להקליד אותה מחדש, פעמיים." in page
+    admin = busy["admin1"]
+    admin.get("/staff/?lang=he")
+    changed = admin.post("/staff/accounts/clerk2/role", data={"role": "supervisor"})
+    assert changed.status_code == 302
+    page = admin.get(changed.headers["Location"]).text
+    assert "החשבון clerk2 הוא עכשיו מפקח/ת; ההתחברויות הפתוחות שלו הסתיימו." in page
+    assert english_runs(page) == []
 
 
 def test_the_english_pages_are_unchanged(busy: dict[str, FlaskClient]) -> None:
