@@ -10,13 +10,15 @@ from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response
 
+from ..core.sheets import N_
 from ..extensions import db, login_manager
 from ..models import User
 
 
 def init_auth(app: Flask) -> None:
     login_manager.login_view = "auth.sign_in"
-    login_manager.login_message = "Please sign in to see this page."
+    login_manager.login_message = N_("Please sign in to see this page.")
+    login_manager.localize_callback = _  # the message in the reader's language
     login_manager.session_protection = "strong"
 
     def load_user(user_id: str) -> User | None:
@@ -71,8 +73,17 @@ def _init_idle_timeout(app: Flask) -> None:
             db.session.commit()
             logout_user()
             session.clear()
-            idle = f"{limit // 60} minutes" if limit >= 120 else f"{limit} seconds"
-            flash(f"You were signed out after {idle} without activity.")
+            if limit >= 120:
+                flash(
+                    _(
+                        "You were signed out after %(count)s minutes without activity.",
+                        count=limit // 60,
+                    )
+                )
+            else:
+                flash(
+                    _("You were signed out after %(count)s seconds without activity.", count=limit)
+                )
             if request.method == "POST" and request.blueprint == "staff":
                 # A form sent too late: nothing is saved; sign in again and land back on it.
                 from .views import kept_form_path

@@ -9,6 +9,7 @@ clear or put in a cookie.
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -19,7 +20,8 @@ from ..core.roles import ADMIN, Role
 from ..errors import NotFound, Refused
 from ..extensions import db
 from ..models import AuditEvent, User
-from .forms import ActiveForm, CreateAccountForm, ResetPasswordForm, RoleForm
+from ..staff.blueprint import ROLE_LABELS
+from .forms import ActiveForm, CreateAccountForm, FullNameForm, ResetPasswordForm, RoleForm
 from .services import (
     all_users,
     create_user,
@@ -27,6 +29,7 @@ from .services import (
     get_user,
     reset_password,
     set_active,
+    set_full_name,
     set_role,
 )
 from .views import bp
@@ -57,6 +60,7 @@ def accounts() -> tuple[str, int]:
                 form.role.data or "",
                 password,
                 actor=Actor.of(current_user._get_current_object()),
+                full_name=(form.full_name.data or "").strip() or None,
             )
             db.session.commit()
         except Refused as exc:
@@ -99,12 +103,14 @@ def _account_page(
     ).all()
     active_form = ActiveForm(formdata=None, make_active="no" if user.active else "yes")
     role_form = RoleForm(formdata=None, role=user.role)
+    name_form = FullNameForm(formdata=None, full_name=user.full_name)
     page = render_template(
         "auth/account.html",
         user=user,
         events=events,
         active_form=active_form,
         role_form=role_form,
+        name_form=name_form,
         password_form=password_form,
         new_password=new_password,
         problems=problems or [],
@@ -118,7 +124,8 @@ def account_active(username: str) -> Response | tuple[str, int]:
     user = _user_or_404(username)
     form = ActiveForm()
     if not form.validate_on_submit():
-        flash("Nothing was changed: " + " ".join(form.make_active.errors or ["try again."]))
+        problem = " ".join(form.make_active.errors or [_("try again.")])
+        flash(_("Nothing was changed: %(problem)s", problem=problem))
         return redirect(url_for("auth.account", username=user.username))
     active = form.make_active.data == "yes"
     try:
@@ -129,7 +136,10 @@ def account_active(username: str) -> Response | tuple[str, int]:
         return _account_page(
             user, ResetPasswordForm(formdata=None), problems=exc.problems, status=409
         )
-    flash(f"Account {user.username} is {'enabled' if active else 'disabled'}.")
+    if active:
+        flash(_("Account %(name)s is enabled.", name=user.username))
+    else:
+        flash(_("Account %(name)s is disabled.", name=user.username))
     return redirect(url_for("auth.account", username=user.username))
 
 
@@ -148,10 +158,35 @@ def account_password(username: str) -> tuple[str, int]:
     except Refused as exc:
         db.session.rollback()
         return _account_page(user, form, problems=exc.problems, status=422)
-    flash(f"The password of {user.username} is reset; their open sessions have ended.")
+    flash(
+        _("The password of %(name)s is reset; their open sessions have ended.", name=user.username)
+    )
     return _account_page(
         user, ResetPasswordForm(formdata=None), new_password=password if generated else None
     )
+
+
+@bp.post("/staff/accounts/<username>/name")
+@roles(*ADMIN)
+def account_name(username: str) -> Response | tuple[str, int]:
+    user = _user_or_404(username)
+    form = FullNameForm()
+    if not form.validate_on_submit():
+        problem = " ".join(form.full_name.errors or [_("try again.")])
+        flash(_("Nothing was changed: %(problem)s", problem=problem))
+        return redirect(url_for("auth.account", username=user.username))
+    try:
+        set_full_name(
+            user, form.full_name.data or "", actor=Actor.of(current_user._get_current_object())
+        )
+        db.session.commit()
+    except Refused as exc:
+        db.session.rollback()
+        return _account_page(
+            user, ResetPasswordForm(formdata=None), problems=exc.problems, status=409
+        )
+    flash(_("Account %(name)s: the full name is saved.", name=user.username))
+    return redirect(url_for("auth.account", username=user.username))
 
 
 @bp.post("/staff/accounts/<username>/role")
@@ -160,7 +195,8 @@ def account_role(username: str) -> Response | tuple[str, int]:
     user = _user_or_404(username)
     form = RoleForm()
     if not form.validate_on_submit():
-        flash("Nothing was changed: " + " ".join(form.role.errors or ["try again."]))
+        problem = " ".join(form.role.errors or [_("try again.")])
+        flash(_("Nothing was changed: %(problem)s", problem=problem))
         return redirect(url_for("auth.account", username=user.username))
     try:
         set_role(user, form.role.data or "", actor=Actor.of(current_user._get_current_object()))
@@ -170,5 +206,12 @@ def account_role(username: str) -> Response | tuple[str, int]:
         return _account_page(
             user, ResetPasswordForm(formdata=None), problems=exc.problems, status=409
         )
-    flash(f"Account {user.username} is now {form.role.data}; its open sessions have ended.")
+    role = form.role.data or ""
+    flash(
+        _(
+            "Account %(name)s is now %(role)s; its open sessions have ended.",
+            name=user.username,
+            role=_(ROLE_LABELS[role]) if role in ROLE_LABELS else role,
+        )
+    )
     return redirect(url_for("auth.account", username=user.username))

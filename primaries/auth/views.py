@@ -49,7 +49,7 @@ def sign_in() -> str | Response | tuple[str, int]:
         if user is None:
             record_failed_sign_in(username, request.remote_addr)
             db.session.commit()
-            form.password.errors = [*form.password.errors, "Wrong username or password."]
+            form.password.errors = [*form.password.errors, _("Wrong username or password.")]
             return render_template("auth/sign_in.html", form=form), 401
         record_sign_in(user, request.remote_addr)
         db.session.commit()
@@ -70,7 +70,7 @@ def sign_out() -> Response:
         db.session.commit()
         logout_user()
     session.clear()
-    flash("You are signed out.")
+    flash(_("You are signed out."))
     return redirect(url_for("results.index"))
 
 

@@ -124,14 +124,14 @@ def decider_problem(
     request is about (``entrants``: every account with an entry of it).
     """
     if role not in COUNT:
-        return "only a supervisor or admin approves or refuses a request"
+        return N_("only a supervisor or admin approves or refuses a request")
     if user_id is not None and user_id == requested_by:
-        return (
+        return N_(
             "you asked for this change: a second supervisor or admin approves or refuses it "
             "(you may withdraw it)"
         )
     if user_id is not None and user_id in set(entrants):
-        return (
+        return N_(
             "you made an entry of this sheet: a supervisor or admin who made none approves or "
             "refuses it"
         )

@@ -8,6 +8,9 @@ when the round is closed; corrections and decisions go on until it is final.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
+
+from .sheets import N_
 
 
 class RoundStatus(StrEnum):
@@ -31,20 +34,44 @@ def is_final(status: str, *, has_later_round: bool) -> bool:
     return status == RoundStatus.CERTIFIED or has_later_round
 
 
-def lock_reason(status: str, number: int, *, has_later_round: bool) -> str | None:
+Words = tuple[str, dict[str, Any]]
+"""A sentence marked for translation (``%(name)s`` placeholders) and its values."""
+
+
+def spelled(words: Words | None) -> str | None:
+    """The sentence of ``words`` in English (the command line's, and the services' refusals)."""
+    return None if words is None else words[0] % words[1]
+
+
+def lock_words(status: str, number: int, *, has_later_round: bool) -> Words | None:
     """Why round ``number`` accepts no change to its count, or None when it does."""
     if status == RoundStatus.CERTIFIED:
-        return f"round {number} is certified: an admin must decertify it first"
+        return N_("round %(number)s is certified: an admin must decertify it first"), {
+            "number": number
+        }
     if has_later_round:
-        return f"round {number} is final: round {number + 1} has been opened after it"
+        return N_("round %(number)s is final: round %(next)s has been opened after it"), {
+            "number": number,
+            "next": number + 1,
+        }
+    return None
+
+
+def lock_reason(status: str, number: int, *, has_later_round: bool) -> str | None:
+    """Why round ``number`` accepts no change to its count, or None when it does."""
+    return spelled(lock_words(status, number, has_later_round=has_later_round))
+
+
+def entry_stop_words(status: str, number: int, *, has_later_round: bool) -> Words | None:
+    """Why no new sheet may be typed into round ``number`` now, or None when it may."""
+    locked = lock_words(status, number, has_later_round=has_later_round)
+    if locked:
+        return locked
+    if status == RoundStatus.CLOSED:
+        return N_("round %(number)s is closed: entry has stopped"), {"number": number}
     return None
 
 
 def entry_stop_reason(status: str, number: int, *, has_later_round: bool) -> str | None:
     """Why no new sheet may be typed into round ``number`` now, or None when it may."""
-    locked = lock_reason(status, number, has_later_round=has_later_round)
-    if locked:
-        return locked
-    if status == RoundStatus.CLOSED:
-        return f"round {number} is closed: entry has stopped"
-    return None
+    return spelled(entry_stop_words(status, number, has_later_round=has_later_round))

@@ -10,6 +10,8 @@ from sqlalchemy import bindparam, func, select
 
 from ..core import rounds as round_rules
 from ..core.limits import is_branch_code, is_round_number, is_slug
+from ..core.rounds import Words, spelled
+from ..core.sheets import N_
 from ..errors import NotFound, Refused
 from ..extensions import db
 from ..models import Branch, Election, RlaAudit, Round
@@ -75,26 +77,41 @@ def lock_reason(round_: Round) -> str | None:
     :func:`ensure_changeable`), and so do the staff pages. Besides the round's life (certified,
     or followed by a later round), a risk-limiting audit in progress locks the count it checks.
     """
-    locked = round_rules.lock_reason(
+    return spelled(lock_words(round_))
+
+
+def lock_words(round_: Round) -> Words | None:
+    """:func:`lock_reason` as a sentence to translate where it is shown, and its values."""
+    locked = round_rules.lock_words(
         round_.status, round_.number, has_later_round=has_later_round(round_)
     )
-    return locked or audit_lock_reason(round_)
+    return locked or audit_lock_words(round_)
 
 
 def audit_lock_reason(round_: Round) -> str | None:
     """Why a risk-limiting audit in progress keeps this round as it is (nor may it reopen)."""
+    return spelled(audit_lock_words(round_))
+
+
+def audit_lock_words(round_: Round) -> Words | None:
+    """:func:`audit_lock_reason` as a sentence to translate where it is shown, and its values."""
     if db.session.scalar(_AUDITING, {"round_id": round_.id}) is None:
         return None
-    return (
-        f"round {round_.number} is under a risk-limiting audit "
-        f"(`primaries rla status {round_.election.slug} --round {round_.number}`): its count "
+    return N_(
+        "round %(number)s is under a risk-limiting audit "
+        "(`primaries rla status %(slug)s --round %(number)s`): its count "
         "may not change until the audit ends"
-    )
+    ), {"number": round_.number, "slug": round_.election.slug}
 
 
 def entry_stop_reason(round_: Round) -> str | None:
     """Why no new sheet may be typed into this round now, or None when it may."""
-    return round_rules.entry_stop_reason(
+    return spelled(entry_stop_words(round_))
+
+
+def entry_stop_words(round_: Round) -> Words | None:
+    """:func:`entry_stop_reason` as a sentence to translate where it is shown, and its values."""
+    return round_rules.entry_stop_words(
         round_.status, round_.number, has_later_round=has_later_round(round_)
     )
 

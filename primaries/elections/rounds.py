@@ -8,6 +8,8 @@ acts at once and its event says so.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import func, select
 
 from ..audit.chain import head, record
@@ -100,28 +102,65 @@ def reopen_round(round_: Round, reason: str, *, actor: Actor) -> None:
     )
 
 
-def certification_blockers(round_: Round) -> list[str]:
-    """What stands between this round and its certification (empty when it can be certified)."""
-    blockers = []
+@dataclass(frozen=True)
+class Blockers:
+    """What stands between a round and its certification, as numbers: branches neither counted
+    nor annulled (``pending`` of ``total``, ``unsettled`` of them typed but not settled), and the
+    candidates a lot must order (``lot``: ``tied``, for ``places``)."""
+
+    pending: int = 0
+    total: int = 0
+    unsettled: int = 0
+    lot: bool = False
+    tied: tuple[str, ...] = ()
+    places: int = 0
+
+
+def blockers_of(round_: Round) -> Blockers:
+    """What stands between this round and its certification, as numbers and codes."""
     sums = sums_of(round_)
+    unsettled = 0
     if sums.pending:
-        unsettled = db.session.scalar(
-            select(func.count(Sheet.id)).where(
-                Sheet.round_id == round_.id,
-                Sheet.annulled.is_(False),
-                Sheet.state.in_(UNSETTLED),
+        unsettled = int(
+            db.session.scalar(
+                select(func.count(Sheet.id)).where(
+                    Sheet.round_id == round_.id,
+                    Sheet.annulled.is_(False),
+                    Sheet.state.in_(UNSETTLED),
+                )
             )
-        )
-        blockers.append(
-            f"{sums.pending} of {sums.branches_total} branches are neither counted nor annulled"
-            + (f" ({unsettled} awaiting a second entry or in mismatch)" if unsettled else "")
+            or 0
         )
     outcome = decision_of(round_, sums).outcome
-    if outcome.status == "lot_required":
+    lot = outcome.status == "lot_required"
+    return Blockers(
+        pending=sums.pending,
+        total=sums.branches_total,
+        unsettled=unsettled,
+        lot=lot,
+        tied=tuple(outcome.tied) if lot else (),
+        places=outcome.places if lot else 0,
+    )
+
+
+def certification_blockers(round_: Round) -> list[str]:
+    """What stands between this round and its certification (empty when it can be certified)."""
+    found = blockers_of(round_)
+    blockers = []
+    if found.pending:
+        blockers.append(
+            f"{found.pending} of {found.total} branches are neither counted nor annulled"
+            + (
+                f" ({found.unsettled} awaiting a second entry or in mismatch)"
+                if found.unsettled
+                else ""
+            )
+        )
+    if found.lot:
         blockers.append(
             "the outcome needs a lot between "
-            + ", ".join(outcome.tied)
-            + f" for {outcome.places} place(s)"
+            + ", ".join(found.tied)
+            + f" for {found.places} place(s)"
         )
     return blockers
 

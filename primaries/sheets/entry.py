@@ -18,6 +18,7 @@ from typing import Any
 from ..audit.chain import record
 from ..changes import Actor
 from ..core.sheets import (
+    N_,
     STATUS_LABELS,
     UNSETTLED,
     Numbers,
@@ -72,20 +73,24 @@ class EntryResult:
     which: str
     state: str
 
-    def message(self, place_name: str) -> str:
+    def message_template(self) -> str:
+        """What the entry did, with ``%(sheet)s`` for the sheet's name (translated where shown)."""
         if self.which == "first":
-            return (
-                f"Saved the first entry of {place_name}. It counts once a different account "
+            return N_(
+                "Saved the first entry of %(sheet)s. It counts once a different account "
                 "enters the same numbers."
             )
         if self.state == SheetState.COUNTED:
             if self.which == "single":
-                return f"Saved {place_name}: it counts."
-            return f"Saved the second entry of {place_name}: both entries agree, it counts."
-        return (
-            f"Saved the second entry of {place_name}: it differs from the first entry, so the "
+                return N_("Saved %(sheet)s: it counts.")
+            return N_("Saved the second entry of %(sheet)s: both entries agree, it counts.")
+        return N_(
+            "Saved the second entry of %(sheet)s: it differs from the first entry, so the "
             "sheet is in mismatch and a supervisor will compare both with the paper."
         )
+
+    def message(self, place_name: str) -> str:
+        return self.message_template() % {"sheet": place_name}
 
 
 def enter(ref: SheetRef, numbers: Numbers, *, version: int, actor: Actor) -> EntryResult:

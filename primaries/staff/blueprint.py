@@ -6,12 +6,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, abort
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..changes import Actor
 from ..core.paper import check_code
 from ..core.roles import ADMIN, COUNT, ENTER, READ, STAFF, Role
-from ..core.sheets import HIDDEN_NUMBERS, STATUS_LABELS
+from ..core.rounds import RoundStatus, Words
+from ..core.sheets import HIDDEN_NUMBERS, N_, STATUS_LABELS
 from ..elections.lookup import get_election, get_round
 from ..errors import NotFound
 from ..models import Election, Round, User
@@ -53,13 +55,41 @@ class Abilities:
         return self.role in READ
 
 
+ROLE_LABELS: dict[str, str] = {
+    Role.ADMIN: N_("admin"),
+    Role.SUPERVISOR: N_("supervisor"),
+    Role.CLERK: N_("clerk"),
+    Role.OBSERVER: N_("observer"),
+}
+"""What the pages call a role (the value itself is what forms, the database and the CLI know)."""
+
+ROUND_STATUS_LABELS: dict[str, str] = {
+    RoundStatus.OPEN: N_("open"),
+    RoundStatus.CLOSED: N_("closed"),
+    RoundStatus.CERTIFIED: N_("certified"),
+}
+"""What the staff pages call a round's status."""
+
+
+def said(words: Words | None) -> str | None:
+    """A sentence of the services (:data:`primaries.core.rounds.Words`) in the reader's words."""
+    return None if words is None else _(words[0], **words[1])
+
+
+def translated(labels: dict[str, str]) -> dict[str, str]:
+    """``labels`` in the reader's language (their keys unchanged)."""
+    return {key: _(label) for key, label in labels.items()}
+
+
 @bp.app_context_processor
 def staff_context() -> dict[str, Any]:
     role = current_user.role if current_user.is_authenticated else None
     return {
         "staff": Abilities(role),
-        "state_labels": STATUS_LABELS,
-        "hidden_numbers": HIDDEN_NUMBERS,
+        "state_labels": translated(STATUS_LABELS),
+        "role_labels": translated(ROLE_LABELS),
+        "round_statuses": translated(ROUND_STATUS_LABELS),
+        "hidden_numbers": _(HIDDEN_NUMBERS),
         "check_code": check_code,  # the paper sheet's, shown on its entry form too
     }
 

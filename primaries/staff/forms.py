@@ -12,10 +12,10 @@ import re
 from functools import lru_cache
 from typing import Any, Literal, overload
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
 from wtforms import (
-    BooleanField,
     DateField,
     Field,
     HiddenField,
@@ -33,6 +33,7 @@ from ..core.limits import MAX_INT
 from ..core.sheets import (
     BALLOTS_CAST,
     INVALID,
+    N_,
     NUMBER_LABELS,
     STATUS_LABELS,
     Numbers,
@@ -44,7 +45,7 @@ from ..sheets.place import SheetPlace
 from ..tally import ballot_of
 
 _DIGITS = re.compile(r"^[0-9]+\Z")
-TYPE_A_COUNT = "Type the number on the sheet (0 if there is none)."
+TYPE_A_COUNT = N_("Type the number on the sheet (0 if there is none).")
 NUMBER_ATTRS = {"inputmode": "numeric", "autocomplete": "off", "class": "count"}
 
 
@@ -61,15 +62,17 @@ class CountField(Field):
         self.data = None
         if not valuelist or not valuelist[0].strip():
             if valuelist and valuelist[0]:  # only spaces: InputRequired would let it through
-                raise ValueError(TYPE_A_COUNT)
+                raise ValueError(_(TYPE_A_COUNT))
             return
         raw = valuelist[0].strip()
         if not _DIGITS.match(raw):
-            raise ValueError(f"Type a whole number, 0 or more (not “{raw[:20]}”).")
+            raise ValueError(_("Type a whole number, 0 or more (not “%(typed)s”).", typed=raw[:20]))
         # Compared as text first: Python refuses int() of more than 4300 digits.
         digits = raw.lstrip("0") or "0"
         if len(digits) > len(str(MAX_INT)) or int(digits) > MAX_INT:
-            raise ValueError(f"This number is too large: a count is at most {MAX_INT}.")
+            raise ValueError(
+                _("This number is too large: a count is at most %(max)s.", max=MAX_INT)
+            )
         value = int(digits)
         self.data = value
 
@@ -84,7 +87,7 @@ def options(pairs: Any) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-REQUIRED_COUNT = InputRequired(TYPE_A_COUNT)
+REQUIRED_COUNT = InputRequired(_l(TYPE_A_COUNT))
 
 
 class VersionedForm(FlaskForm):
@@ -94,7 +97,7 @@ class VersionedForm(FlaskForm):
 
     def validate_version(self, field: HiddenField) -> None:
         if not _DIGITS.match(str(field.data or "")):
-            raise ValidationError("This form is damaged: reload the page.")
+            raise ValidationError(_("This form is damaged: reload the page."))
 
     @property
     def version_number(self) -> int:
@@ -108,8 +111,8 @@ class VersionedForm(FlaskForm):
 class SheetForm(VersionedForm):
     """The numbers of one branch's sheet. Built by :func:`sheet_form` for the round's ballot."""
 
-    ballots_cast = CountField(NUMBER_LABELS[BALLOTS_CAST], [REQUIRED_COUNT])
-    invalid = CountField(NUMBER_LABELS[INVALID], [REQUIRED_COUNT])
+    ballots_cast = CountField(_l(NUMBER_LABELS[BALLOTS_CAST]), [REQUIRED_COUNT])
+    invalid = CountField(_l(NUMBER_LABELS[INVALID]), [REQUIRED_COUNT])
 
     place: SheetPlace
     codes: list[str]
@@ -148,9 +151,9 @@ class SheetForm(VersionedForm):
 
 class CorrectionForm(SheetForm):
     reason = TextAreaField(
-        "Reason",
-        validators=[DataRequired("A correction needs a reason."), Length(max=2000)],
-        description="For example: recount ordered by the committee, protocol no. 12.",
+        _l("Reason"),
+        validators=[DataRequired(_l("A correction needs a reason.")), Length(max=2000)],
+        description=_l("For example: recount ordered by the committee, protocol no. 12."),
     )
 
 
@@ -206,14 +209,16 @@ def resolve_form(mismatch: Mismatch, labels: dict[str, str], **kwargs: Any) -> R
             labels[key],
             choices=options(
                 [
-                    ("1", f"Entry 1: {first}"),
-                    ("2", f"Entry 2: {second}"),
-                    ("paper", "The paper says:"),
+                    ("1", _("Entry 1: %(number)s", number=first)),
+                    ("2", _("Entry 2: %(number)s", number=second)),
+                    ("paper", _("The paper says:")),
                 ]
             ),
             validate_choice=False,
         )
-        fields[f"paper_{key}"] = CountField(f"{labels[key]} on the paper sheet", [Optional()])
+        fields[f"paper_{key}"] = CountField(
+            _("%(field)s on the paper sheet", field=labels[key]), [Optional()]
+        )
     form_class: type[ResolveForm] = type("MismatchForm", (ResolveForm,), fields)
     form = form_class(**kwargs)
     form.keys = keys
@@ -222,24 +227,24 @@ def resolve_form(mismatch: Mismatch, labels: dict[str, str], **kwargs: Any) -> R
 
 class SendBackForm(VersionedForm):
     reason = StringField(
-        "Why (optional)",
+        _l("Why (optional)"),
         validators=[Optional(), Length(max=500)],
-        description="For example: both entries differ from the paper.",
+        description=_l("For example: both entries differ from the paper."),
     )
 
 
 class AnnulForm(VersionedForm):
     reason = TextAreaField(
-        "Reason",
-        validators=[DataRequired("An annulment needs a reason."), Length(max=2000)],
-        description="The committee's decision, as it will stand in the record.",
+        _l("Reason"),
+        validators=[DataRequired(_l("An annulment needs a reason.")), Length(max=2000)],
+        description=_l("The committee's decision, as it will stand in the record."),
     )
 
 
 class ReinstateForm(VersionedForm):
     reason = TextAreaField(
-        "Reason",
-        validators=[DataRequired("Reversing an annulment needs a reason."), Length(max=2000)],
+        _l("Reason"),
+        validators=[DataRequired(_l("Reversing an annulment needs a reason.")), Length(max=2000)],
     )
 
 
@@ -247,9 +252,9 @@ class LotForm(FlaskForm):
     """The drawn order of the tied candidates: one choice per place; built by :func:`lot_form`."""
 
     note = StringField(
-        "Note (optional)",
+        _l("Note (optional)"),
         validators=[Optional(), Length(max=500)],
-        description="For example: drawn by the committee chair in public, 22:40.",
+        description=_l("For example: drawn by the committee chair in public, 22:40."),
     )
     places: int
 
@@ -263,13 +268,25 @@ class LotForm(FlaskForm):
         if repeated:
             self[f"place_{self.places}"].errors = [
                 *self[f"place_{self.places}"].errors,
-                "Each candidate is drawn once: " + ", ".join(repeated) + " is chosen twice.",
+                _(
+                    "Each candidate is drawn once: %(codes)s is chosen twice.",
+                    codes=", ".join(repeated),
+                ),
             ]
             return False
         return valid
 
 
-ORDINALS = ("First", "Second", "Third", "Fourth", "Fifth", "Sixth", "Seventh", "Eighth")
+ORDINALS = (
+    N_("First drawn"),
+    N_("Second drawn"),
+    N_("Third drawn"),
+    N_("Fourth drawn"),
+    N_("Fifth drawn"),
+    N_("Sixth drawn"),
+    N_("Seventh drawn"),
+    N_("Eighth drawn"),
+)
 
 
 def lot_form(tied: list[tuple[str, str]], **kwargs: Any) -> LotForm:
@@ -277,7 +294,7 @@ def lot_form(tied: list[tuple[str, str]], **kwargs: Any) -> LotForm:
     choices = options((code, f"{name} ({code})") for code, name in tied)
     fields = {
         f"place_{i}": SelectField(
-            f"{ORDINALS[i - 1] if i <= len(ORDINALS) else f'Place {i}'} drawn",
+            _(ORDINALS[i - 1]) if i <= len(ORDINALS) else _("Place %(number)s drawn", number=i),
             choices=choices,
             default=tied[i - 1][0],
         )
@@ -299,48 +316,18 @@ class CertifyForm(FlaskForm):
 
 class ReasonForm(FlaskForm):
     reason = StringField(
-        "Reason", validators=[DataRequired("Say why."), Length(max=2000)], render_kw={"size": 40}
+        _l("Reason"),
+        validators=[DataRequired(_l("Say why.")), Length(max=2000)],
+        render_kw={"size": 40},
     )
 
 
 class RunoffForm(FlaskForm):
     held_on = DateField(
-        "Date of the runoff",
-        validators=[InputRequired("Give the date the runoff is held.")],
+        _l("Date of the runoff"),
+        validators=[InputRequired(_l("Give the date the runoff is held."))],
         description="YYYY-MM-DD",
     )
-
-
-# The file pickers offer what the imports read (CONTRACT section 6): workbooks and CSV files.
-FILE_ACCEPT = {
-    "accept": ".xlsx,.csv,.txt,text/csv,"
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-}
-
-
-class ImportBranchesForm(FlaskForm):
-    file = FileField(
-        "Branches file (Excel workbook or CSV)",
-        validators=[FileRequired("Choose a file: an Excel workbook (.xlsx) or a CSV file.")],
-        description="Columns code, name, region, eligible. All of it is applied, or none of it.",
-        render_kw=FILE_ACCEPT,
-    )
-
-
-class ImportSheetsForm(FlaskForm):
-    file = FileField(
-        "Sheets file (Excel workbook or CSV)",
-        validators=[FileRequired("Choose a file: an Excel workbook (.xlsx) or a CSV file.")],
-        description="Columns branch, ballots_cast, invalid, then one per candidate (its code or "
-        "its exact name). Imported sheets count at once. All of it is applied, or none of it.",
-        render_kw=FILE_ACCEPT,
-    )
-    correct = BooleanField("Correct sheets that are already counted with different numbers")
-    reason = StringField("Reason for the corrections", validators=[Length(max=2000)])
-
-    def validate_reason(self, field: StringField) -> None:
-        if self.correct.data and not (field.data or "").strip():
-            raise ValidationError("Corrections need a reason.")
 
 
 class _GetForm(FlaskForm):
@@ -350,36 +337,42 @@ class _GetForm(FlaskForm):
 
 class ChooseBranchForm(_GetForm):
     branch = StringField(
-        "Branch (code or name), or scan the sheet's QR code",
+        _l("Branch (code or name), or scan the sheet's QR code"),
         validators=[Optional(), Length(max=500)],
         render_kw={"list": "branch-codes", "autocomplete": "off"},
     )
 
 
 class BranchFilterForm(_GetForm):
-    q = StringField("Code or name contains", validators=[Optional(), Length(max=200)])
+    q = StringField(_l("Code or name contains"), validators=[Optional(), Length(max=200)])
     state = SelectField(
-        "State", choices=options([("", "any"), *STATUS_LABELS.items()]), validators=[Optional()]
+        _l("State"),
+        choices=options(
+            [("", _l("any")), *((key, _l(label)) for key, label in STATUS_LABELS.items())]
+        ),
+        validators=[Optional()],
     )
-    region = SelectField("Region", choices=options([("", "any")]), validators=[Optional()])
+    region = SelectField(_l("Region"), choices=options([("", _l("any"))]), validators=[Optional()])
 
 
 class AuditFilterForm(_GetForm):
-    action = SelectField("Action", choices=options([("", "any")]), validators=[Optional()])
-    actor = StringField("Account", validators=[Optional(), Length(max=80)])
-    election = SelectField("Election", choices=options([("", "any")]), validators=[Optional()])
-    branch = StringField("Branch code", validators=[Optional(), Length(max=32)])
-    since = DateField("From (UTC date)", validators=[Optional()])
-    until = DateField("Until (UTC date, inclusive)", validators=[Optional()])
+    action = SelectField(_l("Action"), choices=options([("", _l("any"))]), validators=[Optional()])
+    actor = StringField(_l("Account"), validators=[Optional(), Length(max=80)])
+    election = SelectField(
+        _l("Election"), choices=options([("", _l("any"))]), validators=[Optional()]
+    )
+    branch = StringField(_l("Branch code"), validators=[Optional(), Length(max=32)])
+    since = DateField(_l("From (UTC date)"), validators=[Optional()])
+    until = DateField(_l("Until (UTC date, inclusive)"), validators=[Optional()])
 
 
 class DecideForm(FlaskForm):
     """Approving or refusing a request (four eyes), or withdrawing one's own; a note if wanted."""
 
-    note = StringField("Note (optional)", validators=[Optional(), Length(max=2000)])
+    note = StringField(_l("Note (optional)"), validators=[Optional(), Length(max=2000)])
 
 
 class FourEyesForm(FlaskForm):
     """Turning an election's four eyes on or off (the ``on`` button's value), with a reason."""
 
-    reason = StringField("Reason", validators=[DataRequired("Say why."), Length(max=2000)])
+    reason = StringField(_l("Reason"), validators=[DataRequired(_l("Say why.")), Length(max=2000)])

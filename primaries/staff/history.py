@@ -11,9 +11,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..core.sheets import (
+    N_,
+    NUMBER_LABELS,
     SheetStatus,
     entry_numbers_shown,
     entry_place,
@@ -58,11 +61,11 @@ class RoundHistory:
 
 
 ENTRY_WHAT: dict[str, str] = {
-    EntryKind.PACKAGE: "loaded with the election package",
-    EntryKind.IMPORT: "imported from a sheets file",
-    EntryKind.ENTRY: "entered",
-    EntryKind.RESOLUTION: "mismatch resolved by a supervisor",
-    EntryKind.CORRECTION: "corrected",
+    EntryKind.PACKAGE: N_("loaded with the election package"),
+    EntryKind.IMPORT: N_("imported from a sheets file"),
+    EntryKind.ENTRY: N_("entered"),
+    EntryKind.RESOLUTION: N_("mismatch resolved by a supervisor"),
+    EntryKind.CORRECTION: N_("corrected"),
 }
 
 
@@ -97,7 +100,7 @@ def sheet_history(election: Election, branch: Branch) -> list[RoundHistory]:
         items = [
             HistoryItem(
                 at=e.created_at,
-                what=ENTRY_WHAT.get(e.kind, e.kind),
+                what=_(ENTRY_WHAT[e.kind]) if e.kind in ENTRY_WHAT else e.kind,
                 who=names.get(e.user_id) if e.user_id else None,
                 numbers={
                     "ballots_cast": e.ballots_cast,
@@ -121,12 +124,13 @@ def sheet_history(election: Election, branch: Branch) -> list[RoundHistory]:
             items.append(
                 HistoryItem(
                     at=annulment.created_at,
-                    what="annulled" if annulment.action == "annul" else "annulment reversed",
+                    what=_("annulled") if annulment.action == "annul" else _("annulment reversed"),
                     who=username,
                     reason=annulment.reason,
                 )
             )
         labels = field_labels((code, name) for _, code, name in ballot)
+        the_paper = _("the paper")
         for decision, username in db.session.execute(
             select(SheetDecision, User.username)
             .outerjoin(User, User.id == SheetDecision.user_id)
@@ -136,7 +140,7 @@ def sheet_history(election: Election, branch: Branch) -> list[RoundHistory]:
                 items.append(
                     HistoryItem(
                         at=decision.created_at,
-                        what="sent back to be keyed again",
+                        what=_("sent back to be keyed again"),
                         who=username,
                         reason=decision.reason,
                     )
@@ -145,10 +149,11 @@ def sheet_history(election: Election, branch: Branch) -> list[RoundHistory]:
             items.append(
                 HistoryItem(
                     at=decision.created_at,
-                    what="decision on the mismatch, field by field",
+                    what=_("decision on the mismatch, field by field"),
                     who=username,
                     reason="; ".join(
-                        f"{labels.get(k, k)}: {'the paper' if v == 'paper' else v}"
+                        f"{_(labels[k]) if k in NUMBER_LABELS else labels.get(k, k)}: "
+                        f"{the_paper if v == 'paper' else v}"
                         for k, v in (decision.choices or {}).items()
                     )
                     or None,

@@ -24,7 +24,7 @@ from ..models import Branch, Round
 from ..results.rows import branch_rows
 from ..tally import ballot_of
 from .blueprint import COUNT, READ, actor, bp, election_or_404, me, round_or_404
-from .forms import ImportBranchesForm, ImportSheetsForm
+from .import_forms import ImportBranchesForm, ImportSheetsForm
 
 Page = str | tuple[str, int] | Response
 

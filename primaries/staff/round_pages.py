@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from ..access import roles
@@ -16,10 +17,11 @@ from ..changes import attempt
 from ..core.limits import page_number
 from ..core.roles import ADMIN
 from ..core.rounds import RoundStatus
-from ..elections.lookup import get_branch, get_round, has_later_round, lock_reason
+from ..elections.lookup import get_branch, get_round, has_later_round, lock_words
 from ..elections.lots import record_lot
 from ..elections.rounds import (
-    certification_blockers,
+    Blockers,
+    blockers_of,
     certify_round,
     close_round,
     reopen_round,
@@ -29,7 +31,7 @@ from ..errors import NotFound
 from ..results.certificates import current_certificate, matches
 from ..results.flags import round_flags
 from ..tally import round_result
-from .blueprint import COUNT, READ, actor, bp, election_or_404, me, round_or_404
+from .blueprint import COUNT, READ, actor, bp, election_or_404, me, round_or_404, said
 from .forms import (
     BranchFilterForm,
     CertifyForm,
@@ -44,6 +46,29 @@ from .queries import branch_list, clerk_stats, regions, state_counts
 from .request_pages import asked_message, requests_for
 
 Page = str | tuple[str, int] | Response
+
+
+def blockers_text(found: Blockers) -> list[str]:
+    """:func:`primaries.elections.rounds.certification_blockers` in the reader's language."""
+    blockers = []
+    if found.pending:
+        text = _(
+            "%(pending)s of %(total)s branches are neither counted nor annulled",
+            pending=found.pending,
+            total=found.total,
+        )
+        if found.unsettled:
+            text += _(" (%(count)s awaiting a second entry or in mismatch)", count=found.unsettled)
+        blockers.append(text)
+    if found.lot:
+        blockers.append(
+            _(
+                "the outcome needs a lot between %(codes)s for %(places)s place(s)",
+                codes=", ".join(found.tied),
+                places=found.places,
+            )
+        )
+    return blockers
 
 
 @bp.get("/elections/<slug>/rounds/<int:number>")
@@ -74,10 +99,10 @@ def round_dashboard(slug: str, number: int) -> str:
         listing=listing,
         filter_args={k: v for k, v in request.args.items() if k != "page" and v},
         result=result,
-        blockers=certification_blockers(round_),
+        blockers=blockers_text(blockers_of(round_)),
         certificate=certificate,
         certificate_matches=certificate is None or matches(certificate, result),
-        lock=lock_reason(round_),
+        lock=said(lock_words(round_)),
         later=later,
         stats=clerk_stats(round_),
         flags=round_flags(round_),
@@ -101,7 +126,7 @@ def _round_change(
     round_ = round_or_404(slug, number)
     outcome = attempt(change, round_, actor=actor(), **kwargs)
     for problem in outcome.problems:
-        flash(f"Nothing was changed: {problem}", "error")
+        flash(_("Nothing was changed: %(problem)s", problem=problem), "error")
     if outcome.done:
         flash(done, "success")
     return redirect(url_for("staff.round_dashboard", slug=slug, number=number))
@@ -112,14 +137,19 @@ def _round_change(
 def close(slug: str, number: int) -> Response:
     if not CloseForm().validate_on_submit():
         abort(400)
-    return _round_change(slug, number, close_round, f"Round {number} is closed: entry has stopped.")
+    return _round_change(
+        slug,
+        number,
+        close_round,
+        _("Round %(number)s is closed: entry has stopped.", number=number),
+    )
 
 
 def _reason(prefix: str) -> str | None:
     form = ReasonForm(prefix=prefix)
     if form.validate_on_submit():
         return (form.reason.data or "").strip()
-    flash("Nothing was changed: a reason is needed.", "error")
+    flash(_("Nothing was changed: a reason is needed."), "error")
     return None
 
 
@@ -130,7 +160,11 @@ def reopen(slug: str, number: int) -> Response:
     if reason is None:
         return redirect(url_for("staff.round_dashboard", slug=slug, number=number))
     return _round_change(
-        slug, number, reopen_round, f"Round {number} is open again.", reason=reason
+        slug,
+        number,
+        reopen_round,
+        _("Round %(number)s is open again.", number=number),
+        reason=reason,
     )
 
 
@@ -139,7 +173,9 @@ def reopen(slug: str, number: int) -> Response:
 def certify(slug: str, number: int) -> Response:
     if not CertifyForm().validate_on_submit():
         abort(400)
-    return _round_change(slug, number, certify_round, f"Round {number} is certified.")
+    return _round_change(
+        slug, number, certify_round, _("Round %(number)s is certified.", number=number)
+    )
 
 
 @bp.post("/elections/<slug>/rounds/<int:number>/decertify")
@@ -150,9 +186,9 @@ def decertify(slug: str, number: int) -> Response:
         round_or_404(slug, number)
         outcome = attempt(ask_decertification, slug, number, reason, actor=actor())
         for problem in outcome.problems:
-            flash(f"Nothing was changed: {problem}", "error")
+            flash(_("Nothing was changed: %(problem)s", problem=problem), "error")
         if outcome.value is not None:
-            done = f"Round {number} is decertified: it is closed again."
+            done = _("Round %(number)s is decertified: it is closed again.", number=number)
             what = "decertification"
             flash(asked_message(outcome.value, what, done, sheet=False), "success")
     return redirect(url_for("staff.round_dashboard", slug=slug, number=number))
@@ -167,7 +203,7 @@ def lot(slug: str, number: int) -> Page:
     outcome = result["outcome"]
     if outcome["status"] != "lot_required":
         if request.method == "POST":
-            flash("No lot is needed now: nothing was recorded.", "error")
+            flash(_("No lot is needed now: nothing was recorded."), "error")
         return render_template("staff/lot.html", round=round_, result=result, form=None), (
             409 if request.method == "POST" else 200
         )
@@ -183,7 +219,7 @@ def lot(slug: str, number: int) -> Page:
                 record_lot, slug, number, form.order(), actor=actor(), note=form.note.data
             )
             if done.done:
-                flash("The lot is recorded; the outcome follows it.", "success")
+                flash(_("The lot is recorded; the outcome follows it."), "success")
                 return redirect(url_for("staff.round_dashboard", slug=slug, number=number))
             problems, status = done.problems, 409
     return render_template(
@@ -218,7 +254,7 @@ def runoff(slug: str) -> Page:
             )
             if done.done:
                 number = last.number + 1
-                flash(f"Round {number}, the runoff, is open.", "success")
+                flash(_("Round %(number)s, the runoff, is open.", number=number), "success")
                 return redirect(url_for("staff.round_dashboard", slug=slug, number=number))
             problems, status = done.problems, 409
     ready = last.status == RoundStatus.CERTIFIED and result["outcome"]["status"] == "runoff"

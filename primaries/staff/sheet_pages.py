@@ -1,5 +1,6 @@
 """Staff pages: the workspace, choosing the next sheet, entering a sheet, and the supervisor's
-decisions about one sheet (mismatch, send back, correction, annulment).
+decisions about a mismatch (resolve, send back); corrections and annulments are in
+:mod:`.decision_pages`.
 
 Views are thin: they read the form, run one service through :func:`primaries.changes.attempt`
 (commit on success, roll back and show the problems on refusal, what was typed kept), then show
@@ -12,21 +13,21 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from ..access import roles
-from ..approvals.service import ask_annulment, ask_correction
 from ..changes import attempt
 from ..core.sheets import (
+    NUMBER_LABELS,
     EntryPlace,
     SheetStatus,
     entry_numbers_shown,
-    flatten,
     may_resolve,
     resolver_problem,
 )
-from ..elections.lookup import entry_stop_reason, lock_reason
+from ..elections.lookup import entry_stop_words, lock_words
 from ..extensions import db
 from ..models import Election
 from ..results.flags import round_flags
@@ -34,12 +35,22 @@ from ..sheets.entry import Mismatch, enter, mismatch_of, send_back
 from ..sheets.entry import resolve as resolve_mismatch
 from ..sheets.place import SheetPlace
 from ..sheets.rows import numbers_of
-from .blueprint import COUNT, ENTER, READ, STAFF, actor, bp, me, place_or_404, ref, round_or_404
+from .blueprint import (
+    COUNT,
+    ENTER,
+    READ,
+    STAFF,
+    actor,
+    bp,
+    me,
+    place_or_404,
+    ref,
+    round_or_404,
+    said,
+)
 from .forms import (
-    AnnulForm,
     ChooseBranchForm,
     FourEyesForm,
-    ReinstateForm,
     SendBackForm,
     SheetForm,
     resolve_form,
@@ -48,9 +59,16 @@ from .forms import (
 from .paper_pages import scanned_sheet
 from .queries import all_branches, awaiting_second_for, find_branches, my_entries, not_entered
 from .queries import state_counts as _state_counts
-from .request_pages import asked_message, requests_for, sheet_requests
+from .request_pages import requests_for
 
 Page = str | tuple[str, int] | Response
+
+
+def sheet_name(place: SheetPlace) -> str:
+    """:attr:`SheetPlace.name` in the reader's language, for the pages' messages."""
+    return _(
+        "branch %(code)s in round %(number)s", code=place.branch.code, number=place.round.number
+    )
 
 
 @bp.get("/")
@@ -58,7 +76,7 @@ Page = str | tuple[str, int] | Response
 def home() -> str:
     elections = db.session.scalars(select(Election).order_by(Election.created_at.desc())).all()
     rounds = {
-        election.id: [(r, _state_counts(r), lock_reason(r)) for r in election.rounds]
+        election.id: [(r, _state_counts(r), said(lock_words(r))) for r in election.rounds]
         for election in elections
     }
     sees = me().role in (*COUNT, *READ)
@@ -101,7 +119,7 @@ def next_sheet(slug: str, number: int) -> Page:
         mine=my_entries(round_, user),
         awaiting=awaiting_second_for(round_, user),
         empty=not_entered(round_),
-        lock=entry_stop_reason(round_),
+        lock=said(entry_stop_words(round_)),
     )
 
 
@@ -114,14 +132,14 @@ def _sheet_page(place: SheetPlace, form: SheetForm, problems: list[str], status:
         and sheet.first_entry is not None
         and sheet.first_entry.user_id == user.id
     )
-    lock = entry_stop_reason(place.round)
+    lock = said(entry_stop_words(place.round))
     can_type = (
         user.role in ENTER
         and lock is None
         and place.state in (SheetStatus.EMPTY, SheetStatus.AWAITING_SECOND)
         and not first_is_mine
     )
-    counted = _counted(place)
+    counted = counted_of(place)
     page = render_template(
         "staff/sheet.html",
         place=place,
@@ -140,7 +158,7 @@ def _sheet_page(place: SheetPlace, form: SheetForm, problems: list[str], status:
     return page, status
 
 
-def _counted(place: SheetPlace) -> dict[str, Any] | None:
+def counted_of(place: SheetPlace) -> dict[str, Any] | None:
     """The numbers that count now, as JSON (None unless the sheet counts)."""
     if place.sheet is None or place.state != SheetStatus.COUNTED:
         return None
@@ -150,7 +168,7 @@ def _counted(place: SheetPlace) -> dict[str, Any] | None:
 
 def _refused(problems: list[str]) -> Response | None:
     for problem in problems:
-        flash(f"Nothing was changed: {problem}", "error")
+        flash(_("Nothing was changed: %(problem)s", problem=problem), "error")
     return None
 
 
@@ -166,7 +184,7 @@ def sheet(slug: str, number: int, branch: str) -> Page:
         return _sheet_page(place, form, problems, 200)
     status = 422
     if form.validate_on_submit():
-        message_for = place.name  # before the commit expires the place
+        message_for = sheet_name(place)  # before the commit expires the place
         done = attempt(
             enter,
             ref(slug, number, place),
@@ -175,7 +193,7 @@ def sheet(slug: str, number: int, branch: str) -> Page:
             actor=actor(),
         )
         if done.value is not None:
-            flash(done.value.message(message_for), "success")
+            flash(_(done.value.message_template(), sheet=message_for), "success")
             return redirect(url_for("staff.next_sheet", slug=slug, number=number))
         # What was typed stays in the form; saving again applies it to the sheet as it is now.
         problems = form.add_problems(done.by_field) if done.by_field else done.problems
@@ -196,7 +214,13 @@ def resolve(slug: str, number: int, branch: str) -> Page:
     mismatch = mismatch_of(place)
     if mismatch is None:
         if request.method == "POST":
-            flash(f"{place.name} is not in mismatch (any more): nothing was changed.", "error")
+            flash(
+                _(
+                    "%(sheet)s is not in mismatch (any more): nothing was changed.",
+                    sheet=sheet_name(place),
+                ),
+                "error",
+            )
         return redirect(url_for("staff.sheet", slug=slug, number=number, branch=branch))
     blind = _blind_reason(place, mismatch)
     if blind is not None:
@@ -209,7 +233,10 @@ def resolve(slug: str, number: int, branch: str) -> Page:
             problems=[blind] if request.method == "POST" else [],
             send_back_form=SendBackForm(formdata=None, version=place.version),
         ), (409 if request.method == "POST" else 200)
-    labels = place.labels()
+    labels = {
+        key: _(label) if key in NUMBER_LABELS else label  # candidates' names stay as entered
+        for key, label in place.labels().items()
+    }
     form = resolve_form(mismatch, labels)
     problems: list[str] = []
     status = 200
@@ -224,7 +251,13 @@ def resolve(slug: str, number: int, branch: str) -> Page:
             actor=actor(),
         )
         if done.done:
-            flash(f"{place.name}: the mismatch is resolved; the decided numbers count.", "success")
+            flash(
+                _(
+                    "%(sheet)s: the mismatch is resolved; the decided numbers count.",
+                    sheet=sheet_name(place),
+                ),
+                "success",
+            )
             return redirect(
                 url_for("staff.round_dashboard", slug=slug, number=number, state="mismatch")
             )
@@ -265,10 +298,15 @@ def _blind_reason(place: SheetPlace, mismatch: Mismatch) -> str | None:
         return None
     mine = resolver_problem(user.id, entrants)
     if mine:
-        return f"{place.name} cannot be resolved by you: {mine}."
-    return (
-        f"the two entries of {place.name} are shown only to the supervisor or admin who "
-        "resolves the mismatch (one who made neither entry), until it is resolved or sent back."
+        return _(
+            "%(sheet)s cannot be resolved by you: %(problem)s.",
+            sheet=sheet_name(place),
+            problem=mine,
+        )
+    return _(
+        "the two entries of %(sheet)s are shown only to the supervisor or admin who "
+        "resolves the mismatch (one who made neither entry), until it is resolved or sent back.",
+        sheet=sheet_name(place),
     )
 
 
@@ -278,7 +316,7 @@ def send_back_sheet(slug: str, number: int, branch: str) -> Response:
     place = place_or_404(slug, number, branch)
     form = SendBackForm()
     if not form.validate_on_submit():
-        flash("Nothing was changed: the form was incomplete; try again.", "error")
+        flash(_("Nothing was changed: the form was incomplete; try again."), "error")
         return redirect(url_for("staff.sheet", slug=slug, number=number, branch=branch))
     done = attempt(
         send_back,
@@ -290,108 +328,8 @@ def send_back_sheet(slug: str, number: int, branch: str) -> Response:
     if not done.done:
         _refused(done.problems)
         return redirect(url_for("staff.sheet", slug=slug, number=number, branch=branch))
-    flash(f"{place.name} is sent back: it is to be keyed again, twice.", "success")
+    flash(
+        _("%(sheet)s is sent back: it is to be keyed again, twice.", sheet=sheet_name(place)),
+        "success",
+    )
     return redirect(url_for("staff.round_dashboard", slug=slug, number=number))
-
-
-@bp.route("/elections/<slug>/rounds/<int:number>/sheets/<branch>/correct", methods=["GET", "POST"])
-@roles(*COUNT, read_only_for=READ)
-def correct_sheet(slug: str, number: int, branch: str) -> Page:
-    """A correction (recount) of a counted sheet, with a reason."""
-    place = place_or_404(slug, number, branch)
-    counted = _counted(place)
-    if request.method == "GET":
-        data: dict[str, Any] = flatten(counted) if counted else {}
-        form = sheet_form(place, correction=True, data=data)
-        form.version.data = str(place.version)
-        return render_template(
-            "staff/correct.html",
-            place=place,
-            form=form,
-            counted=counted,
-            problems=[],
-            requests=sheet_requests(place),
-        )
-    form = sheet_form(place, correction=True)
-    problems: list[str] = []
-    status = 422
-    if form.validate_on_submit():
-        name = place.name
-        done = attempt(
-            ask_correction,
-            ref(slug, number, place),
-            form.numbers(),
-            reason=form.reason.data or "",
-            actor=actor(),
-            version=form.version_number,
-        )
-        if done.value is not None:
-            corrected = f"{name} is corrected; the new numbers count."
-            flash(asked_message(done.value, "correction", corrected), "success")
-            return redirect(url_for("staff.sheet", slug=slug, number=number, branch=branch))
-        if done.by_field:
-            problems = form.add_problems(done.by_field)
-        else:
-            problems, status = done.problems, 409
-        if done.stale:
-            # What was typed stays; saving again applies it to the sheet as it is now.
-            place = place_or_404(slug, number, branch)
-            form.version.data = str(place.version)
-            counted = _counted(place)
-    else:
-        problems = form.hidden_problems()
-    return render_template(
-        "staff/correct.html",
-        place=place,
-        form=form,
-        counted=counted,
-        problems=problems,
-        requests=sheet_requests(place),
-    ), status
-
-
-@bp.route(
-    "/elections/<slug>/rounds/<int:number>/sheets/<branch>/annulment", methods=["GET", "POST"]
-)
-@roles(*COUNT, read_only_for=READ)
-def annulment(slug: str, number: int, branch: str) -> Page:
-    """Annul the branch's sheet for the round, or reverse its annulment; a reason either way."""
-    place = place_or_404(slug, number, branch)
-    annulled = place.state == SheetStatus.ANNULLED
-    form: AnnulForm | ReinstateForm = ReinstateForm() if annulled else AnnulForm()
-    problems: list[str] = []
-    status = 200
-    if request.method == "GET":
-        form.version.data = str(place.version)
-    elif form.validate_on_submit():
-        name = place.name
-        done = attempt(
-            ask_annulment,
-            ref(slug, number, place),
-            form.reason.data or "",
-            annulled=not annulled,
-            actor=actor(),
-            version=form.version_number,
-        )
-        if done.value is not None:
-            what = "reinstated: its counted numbers count again" if annulled else "annulled"
-            kind = "reversal of an annulment" if annulled else "annulment"
-            flash(asked_message(done.value, kind, f"{name} is {what}."), "success")
-            return redirect(url_for("staff.sheet", slug=slug, number=number, branch=branch))
-        problems, status = done.problems, 409
-        if done.stale:
-            # The sheet as it is now (annulled or not meanwhile), the reason kept, its version.
-            place = place_or_404(slug, number, branch)
-            annulled = place.state == SheetStatus.ANNULLED
-            form = ReinstateForm() if annulled else AnnulForm()
-            form.version.data = str(place.version)
-    else:
-        problems, status = form.hidden_problems(), 422
-    return render_template(
-        "staff/annulment.html",
-        place=place,
-        form=form,
-        annulled=annulled,
-        problems=problems,
-        requests=sheet_requests(place),
-    ), status

@@ -1,6 +1,7 @@
 """The staff blueprint's routes, by page family: importing this module registers them all.
 
-- :mod:`.sheet_pages`: the workspace, choosing and entering a sheet, the decisions about one;
+- :mod:`.sheet_pages`: the workspace, choosing and entering a sheet, a mismatch decided;
+- :mod:`.decision_pages`: a counted sheet's correction and annulment;
 - :mod:`.round_pages`: a round's dashboard and life, the lot, the runoff, a branch's history;
 - :mod:`.audit_pages`: the audit log; :mod:`.import_pages`: imports of files;
 - :mod:`.request_pages`: four eyes (requests, their approval, the election's setting);
@@ -10,6 +11,7 @@
 
 from . import (
     audit_pages,
+    decision_pages,
     import_pages,
     paper_pages,
     request_pages,
@@ -20,6 +22,7 @@ from . import (
 
 __all__ = [
     "audit_pages",
+    "decision_pages",
     "import_pages",
     "paper_pages",
     "request_pages",

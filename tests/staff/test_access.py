@@ -36,6 +36,7 @@ EXPECTED: dict[str, dict[str, set[str | None]]] = {
     "staff.paper": {"GET": SEE},
     "staff.paper_sheet": {"GET": SEE},
     "staff.protocol": {"GET": SEE},
+    "staff.protocol_pdf_view": {"GET": SEE},
     "staff.import_branches_page": {"GET": SEE, "POST": ADMIN},
     "staff.import_sheets_page": {"GET": SEE, "POST": COUNT},
     "staff.branches_template": {"GET": SEE},
@@ -59,6 +60,7 @@ EXPECTED: dict[str, dict[str, set[str | None]]] = {
     "auth.account_active": {"POST": ADMIN},
     "auth.account_password": {"POST": ADMIN},
     "auth.account_role": {"POST": ADMIN},
+    "auth.account_name": {"POST": ADMIN},
     "auth.sign_in": {"GET": PUBLIC, "POST": PUBLIC},
     "auth.sign_out": {"POST": PUBLIC},
 }

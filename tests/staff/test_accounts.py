@@ -193,3 +193,32 @@ def test_the_common_password_list_is_shipped() -> None:
     assert len(common) == 1000
     assert "password" in common and "correct horse battery" not in common
     assert check_password_rules("correct horse battery") == []
+
+
+def test_full_names_on_the_account_pages(app, sign_in) -> None:
+    """Issue 14, finding 11: accounts carry the person's full name; only admins set it."""
+    admin = sign_in("admin1")
+    created = admin.post(
+        "/staff/accounts",
+        data={"username": "rina", "role": "supervisor", "full_name": " Rina Levi ", "password": ""},
+    )
+    assert created.status_code == 201
+    assert user("rina").full_name == "Rina Levi"
+    assert "Rina Levi" in admin.get("/staff/accounts").text
+    page = admin.get("/staff/accounts/clerk1").text
+    assert "The person&#39;s full name" in page or "The person's full name" in page
+    saved = admin.post("/staff/accounts/clerk1/name", data={"full_name": "Yossi Cohen"})
+    assert saved.status_code == 302
+    assert user("clerk1").full_name == "Yossi Cohen"
+    event = db.session.query(AuditEvent).filter_by(action="user.full_name").one()
+    assert (event.actor, event.object_id) == ("admin1", "clerk1")
+    assert (event.before, event.after) == ({"full_name": None}, {"full_name": "Yossi Cohen"})
+    same = admin.post("/staff/accounts/clerk1/name", data={"full_name": "Yossi Cohen"})
+    assert same.status_code == 409 and "already has the full name" in same.text
+    hidden = admin.post("/staff/accounts/clerk1/name", data={"full_name": "Yossi\u202e"})
+    assert hidden.status_code == 409 and "must not contain" in hidden.text
+    assert (
+        sign_in("super1").post("/staff/accounts/clerk1/name", data={"full_name": "X"}).status_code
+        == 403
+    )
+    assert user("clerk1").full_name == "Yossi Cohen"

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from pypdf import PdfReader
 
 from primaries.changes import Actor
 from primaries.errors import Refused
@@ -117,6 +118,8 @@ def crawl(app: Flask, client: FlaskClient, secret: re.Pattern[str]) -> dict[str,
         response.close()  # a file sent as it is (the favicon) is closed here
         if raw.startswith(b"PK\x03\x04"):  # an Excel download: its cells are what it shows
             body = "\n".join(",".join(map(str, row)) for row in rows_of(raw))
+        elif raw.startswith(b"%PDF-"):  # a PDF (the protocol): its text is what it shows
+            body = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(raw)).pages)
         else:
             body = raw.decode()
         found = secret.search(body)
