@@ -142,3 +142,37 @@ def test_an_imports_correction_of_unsettled_entries_records_them_as_replaced(
         "four_eyes": "off",
     }
     assert sheet.counted_entry.user_id == staff["admin1"].user_id
+
+
+def test_an_annulment_and_its_reversal_are_rows_of_their_own(
+    counted: None, staff: dict[str, Actor]
+) -> None:
+    """Each annulment and reinstatement is a row saying which, who and why; a reinstated sheet
+    keeps no annulment reason; an annulment from a stale form is refused too."""
+    from sqlalchemy import select
+
+    from primaries.models import Annulment
+
+    stale = version("B1")
+    correct(ref("B1"), RECOUNT, reason="recount", actor=staff["super1"], version=stale)
+    db.session.commit()
+    with pytest.raises(StaleSheet):
+        annul(ref("B1"), "box lost", actor=staff["admin1"], version=stale)
+    db.session.rollback()
+    assert place("B1").state == "counted"
+    annul(ref("B1"), "box lost", actor=staff["super1"], version=version("B1"))
+    db.session.commit()
+    assert place("B1").sheet.annul_reason == "box lost"
+    reinstate(ref("B1"), "box found", actor=staff["admin1"], version=version("B1"))
+    db.session.commit()
+    sheet = place("B1").sheet
+    assert sheet is not None and sheet.annulled is False and sheet.annul_reason is None
+    rows = db.session.execute(
+        select(Annulment.action, Annulment.reason, Annulment.user_id)
+        .where(Annulment.branch_id == sheet.branch_id)
+        .order_by(Annulment.id)
+    ).all()
+    assert [tuple(row) for row in rows] == [
+        ("annul", "box lost", staff["super1"].user_id),
+        ("reinstate", "box found", staff["admin1"].user_id),
+    ]
