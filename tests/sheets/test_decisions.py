@@ -176,3 +176,19 @@ def test_an_annulment_and_its_reversal_are_rows_of_their_own(
         ("annul", "box lost", staff["super1"].user_id),
         ("reinstate", "box found", staff["admin1"].user_id),
     ]
+
+
+def test_an_annulment_and_its_reversal_each_need_a_reason(
+    counted: None, staff: dict[str, Actor]
+) -> None:
+    with pytest.raises(NumbersRefused) as refused:
+        annul(ref("B1"), "  ", actor=staff["super1"], version=version("B1"))
+    assert refused.value.by_field == {"reason": ["an annulment needs a reason"]}
+    db.session.rollback()
+    annul(ref("B1"), "box lost", actor=staff["super1"], version=version("B1"))
+    db.session.commit()
+    with pytest.raises(NumbersRefused) as refused:
+        reinstate(ref("B1"), "", actor=staff["super1"], version=version("B1"))
+    assert refused.value.by_field == {"reason": ["reversing an annulment needs a reason"]}
+    db.session.rollback()
+    assert place("B1").state == "annulled"
