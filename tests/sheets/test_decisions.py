@@ -192,3 +192,20 @@ def test_an_annulment_and_its_reversal_each_need_a_reason(
     assert refused.value.by_field == {"reason": ["reversing an annulment needs a reason"]}
     db.session.rollback()
     assert place("B1").state == "annulled"
+
+
+def test_an_annulment_says_what_it_sets_aside_and_refuses_what_changes_nothing(
+    counted: None, staff: dict[str, Actor]
+) -> None:
+    annul(ref("B1"), "box lost", actor=staff["super1"], version=version("B1"))
+    db.session.commit()
+    (event,) = events("sheet.annul")
+    assert event.before == {"state": "counted", "counted": PAPER["B1"].as_dict()}
+    with pytest.raises(Refused) as again:
+        annul(ref("B1"), "twice", actor=staff["super1"], version=version("B1"))
+    assert str(again.value) == "branch B1 is already annulled in round 2"
+    db.session.rollback()
+    with pytest.raises(Refused) as never:
+        reinstate(ref("B2"), "never annulled", actor=staff["super1"], version=version("B2"))
+    assert str(never.value) == "branch B2 is not annulled in round 2"
+    db.session.rollback()
