@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import fields, replace
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -86,10 +86,7 @@ def _value(name: str, text: str) -> int | Decimal | Fraction:
         return int(text)
     if isinstance(default, Fraction):
         return Fraction(text)
-    try:
-        return Decimal(text)
-    except InvalidOperation:  # pragma: no cover - checked before
-        raise ValueError(f"{name}: {text!r}") from None
+    return Decimal(text)  # checked by _problem before it is kept
 
 
 def settings_from(kept: Mapping[str, str] | None) -> FlagSettings:

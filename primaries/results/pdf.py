@@ -8,10 +8,10 @@ to the right and lays its tables out from the right, as the page does in that la
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from flask import current_app
+from flask import Response, abort, current_app
 from fpdf import FPDF
 from fpdf.enums import Align, XPos, YPos
 
@@ -145,3 +145,15 @@ class Document:
 
     def output(self) -> bytes:
         return bytes(self.pdf.output())
+
+
+def pdf_answer(build: Callable[[], bytes], filename: str) -> Response:
+    """The PDF ``build`` makes, shown inline as ``filename``; a 503 naming what to install when
+    this server has no font for it."""
+    try:
+        body = build()
+    except FontMissing as exc:
+        abort(503, description=str(exc))
+    response = Response(body, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response

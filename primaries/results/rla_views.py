@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, replace
 from typing import Any
 
-from flask import Response, abort, render_template, url_for
+from flask import Response, render_template, url_for
 from flask_babel import gettext as _
 
 from ..access import results
@@ -32,7 +32,7 @@ from ..rla.queries import (
     state_of,
 )
 from .local import local_names
-from .pdf import Document, FontMissing
+from .pdf import Document, pdf_answer
 from .views import bp
 
 
@@ -132,13 +132,14 @@ def _counts(batch: Batch | None) -> str:
 def rla_report_pdf(slug: str, number: int) -> Response:
     """The report as a PDF, in the reader's language: to print, sign, publish and keep."""
     report = _report(slug, number)
-    document = report.document
-    try:
-        pdf = Document(
-            title=_("Risk-limiting audit, round %(n)s", n=number), rtl=text_direction() == "rtl"
-        )
-    except FontMissing as exc:
-        abort(503, description=str(exc))
+    return pdf_answer(lambda: _report_pdf(report), f"{slug}-round-{number}-audit.pdf")
+
+
+def _report_pdf(report: Report) -> bytes:
+    document, number = report.document, report.round.number
+    pdf = Document(
+        title=_("Risk-limiting audit, round %(n)s", n=number), rtl=text_direction() == "rtl"
+    )
     pdf.heading(report.election_name)
     pdf.heading(_("Risk-limiting audit of round %(n)s", n=number), level=2)
     pdf.paragraph(report.conclusion, bold=True)
@@ -170,9 +171,7 @@ def rla_report_pdf(slug: str, number: int) -> Response:
         widths=(2, 4, 2, 6, 6),
     )
     pdf.paragraph(_("Discrepancies: %(n)s.", n=len(document["discrepancies"])))
-    response = Response(pdf.output(), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="{slug}-round-{number}-audit.pdf"'
-    return response
+    return pdf.output()
 
 
 @bp.get("/elections/<slug>/rounds/<int:number>/audit.json")

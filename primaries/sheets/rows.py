@@ -7,7 +7,7 @@ row that is never changed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from sqlalchemy import insert, select
 
@@ -150,8 +150,13 @@ def numbers_of(entry: SheetEntry | None) -> Numbers | None:
     assert round_ is not None  # an entry's round exists (foreign key)
     codes = {candidate_id: code for candidate_id, code, _ in ballot_of(round_)}
     votes = {codes[candidate_id]: int(count) for count, candidate_id in rows}
-    ordered = {code: votes[code] for code in codes.values() if code in votes}
-    return Numbers(int(entry.ballots_cast), int(entry.invalid), ordered)
+    return _numbers(entry.ballots_cast, entry.invalid, votes, codes.values())
+
+
+def _numbers(cast: int, invalid: int, votes: Mapping[str, int], codes: Iterable[str]) -> Numbers:
+    """A sheet's numbers, its votes in ballot order (``codes``)."""
+    ordered = {code: votes[code] for code in codes if code in votes}
+    return Numbers(int(cast), int(invalid), ordered)
 
 
 def counted_numbers(round_: Round) -> dict[int, Numbers]:
@@ -166,7 +171,5 @@ def counted_numbers(round_: Round) -> dict[int, Numbers]:
     )
     numbers = {}
     for branch_id, entry_id, cast, invalid in rows:
-        given = votes.get(entry_id, {})
-        ordered = {code: given[code] for code in codes if code in given}
-        numbers[int(branch_id)] = Numbers(int(cast), int(invalid), ordered)
+        numbers[int(branch_id)] = _numbers(cast, invalid, votes.get(entry_id, {}), codes)
     return numbers

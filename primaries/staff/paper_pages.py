@@ -21,7 +21,7 @@ from ..core.limits import page_number
 from ..core.paper import sheet_link
 from ..errors import NotFound
 from ..results.local import local_names
-from ..results.pdf import FontMissing
+from ..results.pdf import pdf_answer
 from ..tally import rules_dict
 from .blueprint import COUNT, READ, bp, round_or_404
 from .paper import candidates, paper_sheets, protocol_of, round_branches, the_branch
@@ -102,19 +102,14 @@ def protocol(slug: str, number: int) -> str:
 def protocol_pdf_view(slug: str, number: int) -> Response:
     """The results protocol as a PDF, in the reader's language: to print, sign and keep."""
     round_ = round_or_404(slug, number)
-    try:
-        body = protocol_pdf(
+    return pdf_answer(
+        lambda: protocol_pdf(
             protocol_of(round_),
             election_name=local_names(round_.election).name,
             rules=rules_dict(round_.election),
-        )
-    except FontMissing as exc:
-        abort(503, description=str(exc))
-    response = Response(body, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = (
-        f'inline; filename="{slug}-round-{number}-protocol.pdf"'
+        ),
+        f"{slug}-round-{number}-protocol.pdf",
     )
-    return response
 
 
 def scanned_sheet(text: str, slug: str, number: int) -> Response | None:
