@@ -124,7 +124,8 @@ def _counts(batch: Batch | None) -> str:
     if batch is None:
         return _("not counted yet")
     votes = "".join(f", {code} {number}" for code, number in batch.votes.items())
-    return f"{_('cast')} {batch.ballots_cast}, {_('invalid')} {batch.invalid}{votes}"
+    cast, invalid = _("cast"), _("invalid")
+    return f"{cast} {batch.ballots_cast}, {invalid} {batch.invalid}{votes}"
 
 
 @bp.get("/elections/<slug>/rounds/<int:number>/audit.pdf")

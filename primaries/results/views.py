@@ -44,6 +44,7 @@ from .chart import bar_chart
 from .compare import branch_history, compare_rounds
 from .downloads import branches_csv
 from .etags import api_etag, conditional, page_etag, shareable_page
+from .fingerprint import public_fingerprint
 from .local import local_names
 from .nist import err_chunks
 from .overview import ElectionOverview, RoundView, all_elections, election_overview
@@ -98,8 +99,7 @@ def results_helpers() -> dict[str, Any]:
     }
 
 
-# --------------------------------------------------------------------------------------------
-# helpers
+# helpers -----------------------------------------------------------------------------------
 
 
 def _no_round(number: int) -> NotFound:
@@ -196,8 +196,7 @@ def _download(body: str | bytes | Iterator[str], mimetype: str, filename: str) -
     return response
 
 
-# --------------------------------------------------------------------------------------------
-# pages
+# pages -------------------------------------------------------------------------------------
 
 
 @bp.get("/")
@@ -241,6 +240,7 @@ def round_page(slug: str, number: int) -> Response:
                 rtl=text_direction() == "rtl",
             ),
             regions=region_rows(view.round),
+            fingerprint_chart=public_fingerprint(view),
             names=local.mapping(view.names),
             ballot=local.pairs(ballot(view.round)),
             live=_live(view),
@@ -323,8 +323,7 @@ def branch_page(slug: str, code: str) -> Response:
     return _page(slug, None, render)
 
 
-# --------------------------------------------------------------------------------------------
-# downloads
+# downloads ---------------------------------------------------------------------------------
 
 
 @bp.get("/elections/<slug>/rounds/<int:number>/branches.csv")

@@ -105,9 +105,10 @@ def _annex_rows(
 
 def protocol_pdf(protocol: Protocol, *, election_name: str, rules: Mapping[str, Any]) -> bytes:
     view, result = protocol.view, protocol.view.result
-    title = f"{_('Results protocol')} – {round_title(view.number)} – {election_name}"
+    heading = _("Results protocol")
+    title = f"{heading} – {round_title(view.number)} – {election_name}"
     pdf = Document(title=title, rtl=text_direction() == "rtl")
-    pdf.paragraph(_("Results protocol"))
+    pdf.paragraph(heading)
     pdf.heading(election_name)
     held = view.round.held_on
     pdf.paragraph(

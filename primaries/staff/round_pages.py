@@ -29,6 +29,7 @@ from ..elections.rounds import (
 from ..elections.runoff import open_runoff
 from ..errors import NotFound
 from ..results.certificates import current_certificate, matches
+from ..results.fingerprint import fingerprint_chart, round_fingerprint
 from ..results.flags import round_flags
 from ..tally import round_result
 from .blueprint import COUNT, READ, actor, bp, election_or_404, me, round_or_404, said
@@ -90,6 +91,7 @@ def round_dashboard(slug: str, number: int) -> str:
     result = round_result(round_)
     later = has_later_round(round_)
     certificate = current_certificate(round_)
+    found = round_fingerprint(round_, result)
     return render_template(
         "staff/round.html",
         election=election,
@@ -106,6 +108,8 @@ def round_dashboard(slug: str, number: int) -> str:
         later=later,
         stats=clerk_stats(round_),
         flags=round_flags(round_),
+        fingerprint_chart=fingerprint_chart(found) if found else None,
+        leader_name=result["candidates"][0]["name"] if found else None,
         close_form=CloseForm(),
         certify_form=CertifyForm(),
         reopen_form=ReasonForm(prefix="reopen"),

@@ -6,12 +6,14 @@
 - :mod:`.audit_pages`: the audit log; :mod:`.import_pages`: imports of files;
 - :mod:`.request_pages`: four eyes (requests, their approval, the election's setting);
 - :mod:`.rla_pages`: the risk-limiting audit of a round (start, draws, hand counts);
-- :mod:`.paper_pages`: the printed papers of a round (blank count sheets, results protocol).
+- :mod:`.paper_pages`: the printed papers of a round (blank count sheets, results protocol);
+- :mod:`.flag_pages`: an election's red-flag thresholds.
 """
 
 from . import (
     audit_pages,
     decision_pages,
+    flag_pages,
     import_pages,
     paper_pages,
     request_pages,
@@ -23,6 +25,7 @@ from . import (
 __all__ = [
     "audit_pages",
     "decision_pages",
+    "flag_pages",
     "import_pages",
     "paper_pages",
     "request_pages",

@@ -1,6 +1,8 @@
 """The risk-limiting audit's ceremony in Chromium: a supervisor starts the audit of round 1 with
 the seed rolled in public, the retrieval list, two clerks type a drawn box's hand count blind,
-the audit's page and the public report in English and Hebrew, with screenshots."""
+the audit's page and the public report, with screenshots. Each step is seen in English and in
+Hebrew: a Hebrew supervisor fills the start form and prints the retrieval list, the second clerk
+types in Hebrew."""
 
 from __future__ import annotations
 
@@ -27,6 +29,16 @@ REPORTED = {
     "B4": (100, 1, 40, 20, 20, 19),
 }
 NAMES = ("Alice Aharoni", "Boaz Ben-David", "Carmel Cohen", "Dana Dror")
+HEBREW = {  # the catalogue's words for the labels and buttons the walk uses
+    "Risk limit (percent)": "מגבלת סיכון (באחוזים)",
+    "Seed": "זרע ההגרלה",
+    "Draws (optional)": "הגרלות (לא חובה)",
+    "Start the audit and draw": "התחלת הביקורת וההגרלה",
+    "Box (branch)": "קלפי (סניף)",
+    "Ballots cast": "מצביעים",
+    "Invalid ballots": "קולות פסולים",
+    "Record the hand count": "רישום הספירה הידנית",
+}
 
 
 @pytest.fixture
@@ -64,19 +76,31 @@ def sign_in(page: Any, server: LiveServer, username: str) -> None:
     page.wait_for_url("**/staff/")
 
 
-def type_count(page: Any, server: LiveServer, code: str) -> None:
+def type_count(page: Any, server: LiveServer, code: str, hebrew: bool = False) -> None:
+    """Type a hand count by the labels a clerk reads, in English or in Hebrew."""
+    label = HEBREW if hebrew else {key: key for key in HEBREW}
     page.goto(server.url + PAGE)
-    page.get_by_label("Box (branch)").select_option(code)
+    page.get_by_label(label["Box (branch)"]).select_option(code)
     cast, invalid, *votes = REPORTED[code]
-    page.get_by_label("Ballots cast").fill(str(cast))
-    page.get_by_label("Invalid ballots").fill(str(invalid))
+    page.get_by_label(label["Ballots cast"], exact=True).fill(str(cast))
+    page.get_by_label(label["Invalid ballots"]).fill(str(invalid))
     for name, value in zip(NAMES, votes, strict=True):
         page.get_by_label(name).fill(str(value))
-    page.get_by_role("button", name="Record the hand count").click()
+    page.get_by_role("button", name=label["Record the hand count"]).click()
     page.wait_for_url("**" + PAGE)
 
 
 def test_the_audit_ceremony(accounts: None, live_server: LiveServer, people: Any) -> None:
+    hebrew_staff = people("he-IL")
+    sign_in(hebrew_staff, live_server, "super1")
+    hebrew_staff.goto(live_server.url + PAGE)
+    hebrew_staff.get_by_label(HEBREW["Risk limit (percent)"]).fill("5")
+    hebrew_staff.get_by_label(HEBREW["Seed"]).fill(SEED)
+    hebrew_staff.get_by_label(HEBREW["Draws (optional)"]).fill("2")
+    assert hebrew_staff.get_by_role("button", name=HEBREW["Start the audit and draw"]).is_visible()
+    assert "Risk limit" not in hebrew_staff.content()
+    screenshot(hebrew_staff, "rla-start-he")
+
     supervisor = people()
     sign_in(supervisor, live_server, "super1")
     supervisor.goto(live_server.url + PAGE)
@@ -94,15 +118,19 @@ def test_the_audit_ceremony(accounts: None, live_server: LiveServer, people: Any
     supervisor.goto(live_server.url + PAGE + "/retrieval")
     assert all(code in supervisor.content() for code in drawn)
     screenshot(supervisor, "rla-retrieval-en")
+    hebrew_staff.goto(live_server.url + PAGE + "/retrieval")
+    assert "רשימת איסוף" in hebrew_staff.content()
+    assert all(code in hebrew_staff.content() for code in drawn)
+    screenshot(hebrew_staff, "rla-retrieval-he")
 
-    first, second = people(), people()
+    first, second = people(), people("he-IL")
     sign_in(first, live_server, "clerk1")
     sign_in(second, live_server, "clerk2")
     for code in drawn:
         type_count(first, live_server, code)
         assert "a second person types it" in first.content()
-        type_count(second, live_server, code)
-        assert "the hand count is recorded" in second.content()
+        type_count(second, live_server, code, hebrew=True)
+        assert "הספירה הידנית נרשמה" in second.content()
 
     supervisor.goto(live_server.url + PAGE)
     assert "escalate" in supervisor.content() or "confirmed" in supervisor.content()
@@ -116,8 +144,6 @@ def test_the_audit_ceremony(accounts: None, live_server: LiveServer, people: Any
     hebrew.goto(live_server.url + "/elections/test-2024/rounds/1/audit?lang=he")
     assert "ביקורת מגבילת סיכון" in hebrew.content()
     screenshot(hebrew, "rla-report-he")
-    hebrew_staff = people("he-IL")
-    sign_in(hebrew_staff, live_server, "super1")
-    hebrew_staff.goto(live_server.url + PAGE + "?lang=he")
+    hebrew_staff.goto(live_server.url + PAGE)
     assert "רשימת איסוף" in hebrew_staff.content()
     screenshot(hebrew_staff, "rla-audit-he")

@@ -243,3 +243,42 @@ def test_running_totals_equal_a_full_recount_after_every_kind_of_change(app: Fla
     check("random changes")
     result = round_result(get_round(get_election("totals"), 1))
     assert result["branches"]["counted"] > 0
+
+
+@pytest.mark.backends("sqlite")
+def test_the_triggers_do_nothing_when_nothing_they_sum_changes(app: Flask) -> None:
+    """SQLite's triggers fire only when a column they sum changes (their WHEN clauses): a sheet's
+    version bump, or a number written again unchanged, rewrites no total (every save bumps a
+    version: without the clauses, every save would rewrite the round's totals twice). SQLite's
+    ``total_changes()`` counts the rows that trigger programs change too."""
+    from sqlalchemy import text
+
+    load_package(json.dumps(package(4)).encode(), actor=Actor("test"))
+    db.session.commit()
+    sheet = db.session.scalars(select(Sheet).where(Sheet.counted_entry_id.is_not(None))).first()
+    assert sheet is not None
+    entry, branch = sheet.counted_entry_id, sheet.branch_id
+    statements = {
+        "a sheet's version": f"UPDATE sheets SET version = version + 1 WHERE id = {sheet.id}",
+        "its votes unchanged": f"UPDATE entry_votes SET votes = votes WHERE entry_id = {entry}",
+        "its numbers unchanged": (
+            "UPDATE sheet_entries SET ballots_cast = ballots_cast, invalid = invalid "
+            f"WHERE id = {entry}"
+        ),
+        "its branch's eligible unchanged": (
+            f"UPDATE branches SET eligible = eligible WHERE id = {branch}"
+        ),
+    }
+    for what, sql in statements.items():
+        before = db.session.execute(text("SELECT total_changes()")).scalar_one()
+        rows = db.session.execute(text(sql)).rowcount
+        after = db.session.execute(text("SELECT total_changes()")).scalar_one()
+        assert rows >= 1 and after - before == rows, what
+    db.session.rollback()
+    # and a change of a summed column does rewrite a total (the count above is not blind)
+    before = db.session.execute(text("SELECT total_changes()")).scalar_one()
+    db.session.execute(text(f"UPDATE branches SET eligible = eligible + 1 WHERE id = {branch}"))
+    after = db.session.execute(text("SELECT total_changes()")).scalar_one()
+    assert after - before == 2
+    db.session.rollback()
+    check("after the rollback")

@@ -158,3 +158,28 @@ def test_the_catalogue_template_holds_every_marked_string() -> None:
         template = read_po(fh)
     known = {m.id if isinstance(m.id, str) else next(iter(m.id)) for m in template if m.id}
     assert sorted(marked - known) == [], "run: pybabel extract and update (README)"
+
+
+def test_no_words_are_marked_inside_an_f_string() -> None:
+    """pybabel does not read inside f-strings: ``f"{_('Words')}"`` never reaches the catalogue,
+    so the words stay English on every page (it happened to "its public keys"). Mark them
+    outside the f-string. A call on a variable (``_(label)``) is fine: its words are marked
+    where they are written."""
+    import ast
+
+    root = TRANSLATIONS.parents[1] / "primaries"
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if not isinstance(node, ast.JoinedStr):
+                continue
+            for inner in ast.walk(node):
+                if (
+                    isinstance(inner, ast.Call)
+                    and isinstance(inner.func, ast.Name)
+                    and inner.func.id in {"_", "_l", "gettext", "ngettext", "lazy_gettext"}
+                    and inner.args
+                    and isinstance(inner.args[0], ast.Constant)
+                ):
+                    found.append(f"{path.relative_to(root.parent)}:{inner.lineno}")
+    assert found == []

@@ -50,6 +50,7 @@ EXPECTED: dict[str, dict[str, set[str | None]]] = {
     "staff.refuse_request": {"POST": COUNT},
     "staff.withdraw_request": {"POST": COUNT},
     "staff.four_eyes": {"POST": ADMIN},
+    "staff.flag_settings": {"GET": SEE, "POST": ADMIN},
     "staff.rla_page": {"GET": ALL},
     "staff.rla_retrieval": {"GET": ALL},
     "staff.rla_start": {"POST": COUNT},

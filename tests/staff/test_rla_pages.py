@@ -6,6 +6,7 @@ side by side; a correction needs a reason; supervisors draw more; the public rep
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -162,3 +163,21 @@ def test_the_audit_page_says_its_status_in_the_readers_language(
     assert "ספרו ביד את הקלפיות שהוגרלו והקלידו את הספירות." in hebrew
     assert "in_progress" not in hebrew and "in progress" not in hebrew
     assert "קלפי (סניף)" in hebrew and "Box (branch)" not in hebrew  # the form's labels too
+
+
+def test_each_hint_is_read_with_its_field(
+    loaded: Any, sign_in: Callable[[str], FlaskClient]
+) -> None:
+    """A field's hint stands under its label and is tied to the input (aria-describedby), and a
+    refusal's message is read after it."""
+    supervisor = sign_in("super1")
+    page = supervisor.get(PAGE).text
+    assert '<small class="help" id="seed-help">' in page
+    assert re.search(r'<input aria-describedby="seed-help"[^>]*id="seed"', page)
+    assert page.index('id="seed-help"') < page.index('id="seed"')
+    refused = supervisor.post(f"{PAGE}/start", data={"risk_limit": "5", "seed": "123"}).text
+    tag = re.search(r'<input[^>]*id="seed"[^>]*>', refused)
+    assert tag is not None
+    assert 'aria-describedby="seed-help seed-error"' in tag.group()
+    assert 'aria-invalid="true"' in tag.group()
+    assert 'id="seed-error"' in refused
