@@ -127,4 +127,7 @@ class Expected:
     entries: dict[int, ExpectedEntry] = field(default_factory=dict)
     # round -> its risk-limiting audit (primaries.audit.rla.ExpectedAudit)
     audits: dict[RoundKey, Any] = field(default_factory=dict)
+    # round -> its paper receipts in order: (branch, received, delivered_by, reason, actor,
+    # account, seq) (primaries.audit.paper)
+    papers: dict[RoundKey, list[tuple[Any, ...]]] = field(default_factory=dict)
     events: int = 0

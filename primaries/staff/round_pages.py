@@ -44,6 +44,7 @@ from .forms import (
 )
 from .history import sheet_history
 from .queries import branch_list, clerk_stats, regions, state_counts
+from .receipt_queries import received_count
 from .request_pages import asked_message, requests_for
 
 Page = str | tuple[str, int] | Response
@@ -97,6 +98,7 @@ def round_dashboard(slug: str, number: int) -> str:
         election=election,
         round=round_,
         counts=state_counts(round_),
+        paper_received=received_count(round_),
         filters=filters,
         listing=listing,
         filter_args={k: v for k, v in request.args.items() if k != "page" and v},

@@ -7,7 +7,8 @@
 - :mod:`.request_pages`: four eyes (requests, their approval, the election's setting);
 - :mod:`.rla_pages`: the risk-limiting audit of a round (start, draws, hand counts);
 - :mod:`.paper_pages`: the printed papers of a round (blank count sheets, results protocol);
-- :mod:`.flag_pages`: an election's red-flag thresholds.
+- :mod:`.flag_pages`: an election's red-flag thresholds;
+- :mod:`.receipt_pages`: the signed sheets received on paper.
 """
 
 from . import (
@@ -16,6 +17,7 @@ from . import (
     flag_pages,
     import_pages,
     paper_pages,
+    receipt_pages,
     request_pages,
     rla_pages,
     round_pages,
@@ -28,6 +30,7 @@ __all__ = [
     "flag_pages",
     "import_pages",
     "paper_pages",
+    "receipt_pages",
     "request_pages",
     "rla_pages",
     "round_pages",

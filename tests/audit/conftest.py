@@ -28,6 +28,7 @@ from primaries.core.sheets import Numbers
 from primaries.elections.branches import import_branches
 from primaries.elections.lookup import get_election, get_round
 from primaries.elections.lots import record_lot
+from primaries.elections.receipts import mark_received, withdraw_receipt
 from primaries.elections.rounds import certify_round, close_round
 from primaries.elections.runoff import open_runoff
 from primaries.extensions import db
@@ -166,6 +167,12 @@ def history(loaded: dict[str, Any], actors: dict[str, Actor]) -> Steps:
     steps.done()
     asked = ask_four_eyes(SLUG, False, "a small committee", actor=actors["super1"])
     steps.approved(asked.request_id, "admin1")
+    mark_received(SLUG, 2, "B1", actor=actors["clerk1"], delivered_by="the box's chair")
+    steps.done()
+    mark_received(SLUG, 2, "B2", actor=actors["clerk2"])
+    steps.done()
+    withdraw_receipt(SLUG, 2, "B2", "scanned the wrong box", actor=actors["super1"])
+    steps.done()
     return steps
 
 

@@ -387,6 +387,29 @@ CASES: list[tuple[str, list[str], list[str]]] = [
         ["election test-2024", "elections.flag_settings", "chain says nothing",
          "table says {'turnout_points': '90'}"],
     ),
+    # -------------------------------------------------------------- the paper received
+    (
+        "who brought a signed sheet",
+        [f"UPDATE paper_receipts SET delivered_by = 'a courier' WHERE branch_id = {B('B1')}"],
+        ["the paper of round 2 of test-2024", "paper_receipts row 1: delivered_by",
+         "the box's chair", "the table says 'a courier'"],
+    ),
+    (
+        "a withdrawn receipt standing again",
+        ["UPDATE paper_receipts SET received = NOT received WHERE reason IS NOT NULL"],
+        ["the paper of round 2 of test-2024", "paper_receipts row 3: received"],
+    ),
+    (
+        "a receipt nobody marked",
+        [f"INSERT INTO paper_receipts (round_id, branch_id, received, actor, created_at) "
+         f"VALUES ({R(2)}, {B('B4')}, TRUE, 'clerk1', {NOW})"],
+        ["the paper of round 2 of test-2024", "paper_receipts row 4", "chain says no such row"],
+    ),
+    (
+        "a withdrawal removed",
+        ["DELETE FROM paper_receipts WHERE reason IS NOT NULL"],
+        ["the paper of round 2 of test-2024", "paper_receipts row 3", "table says no such row"],
+    ),
 ]  # fmt: skip
 
 

@@ -95,3 +95,27 @@ def test_a_long_ballot_still_prints_one_page_per_branch(
         (ARTIFACTS / f"paper-ballot-of-{candidates}-{language}.pdf").write_bytes(pdf)
         assert pdf_pages(pdf) == 5, language
         page.emulate_media(media="screen")
+
+
+@pytest.mark.backends("sqlite")
+@pytest.mark.parametrize("language", ["en", "he"])
+def test_the_printed_sheets_code_marks_its_paper_received(
+    live_server: LiveServer, page: Any, night: None, language: str
+) -> None:
+    """Issue 15, item 4: the QR code read back from a printed sheet, typed by a scanner into
+    the paper-received page, marks that box's signed sheet received; the page counts it."""
+    sign_in(page, live_server, "super1")  # a supervisor prints; clerks may not see the paper
+    page.goto(f"{live_server.url}{ROUND2}/paper/B3?lang={language}")
+    page.emulate_media(media="print")
+    (link,) = read_qr(screenshot(page, f"paper-B3-print-{language}"))
+    page.emulate_media(media="screen")
+    page.goto(f"{live_server.url}{ROUND2}/paper-received?lang={language}")
+    field = page.locator("input[name=branch]")
+    assert field.evaluate("element => element === document.activeElement")
+    field.fill(link)  # a USB scanner types the link, then Enter
+    field.press("Enter")
+    page.wait_for_url(f"**{ROUND2}/paper-received")
+    assert page.locator("#paper-received-total").inner_text() == "1"
+    assert page.locator("#paper-missing-total").inner_text() == "4"
+    assert "B3" in page.locator("section[aria-labelledby=recent]").inner_text()
+    screenshot(page, f"paper-received-{language}")

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from tests.browser.conftest import PASSWORD, LiveServer, screenshot
 
 SHEET = "/staff/elections/test-2024/rounds/2/sheets/{}"
@@ -193,3 +195,47 @@ def test_screenshots_of_the_admin_pages(
     screenshot(admin, f"staff-accounts-{backend}")
     admin.goto(live_server.url + "/staff/elections/test-2024/rounds/2/import/sheets")
     screenshot(admin, f"staff-import-{backend}")
+
+
+STAFF_PAGES = (
+    "/staff/",
+    "/staff/elections/test-2024/rounds/2",
+    "/staff/elections/test-2024/rounds/1",
+    "/staff/elections/test-2024/rounds/2/sheets",
+    "/staff/elections/test-2024/rounds/2/sheets/B1",
+    "/staff/elections/test-2024/rounds/2/paper-received",
+    "/staff/elections/test-2024/rounds/1/rla",
+    "/staff/elections/test-2024/branches/B1",
+    "/staff/elections/test-2024/flag-settings",
+    "/staff/elections/test-2024/rounds/2/import/sheets",
+    "/staff/audit",
+    "/staff/requests",
+    "/staff/accounts",
+)
+
+
+@pytest.mark.backends("sqlite")
+@pytest.mark.parametrize("language", ["en-GB", "he-IL"])
+def test_staff_pages_fit_a_phone(
+    live_server: LiveServer, browser: Any, night: None, language: str
+) -> None:
+    """Issue 14, finding 5: on a 360-pixel phone no staff page scrolls sideways; a wide table
+    scrolls in its own box (with a shadow at the edge that has more)."""
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale=language)
+    page = context.new_page()
+    page.goto(live_server.url + "/staff/sign-in")
+    page.locator("input[name=username]").fill("admin1")
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("input[name=password]").press("Enter")
+    page.wait_for_url("**/staff/")
+    wide = []
+    for path in STAFF_PAGES:
+        answer = page.goto(live_server.url + path)
+        assert answer is not None and answer.status == 200, path
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 362:
+            wide.append(f"{path}: {width} px")
+        name = path.strip("/").replace("/", "-") or "home"
+        screenshot(page, f"phone-{language}-{name}")
+    context.close()
+    assert wide == []

@@ -1,0 +1,35 @@
+"""The paper: when a box's signed count sheet physically reached the committee (issue 15).
+
+Written only by :mod:`primaries.elections.receipts`, each row with its audit event. Rows are
+never updated or deleted: a receipt marked by mistake is withdrawn by a new row (``received``
+false, with its reason), and the latest row of a box in a round says where its paper is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import Base
+from ..timestamps import UTCDateTime, utcnow
+
+
+class PaperReceipt(Base):
+    """A box's signed sheet marked as received (or such a mark withdrawn), by whom, when."""
+
+    __tablename__ = "paper_receipts"
+    __table_args__ = (Index("ix_paper_receipts_round_branch", "round_id", "branch_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"))
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"))
+    received: Mapped[bool] = mapped_column(Boolean)
+    delivered_by: Mapped[str | None] = mapped_column(Text)
+    """Who brought the sheet (a name as the clerk typed it), for a receipt."""
+    reason: Mapped[str | None] = mapped_column(Text)
+    """Why a receipt was withdrawn."""
+    actor: Mapped[str] = mapped_column(Text)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
