@@ -39,6 +39,7 @@ from ..results.versions import (
     site_final,
     site_versions,
 )
+from ..results.words import not_published
 from .openapi import openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -62,6 +63,8 @@ def _state(slug: str, number: int) -> RoundState:
     if state is None:
         get_round(get_election(slug), number)  # raises NotFound with the usual message
         raise NotFound(f"election {slug!r} has no round {number}")  # pragma: no cover - a race
+    if not state.published:
+        raise NotFound(not_published(number, state.publish))
     return state
 
 

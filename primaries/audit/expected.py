@@ -84,6 +84,8 @@ class ExpectedRound:
     # (action, reason, result_sha256, audit_head, four_eyes, user, seq)
     events: list[tuple[Any, ...]] = field(default_factory=list)
     lots: list[tuple[Any, ...]] = field(default_factory=list)  # (codes, note, user, seq)
+    publish: str = "live"  # when its results go public (round.open, round.publishing)
+    publish_seq: int = 0
 
     def certificate(self) -> tuple[str, int] | None:
         """The result SHA-256 the round's current certificate holds, and its event."""

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from ..core.rounds import RoundAction, RoundStatus
+from ..core.rounds import Publishing, RoundAction, RoundStatus
 from ..core.sheets import DecisionKind, EntryKind, Numbers, SheetState
 from ..extensions import db
 from ..models import AuditEvent
@@ -99,6 +99,7 @@ class Replay:
             "election.four_eyes": self.four_eyes,
             "election.flag_settings": self.flag_settings,
             "round.open": self.round_open,
+            "round.publishing": self.publishing,
             **{f"round.{a.value}": self.round_step for a in RoundAction if a != RoundAction.OPEN},
             **rla_handlers(self.expected, self.user),
             **paper_handlers(self.expected, self.user),
@@ -343,4 +344,10 @@ class Replay:
             events=[
                 (RoundAction.OPEN.value, None, None, None, None, self.user(event.actor), event.seq)
             ],
+            publish=str(event.after.get("publish", Publishing.LIVE.value)),
+            publish_seq=event.seq,
         )
+
+    def publishing(self, event: Event) -> None:
+        round_ = self.round_(event)
+        round_.publish, round_.publish_seq = str(event.after["publish"]), event.seq

@@ -217,8 +217,10 @@ def compare_branches(expected: Expected, names: Names) -> None:
 
 def compare_rounds(expected: Expected, names: Names) -> None:
     pending = dict(expected.rounds)
-    stmt = select(Round.id, Round.election_id, Round.number, Round.status, Round.held_on)
-    for round_id, election_id, number, status, held_on in stream(stmt.order_by(Round.id)):
+    stmt = select(
+        Round.id, Round.election_id, Round.number, Round.status, Round.held_on, Round.publish
+    )
+    for round_id, election_id, number, status, held_on, publish in stream(stmt.order_by(Round.id)):
         key = (names.election(election_id), int(number))
         names.rounds[round_id], names.round_ids[key] = key, round_id
         mine = pending.pop(key, None)
@@ -227,6 +229,7 @@ def compare_rounds(expected: Expected, names: Names) -> None:
         check(round_name(key), "rounds.status", mine.status, status, mine.seq)
         date = held_on.isoformat() if isinstance(held_on, dt.date) else held_on
         check(round_name(key), "rounds.held_on", mine.held_on, date, mine.seq)
+        check(round_name(key), "rounds.publish", mine.publish, publish, mine.publish_seq or None)
     for key, mine in pending.items():
         raise difference(round_name(key), "rounds", f"a round ({mine.status})", "no such row")
 

@@ -1,5 +1,9 @@
 """The rules of a round's life: open -> closed (entry stops) -> certified, and when it is final.
 
+A round's results are *published* (public pages, downloads, the API) as the committee chose:
+live from the first counted sheet (the default), once the round is complete, or once it is
+certified (:func:`is_published`).
+
 A round is *final* once it is certified or a later round has been opened after it: its count
 accepts no change, and readers may cache its results for long. Entry (typing new sheets) stops
 when the round is closed; corrections and decisions go on until it is final.
@@ -27,6 +31,24 @@ class RoundAction(StrEnum):
     REOPEN = "reopen"
     CERTIFY = "certify"
     DECERTIFY = "decertify"
+
+
+class Publishing(StrEnum):
+    """When a round's results go public (``rounds.publish``; the committee chooses, audited)."""
+
+    LIVE = "live"  # from the first counted sheet, as the count goes (the default)
+    COMPLETE = "complete"  # once every branch is counted or annulled
+    CERTIFIED = "certified"  # once the round is certified
+
+
+def is_published(publish: str, *, status: str, complete: bool, has_later_round: bool) -> bool:
+    """Are the round's results public now? A round followed by a later one always is (the
+    runoff is opened from its certified outcome)."""
+    if publish == Publishing.LIVE or has_later_round:
+        return True
+    if publish == Publishing.COMPLETE:
+        return complete or status == RoundStatus.CERTIFIED
+    return status == RoundStatus.CERTIFIED
 
 
 def is_final(status: str, *, has_later_round: bool) -> bool:

@@ -66,6 +66,7 @@ def open_runoff(
         number=last.number + 1,
         held_on=held_on,
         status=RoundStatus.OPEN,
+        publish=last.publish,  # the committee's choice of the round before holds for the runoff
         data_version=1,
     )
     db.session.add(runoff)
@@ -88,6 +89,7 @@ def open_runoff(
         after={
             "qualifiers": list(outcome.qualifiers),
             "held_on": held_on.isoformat() if held_on else None,
+            "publish": runoff.publish,
         },
     )
     return runoff

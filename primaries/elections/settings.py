@@ -1,5 +1,7 @@
-"""An election's settings that are not rules of the count: four eyes (on by default), and the
-thresholds of its red-flag checks (:mod:`primaries.core.flag_settings`; ``election.flag_settings``).
+"""An election's settings that are not rules of the count: four eyes (on by default), the
+thresholds of its red-flag checks (:mod:`primaries.core.flag_settings`; ``election.flag_settings``),
+and when each round's results go public (:class:`primaries.core.rounds.Publishing`;
+``round.publishing``).
 
 Four eyes (:mod:`primaries.core.approvals`) is not one of the package's rules (CONTRACT section
 5 fixes those): it is set here, by an admin on the web or by ``primaries four-eyes`` on the
@@ -18,12 +20,13 @@ from ..audit.chain import record
 from ..changes import Actor
 from ..core.approvals import Approval, direct_change_problem, four_eyes_note
 from ..core.flag_settings import apply_changes, check_changes
+from ..core.rounds import Publishing
 from ..core.text import storable_problem
 from ..database import begin_change
 from ..errors import Refused
 from ..models import Election
-from .lookup import get_election
-from .versions import bump_election_versions
+from .lookup import get_election, get_round
+from .versions import bump_election_versions, bump_version
 
 
 def check_four_eyes(election: Election, on: bool, reason: str) -> str:
@@ -99,3 +102,35 @@ def set_flag_settings(
         after={"flag_settings": after, "reason": text},
     )
     return after
+
+
+def set_publishing(slug: str, number: int, publish: str, reason: str, *, actor: Actor) -> None:
+    """Choose when round ``number``'s results go public (live, complete or certified), with a
+    reason. Refused, naming every problem, for an unknown choice, no reason, or no change."""
+    begin_change()
+    round_ = get_round(get_election(slug), number)
+    problems = []
+    if publish not in tuple(Publishing):
+        choices = ", ".join(Publishing)
+        problems.append(f"publish: {publish!r} is not one of {choices}")
+    elif publish == round_.publish:
+        problems.append(f"round {number} of {slug} is already published {publish}: nothing changes")
+    text = (reason or "").strip()
+    problem = "publishing: a change needs a reason" if not text else storable_problem(text)
+    if problem:
+        problems.append(problem if not text else f"reason: {problem}")
+    if problems:
+        raise Refused(problems)
+    before = round_.publish
+    round_.publish = publish
+    bump_version(round_)  # every cached page and answer of the round is stale
+    record(
+        "round.publishing",
+        actor=actor.name,
+        object_type="round",
+        object_id=f"{slug}/{number}",
+        election=slug,
+        round_number=number,
+        before={"publish": before},
+        after={"publish": publish, "reason": text},
+    )

@@ -32,7 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..core.rounds import RoundAction, RoundStatus
+from ..core.rounds import Publishing, RoundAction, RoundStatus
 from ..extensions import Base
 from ..timestamps import UTCDateTime, utcnow
 from .columns import one_of
@@ -119,6 +119,7 @@ class Round(Base):
         UniqueConstraint("election_id", "number"),
         CheckConstraint("number >= 1", name="number_positive"),
         CheckConstraint(one_of("status", tuple(RoundStatus)), name="status_known"),
+        CheckConstraint(one_of("publish", tuple(Publishing)), name="publish_known"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -126,6 +127,10 @@ class Round(Base):
     number: Mapped[int] = mapped_column(Integer)
     held_on: Mapped[dt.date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), default=RoundStatus.OPEN.value)
+    # When its results go public (primaries.core.rounds.Publishing): set by elections.rounds
+    publish: Mapped[str] = mapped_column(
+        String(16), default=Publishing.LIVE.value, server_default=Publishing.LIVE.value
+    )
     # Bumped by every change that can change this round's result: the key of caches and ETags.
     data_version: Mapped[int] = mapped_column(BigInteger, default=1)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

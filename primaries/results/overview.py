@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from ..core.rounds import is_final
+from ..core.rounds import is_final, is_published
 from ..extensions import db
 from ..models import Election, Round
 from ..tally import rules_dict
@@ -50,8 +50,19 @@ class RoundView:
         return is_final(self.round.status, has_later_round=self.next_round is not None)
 
     @property
+    def published(self) -> bool:
+        """Its results are public now, as the committee chose (``rounds.publish``)."""
+        branches = self.result["branches"]
+        return is_published(
+            self.round.publish,
+            status=self.round.status,
+            complete=int(branches["pending"]) == 0,
+            has_later_round=self.next_round is not None,
+        )
+
+    @property
     def live(self) -> bool:
-        return not self.final
+        return not self.final and self.published
 
     @property
     def reported(self) -> int:

@@ -33,11 +33,13 @@ from ..rla.queries import (
 )
 from .local import local_names
 from .pdf import Document, pdf_answer
+from .publishing import ensure_published
 from .views import bp
 
 
 def _state(slug: str, number: int) -> tuple[Round, State]:
     round_ = get_round(get_election(slug), number)
+    ensure_published(slug, number)  # the report shows the drawn boxes' reported counts
     audit = audit_of(round_)
     if audit is None:
         raise NotFound(_("Round %(number)s has no risk-limiting audit.", number=number))

@@ -17,9 +17,9 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import aliased
 
 from ..core.limits import is_round_number, is_slug
-from ..core.rounds import is_final
+from ..core.rounds import Publishing, is_final, is_published
 from ..extensions import db
-from ..models import Election, Round
+from ..models import Branch, Election, Round, RoundTotal
 from .cache import recent
 
 
@@ -127,6 +127,8 @@ class RoundState:
     round_id: int
     data_version: int
     final: bool  # certified, or followed by a later round
+    published: bool = True  # its results are public now (primaries.core.rounds.is_published)
+    publish: str = Publishing.LIVE.value
 
 
 def _round_state_statement() -> Any:
@@ -136,8 +138,22 @@ def _round_state_statement() -> Any:
         .where(later.election_id == Round.election_id)
         .scalar_subquery()
     )
+    branches = (
+        select(func.count(Branch.id)).where(Branch.election_id == Round.election_id)
+    ).scalar_subquery()
+    reported = (
+        select(RoundTotal.counted + RoundTotal.annulled).where(RoundTotal.round_id == Round.id)
+    ).scalar_subquery()
     return (
-        select(Round.id, Round.data_version, Round.status, Round.number, last)
+        select(
+            Round.id,
+            Round.data_version,
+            Round.status,
+            Round.number,
+            last,
+            Round.publish,
+            func.coalesce(reported, 0) >= branches,
+        )
         .join(Election, Election.id == Round.election_id)
         .where(Election.slug == bindparam("slug"), Round.number == bindparam("number"))
     )
@@ -161,8 +177,14 @@ def round_state(slug: str, number: int) -> RoundState | None:
         row = db.session.execute(_ROUND_STATE, {"slug": slug, "number": number}).one_or_none()
         if row is None:
             return None
-        round_id, version, status, round_number, last_number = row
+        round_id, version, status, round_number, last_number, publish, complete = row
         later = int(round_number) < int(last_number)
-        return RoundState(int(round_id), int(version), is_final(status, has_later_round=later))
+        return RoundState(
+            int(round_id),
+            int(version),
+            is_final(status, has_later_round=later),
+            is_published(publish, status=status, complete=bool(complete), has_later_round=later),
+            str(publish),
+        )
 
     return recent(("round", slug, number), ask)

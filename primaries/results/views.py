@@ -17,15 +17,7 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from flask import (
-    Blueprint,
-    current_app,
-    g,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
@@ -49,6 +41,7 @@ from .local import local_names
 from .nist import err_chunks
 from .overview import ElectionOverview, RoundView, all_elections, election_overview
 from .package import export_package
+from .publishing import ensure_election_published, ensure_published
 from .regions import region_rows
 from .rows import ballot, branch_rows
 from .tables import PER_PAGE, STATUSES, branch_table, for_ballot, parse_query
@@ -123,6 +116,8 @@ def _page(
     versions = versions_by_slug(slug) or election_versions(get_election(slug))
     if number is not None and number not in {v.number for v in versions}:
         raise _no_round(number)
+    if number is not None:
+        ensure_published(slug, number)
     etag = page_etag(versions, params)
     kept = _kept(etag, render, variant=bool(params))
     return conditional(etag, kept, final=all_final(versions, number), page=True)
@@ -307,7 +302,7 @@ def branch_page(slug: str, code: str) -> Response:
         election = get_election(slug)
         branch = get_branch(election, code)
         overview = election_overview(election)
-        history = branch_history(overview.rounds, branch.code)
+        history = branch_history([v for v in overview.rounds if v.published], branch.code)
         live_view = next((v for v in overview.rounds if v.live), None)
         return render_template(
             "results/branch.html",
@@ -380,6 +375,7 @@ def _download_page(
     versions = election_versions(election)
     if number is not None and number not in {v.number for v in versions}:
         raise _no_round(number)
+    ensure_published(slug, number) if number is not None else ensure_election_published(slug)
     etag = api_etag(request.path, versions)
     return conditional(etag, render, final=all_final(versions, number), page=False)
 

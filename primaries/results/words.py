@@ -16,6 +16,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from ..core.rounds import Publishing
 from ..core.sheets import PublicStatus
 from ..i18n import long_date, number, threshold
 from .local import local_names
@@ -94,8 +95,25 @@ def _threshold_phrase(rules: Mapping[str, Any]) -> str:
     return _("more than %(share)s", share=share)
 
 
+def not_published(number: int, publish: str) -> str:
+    """Why round ``number``'s results are not shown yet, and when they will be."""
+    if publish == Publishing.COMPLETE:
+        return _(
+            "The results of round %(number)s are not published yet: the committee publishes "
+            "them once every branch is counted.",
+            number=number,
+        )
+    return _(
+        "The results of round %(number)s are not published yet: the committee publishes them "
+        "once the round is certified.",
+        number=number,
+    )
+
+
 def outcome_sentence(view: RoundView, rules: Mapping[str, Any]) -> str:
     """The round's outcome as it stands, in one sentence."""
+    if not view.published:
+        return not_published(view.number, view.round.publish)
     result = view.result
     outcome = result["outcome"]
     names = local_names(view.round.election).mapping(view.names)

@@ -16,7 +16,7 @@ from ..approvals.service import ask_decertification
 from ..changes import attempt
 from ..core.limits import page_number
 from ..core.roles import ADMIN
-from ..core.rounds import RoundStatus
+from ..core.rounds import RoundStatus, is_published
 from ..elections.lookup import get_branch, get_round, has_later_round, lock_words
 from ..elections.lots import record_lot
 from ..elections.rounds import (
@@ -32,7 +32,17 @@ from ..results.certificates import current_certificate, matches
 from ..results.fingerprint import fingerprint_chart, round_fingerprint
 from ..results.flags import round_flags
 from ..tally import round_result
-from .blueprint import COUNT, READ, actor, bp, election_or_404, me, round_or_404, said
+from .blueprint import (
+    COUNT,
+    READ,
+    actor,
+    bp,
+    election_or_404,
+    me,
+    round_or_404,
+    said,
+    translated,
+)
 from .forms import (
     BranchFilterForm,
     CertifyForm,
@@ -43,6 +53,7 @@ from .forms import (
     options,
 )
 from .history import sheet_history
+from .publish_pages import PUBLISHING_LABELS, PublishForm
 from .queries import branch_list, clerk_stats, regions, state_counts
 from .receipt_queries import received_count
 from .request_pages import asked_message, requests_for
@@ -99,6 +110,14 @@ def round_dashboard(slug: str, number: int) -> str:
         round=round_,
         counts=state_counts(round_),
         paper_received=received_count(round_),
+        published=is_published(
+            round_.publish,
+            status=round_.status,
+            complete=result["branches"]["pending"] == 0,
+            has_later_round=later,
+        ),
+        publish_form=PublishForm(prefix="publishing", data={"publish": round_.publish}),
+        publishing_labels=translated(PUBLISHING_LABELS),
         filters=filters,
         listing=listing,
         filter_args={k: v for k, v in request.args.items() if k != "page" and v},

@@ -8,7 +8,8 @@
 - :mod:`.rla_pages`: the risk-limiting audit of a round (start, draws, hand counts);
 - :mod:`.paper_pages`: the printed papers of a round (blank count sheets, results protocol);
 - :mod:`.flag_pages`: an election's red-flag thresholds;
-- :mod:`.receipt_pages`: the signed sheets received on paper.
+- :mod:`.receipt_pages`: the signed sheets received on paper;
+- :mod:`.publish_pages`: when a round's results go public.
 """
 
 from . import (
@@ -17,6 +18,7 @@ from . import (
     flag_pages,
     import_pages,
     paper_pages,
+    publish_pages,
     receipt_pages,
     request_pages,
     rla_pages,
@@ -30,6 +32,7 @@ __all__ = [
     "flag_pages",
     "import_pages",
     "paper_pages",
+    "publish_pages",
     "receipt_pages",
     "request_pages",
     "rla_pages",

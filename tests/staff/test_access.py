@@ -52,6 +52,7 @@ EXPECTED: dict[str, dict[str, set[str | None]]] = {
     "staff.four_eyes": {"POST": ADMIN},
     "staff.flag_settings": {"GET": SEE, "POST": ADMIN},
     "staff.receipts": {"GET": ALL},
+    "staff.publishing": {"POST": COUNT},
     "staff.mark_receipt": {"POST": ENTER},
     "staff.withdraw_paper": {"POST": COUNT},
     "staff.rla_page": {"GET": ALL},
