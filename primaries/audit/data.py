@@ -2,11 +2,12 @@
 
 :func:`verify_data` replays the chain (:mod:`.replay`) and compares every table with what it
 says (:mod:`.tables`, :mod:`.counts`): every sheet, entry, vote, decision, annulment, lot, round
-state and event, certificate and running total, risk-limiting audit and paper receipt, and the
-elections, candidates and branches they belong to. It names the first difference (which branch,
-round and field; what the chain says; what the table says), including rows added behind the
-application's back and rows removed. Run it after :func:`primaries.audit.chain.verify` has found
-the chain intact: an intact chain is what makes its events worth comparing with.
+state and event, certificate and running total, risk-limiting audit, paper receipt and
+objection, and the elections, candidates and branches they belong to. It names the first
+difference (which branch, round and field; what the chain says; what the table says), including
+rows added behind the application's back and rows removed. Run it after
+:func:`primaries.audit.chain.verify` has found the chain intact: an intact chain is what makes
+its events worth comparing with.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from .counts import (
     compare_totals,
 )
 from .expected import Difference
+from .objections import compare_objections
 from .paper import compare_papers
 from .replay import chain_events, replay
 from .rla import compare_audits
@@ -57,6 +59,7 @@ def verify_data() -> str | None:
         compare_certificates(expected, names, sums)
         compare_audits(expected, names)
         compare_papers(expected, names)
+        compare_objections(expected, names)
     except Difference as exc:
         return str(exc)
     return None

@@ -30,6 +30,7 @@ from .expected import (
     ExpectedSheet,
     SheetKey,
 )
+from .objections import handlers as objection_handlers
 from .paper import handlers as paper_handlers
 from .records import numbers_digest, row_numbers
 from .rla import handlers as rla_handlers
@@ -103,6 +104,7 @@ class Replay:
             **{f"round.{a.value}": self.round_step for a in RoundAction if a != RoundAction.OPEN},
             **rla_handlers(self.expected, self.user),
             **paper_handlers(self.expected, self.user),
+            **objection_handlers(self.expected, self.user),
         }
 
     def apply(self, event: Event) -> None:

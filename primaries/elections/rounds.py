@@ -24,6 +24,7 @@ from ..models import Round, RoundEvent, Sheet
 from ..results.certificates import result_digest
 from ..tally import decision_of, round_result, sums_of
 from .lookup import audit_lock_reason, has_later_round
+from .objections import open_objections
 from .versions import bump_version
 
 
@@ -114,6 +115,7 @@ class Blockers:
     lot: bool = False
     tied: tuple[str, ...] = ()
     places: int = 0
+    objections: int = 0  # objections filed and not decided yet
 
 
 def blockers_of(round_: Round) -> Blockers:
@@ -140,6 +142,7 @@ def blockers_of(round_: Round) -> Blockers:
         lot=lot,
         tied=tuple(outcome.tied) if lot else (),
         places=outcome.places if lot else 0,
+        objections=open_objections(round_),
     )
 
 
@@ -162,6 +165,8 @@ def certification_blockers(round_: Round) -> list[str]:
             + ", ".join(found.tied)
             + f" for {found.places} place(s)"
         )
+    if found.objections:
+        blockers.append(f"{found.objections} objection(s) are not decided yet")
     return blockers
 
 

@@ -17,7 +17,7 @@ from .accounts import User
 from .approvals import ChangeRequest
 from .audit import AuditEvent
 from .elections import Branch, Candidate, Election, Lot, Round, RoundCandidate, RoundEvent
-from .paper import PaperReceipt
+from .paper import Objection, PaperReceipt
 from .rla import RlaAudit, RlaCount, RlaDraw, RlaEntry
 from .sheets import Annulment, EntryVote, Sheet, SheetDecision, SheetEntry
 from .totals import CandidateTotal, RoundTotal
@@ -34,6 +34,7 @@ __all__ = [
     "EntryKind",
     "EntryVote",
     "Lot",
+    "Objection",
     "PaperReceipt",
     "RlaAudit",
     "RlaCount",

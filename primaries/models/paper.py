@@ -1,15 +1,18 @@
-"""The paper: when a box's signed count sheet physically reached the committee (issue 15).
+"""The paper: when a box's signed count sheet physically reached the committee (issue 15), and
+observers' objections about a box's count (issue 13).
 
-Written only by :mod:`primaries.elections.receipts`, each row with its audit event. Rows are
-never updated or deleted: a receipt marked by mistake is withdrawn by a new row (``received``
-false, with its reason), and the latest row of a box in a round says where its paper is.
+Receipts are written only by :mod:`primaries.elections.receipts`, objections only by
+:mod:`primaries.elections.objections`, each change with its audit event. A receipt is never
+updated or deleted: a receipt marked by mistake is withdrawn by a new row (``received`` false,
+with its reason), and the latest row of a box in a round says where its paper is. An
+objection's filing is never changed; its decision is written once.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, Text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import Base
@@ -33,3 +36,33 @@ class PaperReceipt(Base):
     actor: Mapped[str] = mapped_column(Text)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Objection(Base):
+    """An observer's objection about a branch's count in a round, and the committee's decision.
+
+    The filing is never changed; the decision (its kind, reason, who and when) is written once.
+    """
+
+    __tablename__ = "objections"
+    __table_args__ = (
+        Index("ix_objections_round", "round_id", "id"),
+        CheckConstraint(
+            "decision IS NULL OR decision IN ('dismissed', 'recount_ordered', 'box_annulled')",
+            name="decision_known",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"))
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"))
+    text: Mapped[str] = mapped_column(Text)
+    """What happened, as the observer wrote it."""
+    filed_by: Mapped[str] = mapped_column(Text)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decision: Mapped[str | None] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    decided_by: Mapped[str | None] = mapped_column(Text)
+    decided_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from ..access import public, results
+from ..core.objections import DECISION_LABELS
 from ..core.rounds import RoundStatus
 from ..elections.lookup import get_branch, get_election
 from ..errors import NotFound
@@ -39,6 +40,7 @@ from .etags import api_etag, conditional, page_etag, shareable_page
 from .fingerprint import public_fingerprint
 from .local import local_names
 from .nist import err_chunks
+from .objections import public_objections
 from .overview import ElectionOverview, RoundView, all_elections, election_overview
 from .package import export_package
 from .publishing import ensure_election_published, ensure_published
@@ -236,6 +238,8 @@ def round_page(slug: str, number: int) -> Response:
             ),
             regions=region_rows(view.round),
             fingerprint_chart=public_fingerprint(view),
+            objections=public_objections(view),
+            decision_labels=DECISION_LABELS,
             names=local.mapping(view.names),
             ballot=local.pairs(ballot(view.round)),
             live=_live(view),

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
 from ..access import roles
@@ -81,6 +82,14 @@ def blockers_text(found: Blockers) -> list[str]:
                 places=found.places,
             )
         )
+    if found.objections:
+        blockers.append(
+            ngettext(
+                "%(num)s objection is not decided yet",
+                "%(num)s objections are not decided yet",
+                found.objections,
+            )
+        )
     return blockers
 
 
@@ -102,6 +111,7 @@ def round_dashboard(slug: str, number: int) -> str:
     )
     result = round_result(round_)
     later = has_later_round(round_)
+    blockers = blockers_of(round_)
     certificate = current_certificate(round_)
     found = round_fingerprint(round_, result)
     return render_template(
@@ -122,7 +132,8 @@ def round_dashboard(slug: str, number: int) -> str:
         listing=listing,
         filter_args={k: v for k, v in request.args.items() if k != "page" and v},
         result=result,
-        blockers=blockers_text(blockers_of(round_)),
+        blockers=blockers_text(blockers),
+        open_objections=blockers.objections,
         certificate=certificate,
         certificate_matches=certificate is None or matches(certificate, result),
         lock=said(lock_words(round_)),

@@ -9,7 +9,8 @@
 - :mod:`.paper_pages`: the printed papers of a round (blank count sheets, results protocol);
 - :mod:`.flag_pages`: an election's red-flag thresholds;
 - :mod:`.receipt_pages`: the signed sheets received on paper;
-- :mod:`.publish_pages`: when a round's results go public.
+- :mod:`.publish_pages`: when a round's results go public;
+- :mod:`.objection_pages`: observers' objections to a box's count, and their decisions.
 """
 
 from . import (
@@ -17,6 +18,7 @@ from . import (
     decision_pages,
     flag_pages,
     import_pages,
+    objection_pages,
     paper_pages,
     publish_pages,
     receipt_pages,
@@ -31,6 +33,7 @@ __all__ = [
     "decision_pages",
     "flag_pages",
     "import_pages",
+    "objection_pages",
     "paper_pages",
     "publish_pages",
     "receipt_pages",

@@ -53,6 +53,9 @@ EXPECTED: dict[str, dict[str, set[str | None]]] = {
     "staff.flag_settings": {"GET": SEE, "POST": ADMIN},
     "staff.receipts": {"GET": ALL},
     "staff.publishing": {"POST": COUNT},
+    "staff.objections": {"GET": SEE},
+    "staff.file_objection_page": {"POST": SEE},
+    "staff.decide_objection_page": {"POST": COUNT},
     "staff.mark_receipt": {"POST": ENTER},
     "staff.withdraw_paper": {"POST": COUNT},
     "staff.rla_page": {"GET": ALL},
@@ -76,6 +79,7 @@ VALUES = {
     "code": "B1",
     "username": "clerk2",
     "request_id": 1,
+    "objection_id": 1,
 }
 ACCOUNT_OF = {"clerk": "clerk1", "supervisor": "super1", "admin": "admin1", "observer": "observer1"}
 

@@ -1,0 +1,137 @@
+"""Objections (issue 13): an observer files one about a branch's count before the round is
+certified; a supervisor or admin who did not file it decides it (dismissed, recount ordered,
+box annulled) with a reason. While one is open the round cannot be certified.
+
+The only writer of ``objections`` (:class:`~primaries.models.Objection`); each change is one
+audit event (``objection.file``, ``objection.decide``) in the same transaction. A decision is
+the committee's record: a recount is then entered as a correction and an annulment made as
+usual (each with its own reason and, with four eyes on, its second person).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from ..audit.chain import record
+from ..changes import Actor
+from ..core.objections import TEXT_MAX, ObjectionDecision
+from ..core.rounds import RoundStatus
+from ..core.text import storable_problem
+from ..database import begin_change
+from ..errors import NotFound, Refused
+from ..extensions import db
+from ..models import Branch, Objection, Round
+from ..timestamps import utcnow
+from .lookup import get_election, get_round
+from .versions import bump_version
+
+
+def _text(name: str, value: str | None) -> tuple[str, str | None]:
+    text = (value or "").strip()
+    if not text:
+        return text, f"{name}: say what happened" if name == "objection" else f"{name}: say why"
+    if len(text) > TEXT_MAX:
+        return text, f"{name}: at most {TEXT_MAX} characters"
+    problem = storable_problem(text)
+    return text, (f"{name}: {problem}" if problem else None)
+
+
+def open_objections(round_: Round) -> int:
+    """How many objections of the round are not decided yet."""
+    found = db.session.scalar(
+        select(func.count(Objection.id)).where(
+            Objection.round_id == round_.id, Objection.decision.is_(None)
+        )
+    )
+    return int(found or 0)
+
+
+def file_objection(slug: str, number: int, code: str, text: str, *, actor: Actor) -> Objection:
+    """File an objection about branch ``code``'s count in round ``number``. Refused after the
+    round is certified, for an unknown branch, or without a text."""
+    begin_change()
+    round_ = get_round(get_election(slug), number)
+    problems = []
+    if round_.status == RoundStatus.CERTIFIED:
+        problems.append(
+            f"round {number} is certified: objections are filed before certification "
+            "(an admin may decertify it)"
+        )
+    branch = db.session.scalar(
+        select(Branch).where(Branch.election_id == round_.election_id, Branch.code == code)
+    )
+    if branch is None:
+        problems.append(f"branch: {slug} has no branch {code!r}")
+    words, problem = _text("objection", text)
+    if problem:
+        problems.append(problem)
+    if problems:
+        raise Refused(problems)
+    assert branch is not None
+    objection = Objection(
+        round_id=round_.id,
+        branch_id=branch.id,
+        text=words,
+        filed_by=actor.name,
+        user_id=actor.user_id,
+        created_at=utcnow(),
+    )
+    db.session.add(objection)
+    db.session.flush()
+    bump_version(round_)  # the dashboard's blockers change
+    record(
+        "objection.file",
+        actor=actor.name,
+        object_type="objection",
+        object_id=str(objection.id),
+        election=slug,
+        round_number=number,
+        branch=branch.code,
+        after={"objection": objection.id, "text": words},
+    )
+    return objection
+
+
+def decide_objection(objection_id: int, decision: str, reason: str, *, actor: Actor) -> Objection:
+    """Decide an open objection with a reason. Refused when it is decided already, when the
+    decision is unknown or the reason missing, or when the one deciding filed it."""
+    begin_change()
+    objection = db.session.get(Objection, objection_id)
+    if objection is None:
+        raise NotFound(f"no objection #{objection_id}")
+    round_ = db.session.get(Round, objection.round_id)
+    branch = db.session.get(Branch, objection.branch_id)
+    assert round_ is not None and branch is not None
+    problems = []
+    if objection.decision is not None:
+        problems.append(
+            f"objection #{objection_id} is already decided ({objection.decision} by "
+            f"{objection.decided_by})"
+        )
+    if decision not in tuple(ObjectionDecision):
+        problems.append(f"decision: {decision!r} is not one of {', '.join(ObjectionDecision)}")
+    if objection.filed_by == actor.name:
+        problems.append(f"objection #{objection_id} is yours: another person decides it")
+    words, problem = _text("reason", reason)
+    if problem:
+        problems.append(problem)
+    if problems:
+        raise Refused(problems)
+    objection.decision = decision
+    objection.reason = words
+    objection.decided_by = actor.name
+    objection.decided_user_id = actor.user_id
+    objection.decided_at = utcnow()
+    bump_version(round_)
+    record(
+        "objection.decide",
+        actor=actor.name,
+        object_type="objection",
+        object_id=str(objection.id),
+        election=round_.election.slug,
+        round_number=round_.number,
+        branch=branch.code,
+        before={"decision": None},
+        after={"objection": objection.id, "decision": decision, "reason": words},
+    )
+    return objection
