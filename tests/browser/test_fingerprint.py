@@ -90,3 +90,43 @@ def test_the_red_flag_settings_page(live_server: LiveServer, browser: Any, demo:
             assert page.get_by_label("סחיפה למועמד/ת אחד/ת (באחוזים)").input_value() == "99"
             screenshot(page, "flag-settings-saved-he-IL")
         context.close()
+
+
+@pytest.mark.backends("sqlite")
+def test_an_objection_filed_and_decided(live_server: LiveServer, browser: Any, demo: None) -> None:
+    """Issue 13, item 4: an observer files an objection about a runoff box in Hebrew, a
+    supervisor decides it in English; screenshots of both."""
+    cheap = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
+    db.session.add(User(username="observer1", role="observer", password_hash=cheap, active=True))
+    db.session.commit()
+    page_url = live_server.url + "/staff/elections/labor-2011/rounds/2/objections"
+
+    def person(name: str, language: str) -> Any:
+        context = browser.new_context(viewport={"width": 1200, "height": 900}, locale=language)
+        page = context.new_page()
+        page.goto(live_server.url + "/staff/sign-in")
+        page.locator("input[name=username]").fill(name)
+        page.locator("input[name=password]").fill(PASSWORD)
+        page.locator("input[name=password]").press("Enter")
+        page.wait_for_url("**/staff/")
+        return page
+
+    observer = person("observer1", "he-IL")
+    observer.goto(page_url)
+    observer.get_by_label("קלפי (סמל)").fill("B001")
+    observer.get_by_label("מה קרה").fill("מצביעים לוו אל הקלפי בידי פעיל, 18:40.")
+    observer.get_by_role("button", name="הגשת ההשגה").click()
+    observer.wait_for_url("**/objections")
+    assert "ההשגה על B001 הוגשה" in observer.content()
+    screenshot(observer, "objection-filed-he-IL")
+
+    supervisor = person("super1", "en-GB")
+    supervisor.goto(live_server.url + "/staff/elections/labor-2011/rounds/2")
+    assert "1 objection is not decided yet" in supervisor.inner_text("main")
+    supervisor.goto(page_url)
+    supervisor.get_by_label("Decision").select_option("recount_ordered")
+    supervisor.get_by_label("Reason").fill("the box is recounted tomorrow")
+    supervisor.get_by_role("button", name="Decide").click()
+    supervisor.wait_for_url("**/objections")
+    assert "recount ordered" in supervisor.inner_text("main")
+    screenshot(supervisor, "objection-decided-en-GB")
