@@ -17,7 +17,7 @@ from .accounts import User
 from .approvals import ChangeRequest
 from .audit import AuditEvent
 from .elections import Branch, Candidate, Election, Lot, Round, RoundCandidate, RoundEvent
-from .paper import Objection, PaperReceipt
+from .paper import Objection, PaperReceipt, SheetPhoto
 from .rla import RlaAudit, RlaCount, RlaDraw, RlaEntry
 from .sheets import Annulment, EntryVote, Sheet, SheetDecision, SheetEntry
 from .totals import CandidateTotal, RoundTotal
@@ -47,5 +47,6 @@ __all__ = [
     "Sheet",
     "SheetDecision",
     "SheetEntry",
+    "SheetPhoto",
     "User",
 ]

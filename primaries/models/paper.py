@@ -1,8 +1,9 @@
-"""The paper: when a box's signed count sheet physically reached the committee (issue 15), and
-observers' objections about a box's count (issue 13).
+"""The paper: when a box's signed count sheet physically reached the committee (issue 15), its
+photos, and observers' objections about a box's count (issue 13).
 
 Receipts are written only by :mod:`primaries.elections.receipts`, objections only by
-:mod:`primaries.elections.objections`, each change with its audit event. A receipt is never
+:mod:`primaries.elections.objections`, photos only by :mod:`primaries.elections.photos`, each
+change with its audit event. A receipt is never
 updated or deleted: a receipt marked by mistake is withdrawn by a new row (``received`` false,
 with its reason), and the latest row of a box in a round says where its paper is. An
 objection's filing is never changed; its decision is written once.
@@ -66,3 +67,25 @@ class Objection(Base):
     decided_by: Mapped[str | None] = mapped_column(Text)
     decided_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class SheetPhoto(Base):
+    """A photo (or scan) of a box's signed count sheet in a round, stored content-addressed.
+
+    The file is ``photos/<first two of sha256>/<sha256>.<ext>`` under the instance folder
+    (``PHOTO_DIR``); the row says which box and round it shows, who added it and when. Rows are
+    never changed: a wrong photo stays beside the right one, as paper would.
+    """
+
+    __tablename__ = "sheet_photos"
+    __table_args__ = (Index("ix_sheet_photos_round_branch", "round_id", "branch_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"))
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"))
+    sha256: Mapped[str] = mapped_column(String(64))
+    content_type: Mapped[str] = mapped_column(String(32))
+    size: Mapped[int] = mapped_column(Integer)
+    actor: Mapped[str] = mapped_column(Text)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

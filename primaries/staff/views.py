@@ -10,7 +10,8 @@
 - :mod:`.flag_pages`: an election's red-flag thresholds;
 - :mod:`.receipt_pages`: the signed sheets received on paper;
 - :mod:`.publish_pages`: when a round's results go public;
-- :mod:`.objection_pages`: observers' objections to a box's count, and their decisions.
+- :mod:`.objection_pages`: observers' objections to a box's count, and their decisions;
+- :mod:`.photo_pages`: photos of the signed count sheets.
 """
 
 from . import (
@@ -20,6 +21,7 @@ from . import (
     import_pages,
     objection_pages,
     paper_pages,
+    photo_pages,
     publish_pages,
     receipt_pages,
     request_pages,
@@ -35,6 +37,7 @@ __all__ = [
     "import_pages",
     "objection_pages",
     "paper_pages",
+    "photo_pages",
     "publish_pages",
     "receipt_pages",
     "request_pages",

@@ -56,6 +56,8 @@ EXPECTED: dict[str, dict[str, set[str | None]]] = {
     "staff.objections": {"GET": SEE},
     "staff.file_objection_page": {"POST": SEE},
     "staff.decide_objection_page": {"POST": COUNT},
+    "staff.add_sheet_photo": {"POST": ENTER},
+    "staff.sheet_photo": {"GET": ALL},
     "staff.mark_receipt": {"POST": ENTER},
     "staff.withdraw_paper": {"POST": COUNT},
     "staff.rla_page": {"GET": ALL},
@@ -80,6 +82,7 @@ VALUES = {
     "username": "clerk2",
     "request_id": 1,
     "objection_id": 1,
+    "sha256": "0" * 64,
 }
 ACCOUNT_OF = {"clerk": "clerk1", "supervisor": "super1", "admin": "admin1", "observer": "observer1"}
 
