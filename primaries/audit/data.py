@@ -2,7 +2,7 @@
 
 :func:`verify_data` replays the chain (:mod:`.replay`) and compares every table with what it
 says (:mod:`.tables`, :mod:`.counts`): every sheet, entry, vote, decision, annulment, lot, round
-state and event, certificate and running total, risk-limiting audit, paper receipt and
+state and event, certificate and running total, risk-limiting audit, paper receipt, photo and
 objection, and the elections, candidates and branches they belong to. It names the first
 difference (which branch, round and field; what the chain says; what the table says), including
 rows added behind the application's back and rows removed. Run it after
@@ -26,7 +26,7 @@ from .counts import (
 )
 from .expected import Difference
 from .objections import compare_objections
-from .paper import compare_papers
+from .paper import compare_papers, compare_photos
 from .replay import chain_events, replay
 from .rla import compare_audits
 from .tables import (
@@ -59,6 +59,7 @@ def verify_data() -> str | None:
         compare_certificates(expected, names, sums)
         compare_audits(expected, names)
         compare_papers(expected, names)
+        compare_photos(expected, names)
         compare_objections(expected, names)
     except Difference as exc:
         return str(exc)

@@ -132,6 +132,9 @@ class Expected:
     # round -> its paper receipts in order: (branch, received, delivered_by, reason, actor,
     # account, seq) (primaries.audit.paper)
     papers: dict[RoundKey, list[tuple[Any, ...]]] = field(default_factory=dict)
+    # round -> its photos of signed sheets in order: (branch, sha256, content_type, size, actor,
+    # account, seq) (primaries.audit.paper)
+    photos: dict[RoundKey, list[tuple[Any, ...]]] = field(default_factory=dict)
     # round -> objection id -> {"values": [the row's columns], "seq": the last event's}
     # (primaries.audit.objections)
     objections: dict[RoundKey, dict[int, dict[str, Any]]] = field(default_factory=dict)

@@ -173,3 +173,20 @@ def test_who_may_add_a_photo(
     assert "Add the photo" in sign_in("clerk1").get(SHEET).text
     empty = sign_in("clerk1").post(f"{SHEET}/photos", data={}, follow_redirects=True)
     assert "Choose a photo or a PDF." in empty.text
+
+
+def test_verify_names_a_photo_swapped_behind_the_back(runoff: Any, accounts: Any) -> None:
+    from primaries.audit.data import verify_data
+
+    add_photo("test-2024", 2, "B1", jpeg_with_location(), actor=Actor("cli:root"))
+    db.session.commit()
+    assert verify_data() is None
+    db.session.execute(db.text(f"UPDATE sheet_photos SET sha256 = '{'0' * 64}'"))
+    found = verify_data()
+    assert found is not None
+    assert "the photos of round 2 of test-2024" in found and "sheet_photos row 1: sha256" in found
+    db.session.rollback()
+    db.session.execute(db.text("DELETE FROM sheet_photos"))
+    found = verify_data()
+    assert found is not None and "table says no such row" in found
+    db.session.rollback()
