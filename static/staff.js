@@ -82,6 +82,51 @@
     }
   } catch (err) { /* no sessionStorage (a private mode): the form works as before */ }
 
+  // Keys typed ahead (issue 14, finding 12). A clerk who knows the next sheet types without
+  // waiting: the branch code, Enter, then the first number at once. Once a form of this page is
+  // sent (and not stopped by a confirmation), printable keys typed while the next page loads are
+  // kept in this tab for ten seconds instead of going to the page that is leaving; the next page
+  // puts them into its first field (the one with autofocus) if that field is still empty.
+  // Nothing else changes: on a page that stays, keys go where they always went.
+  var AHEAD = "primaries:typeahead";
+  var leaving = false;
+  function aheadText() {
+    try {
+      var kept = JSON.parse(window.sessionStorage.getItem(AHEAD) || "null");
+      return kept && Date.now() - kept.at < 10000 ? kept.text : "";
+    } catch (err) { return ""; }
+  }
+  function keepAhead(text) {
+    try {
+      window.sessionStorage.setItem(AHEAD, JSON.stringify({ text: text, at: Date.now() }));
+    } catch (err) { /* no sessionStorage: the keys are lost, as before */ }
+  }
+  window.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form && form.target && form.target !== "_self") { return; }
+    leaving = true;
+    setTimeout(function () {  // a confirmation declined (or a check) stopped it: not leaving
+      if (event.defaultPrevented) { leaving = false; }
+    }, 0);
+    setTimeout(function () { leaving = false; }, 5000);
+  });
+  window.addEventListener("pageshow", function () { leaving = false; });
+  document.addEventListener("keydown", function (event) {
+    if (!leaving || !event.key || event.key.length !== 1 || event.ctrlKey || event.metaKey ||
+        event.altKey) { return; }
+    event.preventDefault();
+    keepAhead(aheadText() + event.key);
+  }, true);
+  (function () {
+    var text = aheadText();
+    try { window.sessionStorage.removeItem(AHEAD); } catch (err) { /* nothing kept */ }
+    var field = document.querySelector("input[autofocus], textarea[autofocus]");
+    if (!text || !field || field.value !== "" || field.disabled || field.readOnly) { return; }
+    field.focus();
+    field.value = text;
+    field.dispatchEvent(new Event("input", { bubbles: true }));
+  })();
+
   // Typing a number from the paper chooses "the paper says".
   document.querySelectorAll("input[data-paper-for]").forEach(function (input) {
     input.addEventListener("input", function () {

@@ -239,3 +239,28 @@ def test_staff_pages_fit_a_phone(
         screenshot(page, f"phone-{language}-{name}")
     context.close()
     assert wide == []
+
+
+def test_keys_typed_before_the_sheet_appears_are_kept(
+    night: None, live_server: LiveServer, people: Any
+) -> None:
+    """Issue 14, finding 12: "480" typed as the form appeared was dropped. The branch code,
+    Enter, and the first number at once, without waiting for the sheet's form."""
+    clerk = people()
+    sign_in(clerk, live_server, "clerk1")
+    clerk.goto(live_server.url + "/staff/elections/test-2024/rounds/2/sheets")
+    clerk.get_by_label("Branch (code or name)").fill("Haifa")
+    clerk.keyboard.press("Enter")
+    clerk.keyboard.type("480")  # at once
+    clerk.wait_for_url("**/sheets/B1")
+    clerk.wait_for_function(
+        "document.activeElement && document.activeElement.name === 'ballots_cast'",
+        timeout=10_000,
+    )
+    clerk.keyboard.type("1")  # typing goes on in the field, after what was kept
+    assert clerk.get_by_label("Ballots cast").input_value() == "4801"
+    # a page that stays keeps its keys: a declined confirmation is not a page leaving
+    clerk.goto(live_server.url + "/staff/elections/test-2024/rounds/2/sheets")
+    field = clerk.get_by_label("Branch (code or name)")
+    field.fill("B2")
+    assert field.input_value() == "B2"
