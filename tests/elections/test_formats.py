@@ -1335,3 +1335,51 @@ def test_csv_problems_are_capped() -> None:
     assert len(problems) == MAX_PROBLEMS + 1
     assert problems[0] == 'line 2: invalid: must be a whole number >= 0 written in digits, not "x"'
     assert problems[-1] == "... and 100 more problems"
+
+
+def test_a_candidate_given_twice_in_a_sheets_votes() -> None:
+    """Mutation testing (primaries.formats.sheets, SheetsParser.parse_votes): a sheet whose votes
+    name a candidate twice is refused at that candidate, whichever number comes last."""
+    text = json.dumps(PACKAGE).replace('"YAC": 300', '"YAC": 1, "YAC": 300', 1)
+    assert one_problem(text) == "rounds[0].sheets[0].votes.YAC: is given more than once"
+
+
+def test_every_vote_of_a_sheet_is_checked_after_an_unknown_code() -> None:
+    """Mutation testing (parse_votes): an unknown candidate code does not stop the check of the
+    numbers after it."""
+    votes = {"XYZ": 5, "YAC": -1, "PER": 250, "HER": 150, "MIT": 95}
+    assert problems_of(package(rounds__0__sheets__0__votes=votes)) == [
+        "rounds[0].sheets[0].votes.XYZ: not a candidate (the ballot is YAC, PER, HER, MIT)",
+        "rounds[0].sheets[0].votes.YAC: must be an integer >= 0, not -1",
+    ]
+
+
+def test_a_sheet_without_its_branch_has_one_problem() -> None:
+    """Mutation testing (parse_sheet): a missing branch is named once, as required."""
+    assert problems_of(package(rounds__0__sheets__0__branch=DELETE)) == [
+        "rounds[0].sheets[0].branch: is required"
+    ]
+
+
+def test_a_sheet_without_ballots_cast_has_one_problem() -> None:
+    """Mutation testing (parse_sheet): a missing number is named, and the sum is not checked
+    without it."""
+    assert problems_of(package(rounds__0__sheets__0__ballots_cast=DELETE)) == [
+        "rounds[0].sheets[0].ballots_cast: is required"
+    ]
+
+
+def test_an_annulment_reason_a_database_cannot_store() -> None:
+    """Mutation testing (primaries.formats.values.check_text): the reason's own path names it."""
+    sheet = {"branch": "B001", "annulled": True, "reason": "lost\u0000box"}
+    problems = problems_of(package(rounds__0__sheets__0=sheet))
+    assert len(problems) == 1 and problems[0].startswith("rounds[0].sheets[0].reason: ")
+
+
+def test_a_twenty_digit_number_is_refused_as_too_large() -> None:
+    """A number of 20 digits is out of range, with the range in the message."""
+    text = json.dumps(PACKAGE).replace('"eligible": 1000', '"eligible": 12345678901234567890', 1)
+    assert one_problem(text) == (
+        "election.branches[0].eligible: must be an integer >= 0 and at most "
+        "9223372036854775807, not 12345678901234567890"
+    )
