@@ -1383,3 +1383,12 @@ def test_a_twenty_digit_number_is_refused_as_too_large() -> None:
         "election.branches[0].eligible: must be an integer >= 0 and at most "
         "9223372036854775807, not 12345678901234567890"
     )
+
+
+def test_the_first_candidates_votes_given_as_text() -> None:
+    """Mutation testing (parse_votes' quick path for sound sheets): a string where the first
+    candidate's number should be is named like any other, not taken for the quick path."""
+    document = package(rounds__0__sheets__0__votes__YAC="300")
+    assert one_problem(document) == (
+        'rounds[0].sheets[0].votes.YAC: must be an integer >= 0, not "300"'
+    )
