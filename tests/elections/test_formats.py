@@ -1392,3 +1392,29 @@ def test_the_first_candidates_votes_given_as_text() -> None:
     assert one_problem(document) == (
         'rounds[0].sheets[0].votes.YAC: must be an integer >= 0, not "300"'
     )
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (True, "not true"),
+        (None, "not null"),
+        ("abc", 'not "abc"'),
+        ("101", 'not "101"'),
+    ],
+)
+def test_parse_rules_threshold_messages_in_full(value: object, shown: str) -> None:
+    """Mutation testing (primaries.formats.rules.check_rules): each refusal's words in full, the
+    value as given (true is not "the number true")."""
+    with pytest.raises(FormatError) as caught:
+        parse_rules({"threshold_percent": value})
+    [problem] = caught.value.problems
+    example = 'e.g. "40" or "33.33"'
+    expected = {
+        True: f"must be a decimal number in a string, {example}, {shown}",
+        None: f"must be a decimal number in a string, {example}, {shown}",
+        "abc": "must be a decimal number from 0 to 100 with at most 2 decimals, "
+        f"{example}, {shown}",
+        "101": f"must be at most 100, {shown}",
+    }[value]
+    assert problem == f"election.rules.threshold_percent: {expected}"
