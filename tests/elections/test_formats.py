@@ -1418,3 +1418,21 @@ def test_parse_rules_threshold_messages_in_full(value: object, shown: str) -> No
         "101": f"must be at most 100, {shown}",
     }[value]
     assert problem == f"election.rules.threshold_percent: {expected}"
+
+
+def test_a_rounds_sheets_not_a_list() -> None:
+    """Mutation testing (parse_sheets): the value given is quoted."""
+    assert one_problem(package(rounds__0__sheets="B001")) == (
+        'rounds[0].sheets: must be a list (it may be empty), not "B001"'
+    )
+
+
+def test_every_sheet_is_checked_after_one_that_is_not_an_object() -> None:
+    """Mutation testing (parse_sheets): a sheet that is not an object does not stop the check of
+    the sheets after it."""
+    document = package()
+    document["rounds"][0]["sheets"].insert(0, 7)
+    document["rounds"][0]["sheets"][1]["ballots_cast"] = -1
+    problems = problems_of(document)
+    assert problems[0] == "rounds[0].sheets[0]: must be an object, not 7"
+    assert "rounds[0].sheets[1].ballots_cast: must be an integer >= 0, not -1" in problems
