@@ -71,6 +71,14 @@ def storable_problem(text: str) -> str | None:
     return None
 
 
+def text_problem(text: str, limit: int) -> str | None:
+    """What keeps free text (a reason, a note) of at most ``limit`` characters from being
+    stored, or None."""
+    if len(text) > limit:
+        return f"at most {limit} characters"
+    return storable_problem(text)
+
+
 def spreadsheet_cell(value: object) -> object:
     """Neutralise a text cell a spreadsheet would evaluate; other values pass unchanged."""
     if isinstance(value, str) and (

@@ -42,15 +42,29 @@ def get_round(election: Election, number: int | None = None) -> Round:
     return round_
 
 
-def get_branch(election: Election, code: str) -> Branch:
+def find_branch(election_id: int, code: str) -> Branch | None:
+    """The election's branch of this code, or None."""
     if not is_branch_code(code):
-        raise NotFound(f"election {election.slug!r} has no branch {code!r}")
-    branch = db.session.scalar(
-        select(Branch).where(Branch.election_id == election.id, Branch.code == code)
+        return None
+    return db.session.scalar(
+        select(Branch).where(Branch.election_id == election_id, Branch.code == code)
     )
+
+
+def get_branch(election: Election, code: str) -> Branch:
+    branch = find_branch(election.id, code)
     if branch is None:
         raise NotFound(f"election {election.slug!r} has no branch {code!r}")
     return branch
+
+
+def branch_field(round_: Round, code: str) -> tuple[Branch | None, str | None]:
+    """A branch a person typed into a form about ``round_``: the branch, or the problem in the
+    form's words (``branch: SLUG has no branch 'X'``)."""
+    branch = find_branch(round_.election_id, code)
+    if branch is None:
+        return None, f"branch: {round_.election.slug} has no branch {code!r}"
+    return branch, None
 
 
 # Built once: every save runs it (building a statement costs more than running it).

@@ -16,23 +16,20 @@ from ..audit.chain import record
 from ..changes import Actor
 from ..core.objections import TEXT_MAX, ObjectionDecision
 from ..core.rounds import RoundStatus
-from ..core.text import storable_problem
+from ..core.text import text_problem
 from ..database import begin_change
 from ..errors import NotFound, Refused
 from ..extensions import db
 from ..models import Branch, Objection, Round
 from ..timestamps import utcnow
-from .lookup import get_election, get_round
+from .lookup import branch_field, get_election, get_round
 from .versions import bump_version
 
 
-def _text(name: str, value: str | None) -> tuple[str, str | None]:
+def _text(name: str, value: str | None, missing: str) -> tuple[str, str | None]:
+    """``value`` stripped, and what is wrong with it (``missing`` when it is empty)."""
     text = (value or "").strip()
-    if not text:
-        return text, f"{name}: say what happened" if name == "objection" else f"{name}: say why"
-    if len(text) > TEXT_MAX:
-        return text, f"{name}: at most {TEXT_MAX} characters"
-    problem = storable_problem(text)
+    problem = text_problem(text, TEXT_MAX) if text else missing
     return text, (f"{name}: {problem}" if problem else None)
 
 
@@ -57,14 +54,9 @@ def file_objection(slug: str, number: int, code: str, text: str, *, actor: Actor
             f"round {number} is certified: objections are filed before certification "
             "(an admin may decertify it)"
         )
-    branch = db.session.scalar(
-        select(Branch).where(Branch.election_id == round_.election_id, Branch.code == code)
-    )
-    if branch is None:
-        problems.append(f"branch: {slug} has no branch {code!r}")
-    words, problem = _text("objection", text)
-    if problem:
-        problems.append(problem)
+    branch, missing = branch_field(round_, code)
+    words, problem = _text("objection", text, "say what happened")
+    problems += [p for p in (missing, problem) if p]
     if problems:
         raise Refused(problems)
     assert branch is not None
@@ -112,7 +104,7 @@ def decide_objection(objection_id: int, decision: str, reason: str, *, actor: Ac
         problems.append(f"decision: {decision!r} is not one of {', '.join(ObjectionDecision)}")
     if objection.filed_by == actor.name:
         problems.append(f"objection #{objection_id} is yours: another person decides it")
-    words, problem = _text("reason", reason)
+    words, problem = _text("reason", reason, "say why")
     if problem:
         problems.append(problem)
     if problems:

@@ -16,7 +16,6 @@ import tempfile
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import select
 
 from ..audit.chain import record
 from ..changes import Actor
@@ -24,9 +23,9 @@ from ..database import begin_change
 from ..errors import Refused
 from ..extensions import db
 from ..formats.images import EXTENSIONS, checked_upload
-from ..models import Branch, SheetPhoto
+from ..models import SheetPhoto
 from ..timestamps import utcnow
-from .lookup import get_election, get_round
+from .lookup import branch_field, get_election, get_round
 
 
 def photo_dir() -> Path:
@@ -58,11 +57,9 @@ def add_photo(slug: str, number: int, code: str, data: bytes, *, actor: Actor) -
     why, for an unknown branch or a file that is not a readable photo or PDF."""
     begin_change()
     round_ = get_round(get_election(slug), number)
-    branch = db.session.scalar(
-        select(Branch).where(Branch.election_id == round_.election_id, Branch.code == code)
-    )
+    branch, problem = branch_field(round_, code)
     if branch is None:
-        raise Refused(f"branch: {slug} has no branch {code!r}")
+        raise Refused(problem or "")
     checked = checked_upload(data)
     digest = hashlib.sha256(checked.data).hexdigest()
     _store(checked.data, photo_path(digest, checked.content_type))

@@ -9,17 +9,19 @@ sheets, so it is not refused in a closed or certified round (late paper still ar
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 
 from ..audit.chain import record
 from ..changes import Actor
-from ..core.text import storable_problem
+from ..core.text import text_problem
 from ..database import begin_change
 from ..errors import Refused
 from ..extensions import db
 from ..models import Branch, PaperReceipt, Round
 from ..timestamps import utcnow
-from .lookup import get_election, get_round
+from .lookup import branch_field, get_election, get_round
 
 DELIVERED_BY_MAX = 200
 REASON_MAX = 2000
@@ -35,22 +37,50 @@ def latest_receipt(round_: Round, branch: Branch) -> PaperReceipt | None:
     )
 
 
-def _branch(round_: Round, code: str) -> Branch:
-    branch = db.session.scalar(
-        select(Branch).where(Branch.election_id == round_.election_id, Branch.code == code)
-    )
+def _box(slug: str, number: int, code: str) -> tuple[Round, Branch]:
+    """Begin the change; the round and the branch it is about (Refused: no such branch)."""
+    begin_change()
+    round_ = get_round(get_election(slug), number)
+    branch, problem = branch_field(round_, code.strip())
     if branch is None:
-        raise Refused(f"branch: {round_.election.slug} has no branch {code!r}")
-    return branch
+        raise Refused(problem or "")
+    return round_, branch
 
 
-def _text(name: str, value: str | None, limit: int) -> tuple[str | None, str | None]:
-    """``value`` stripped (None when empty) and what is wrong with it."""
-    text = (value or "").strip()
-    if len(text) > limit:
-        return None, f"{name}: at most {limit} characters"
-    problem = storable_problem(text)
-    return (text or None), (f"{name}: {problem}" if problem else None)
+def _write(
+    round_: Round,
+    branch: Branch,
+    action: str,
+    *,
+    actor: Actor,
+    after: dict[str, Any],
+    before: dict[str, Any] | None = None,
+    **columns: Any,
+) -> PaperReceipt:
+    """The row and its audit event, in the change's transaction."""
+    row = PaperReceipt(
+        round_id=round_.id,
+        branch_id=branch.id,
+        actor=actor.name,
+        user_id=actor.user_id,
+        created_at=utcnow(),
+        **columns,
+    )
+    db.session.add(row)
+    db.session.flush()
+    slug, number = round_.election.slug, round_.number
+    record(
+        action,
+        actor=actor.name,
+        object_type="branch",
+        object_id=f"{slug}/{number}/{branch.code}",
+        election=slug,
+        round_number=number,
+        branch=branch.code,
+        before=before,
+        after=after,
+    )
+    return row
 
 
 def mark_received(
@@ -58,40 +88,26 @@ def mark_received(
 ) -> PaperReceipt:
     """Mark branch ``code``'s signed sheet of round ``number`` as received. Refused when the
     branch is unknown or its paper is already marked received (saying by whom and when)."""
-    begin_change()
-    round_ = get_round(get_election(slug), number)
-    branch = _branch(round_, code.strip())
-    brought, problem = _text("delivered by", delivered_by, DELIVERED_BY_MAX)
+    round_, branch = _box(slug, number, code)
+    brought = (delivered_by or "").strip()
+    problem = text_problem(brought, DELIVERED_BY_MAX)
     if problem:
-        raise Refused(problem)
+        raise Refused(f"delivered by: {problem}")
     latest = latest_receipt(round_, branch)
     if latest is not None and latest.received:
         raise Refused(
             f"{branch.code}: its paper was already marked received by {latest.actor} at "
             f"{latest.created_at:%Y-%m-%d %H:%M} UTC"
         )
-    row = PaperReceipt(
-        round_id=round_.id,
-        branch_id=branch.id,
-        received=True,
-        delivered_by=brought,
-        actor=actor.name,
-        user_id=actor.user_id,
-        created_at=utcnow(),
-    )
-    db.session.add(row)
-    db.session.flush()
-    record(
+    return _write(
+        round_,
+        branch,
         "paper.received",
-        actor=actor.name,
-        object_type="branch",
-        object_id=f"{slug}/{number}/{branch.code}",
-        election=slug,
-        round_number=number,
-        branch=branch.code,
-        after={"delivered_by": brought},
+        actor=actor,
+        after={"delivered_by": brought or None},
+        received=True,
+        delivered_by=brought or None,
     )
-    return row
 
 
 def withdraw_receipt(
@@ -99,39 +115,23 @@ def withdraw_receipt(
 ) -> PaperReceipt:
     """Withdraw the mark that branch ``code``'s paper was received (a mark made by mistake), with
     a reason. Refused when the paper is not marked received or the reason is missing."""
-    begin_change()
-    round_ = get_round(get_election(slug), number)
-    branch = _branch(round_, code.strip())
-    text, problem = _text("reason", reason, REASON_MAX)
-    problems = [problem] if problem else []
-    if text is None and not problems:
-        problems.append("reason: withdrawing a receipt needs a reason")
+    round_, branch = _box(slug, number, code)
+    text = (reason or "").strip()
+    problem = text_problem(text, REASON_MAX) if text else "withdrawing a receipt needs a reason"
+    problems = [f"reason: {problem}"] if problem else []
     latest = latest_receipt(round_, branch)
     if latest is None or not latest.received:
         problems.append(f"{branch.code}: its paper is not marked received")
     if problems:
         raise Refused(problems)
     assert latest is not None
-    row = PaperReceipt(
-        round_id=round_.id,
-        branch_id=branch.id,
-        received=False,
-        reason=text,
-        actor=actor.name,
-        user_id=actor.user_id,
-        created_at=utcnow(),
-    )
-    db.session.add(row)
-    db.session.flush()
-    record(
+    return _write(
+        round_,
+        branch,
         "paper.withdrawn",
-        actor=actor.name,
-        object_type="branch",
-        object_id=f"{slug}/{number}/{branch.code}",
-        election=slug,
-        round_number=number,
-        branch=branch.code,
+        actor=actor,
         before={"received_by": latest.actor, "delivered_by": latest.delivered_by},
         after={"reason": text},
+        received=False,
+        reason=text,
     )
-    return row
