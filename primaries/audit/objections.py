@@ -13,7 +13,8 @@ from sqlalchemy import select
 
 from ..models import Objection
 from .expected import Event, Expected, RoundKey
-from .tables import Names, check_lists, round_name, stream
+from .paper import box_round, compare_by_round
+from .tables import Names, stream
 
 COLUMNS = (
     "objection",
@@ -33,21 +34,16 @@ def handlers(
 ) -> dict[str, Callable[[Event], None]]:
     """The replay's handlers of the objections' events."""
 
-    def key(event: Event) -> RoundKey:
-        if event.election is None or event.round_number is None or event.branch is None:
-            raise ValueError("the event names no box")
-        return (event.election, event.round_number)
-
     def file(event: Event) -> None:
         number = int(event.after["objection"])
         values = [number, event.branch, str(event.after["text"]), event.actor, user(event.actor)]
-        expected.objections.setdefault(key(event), {})[number] = {
+        expected.objections.setdefault(box_round(event), {})[number] = {
             "values": [*values, None, None, None, None],
             "seq": event.seq,
         }
 
     def decide(event: Event) -> None:
-        found = expected.objections[key(event)][int(event.after["objection"])]
+        found = expected.objections[box_round(event)][int(event.after["objection"])]
         decided = [str(event.after["decision"]), str(event.after["reason"]), event.actor]
         found["values"][5:] = [*decided, user(event.actor)]
         found["seq"] = event.seq
@@ -57,7 +53,6 @@ def handlers(
 
 def compare_objections(expected: Expected, names: Names) -> None:
     """Every round's objections, in the order they were filed, as the chain says."""
-    table: dict[RoundKey, list[tuple[Any, ...]]] = {}
     stmt = select(
         Objection.round_id,
         Objection.id,
@@ -70,25 +65,15 @@ def compare_objections(expected: Expected, names: Names) -> None:
         Objection.decided_by,
         Objection.decided_user_id,
     ).order_by(Objection.id)
-    for round_id, id_, branch_id, text, filed_by, user_id, decision, reason, by, by_id in stream(
-        stmt
-    ):
-        table.setdefault(names.round(round_id), []).append(
-            (
-                int(id_),
-                names.branch(branch_id),
-                text,
-                filed_by,
-                names.user(user_id),
-                decision,
-                reason,
-                by,
-                names.user(by_id),
-            )
-        )
-    for key in sorted(set(expected.objections) | set(table), key=str):
-        rows = sorted(expected.objections.get(key, {}).items())
-        mine = [(*found["values"], found["seq"]) for _, found in rows]
-        check_lists(
-            f"the objections of {round_name(key)}", "objections", mine, table.get(key, []), COLUMNS
-        )
+
+    def row(values: Any) -> tuple[RoundKey, tuple[Any, ...]]:
+        round_id, id_, branch_id, text, filed_by, user_id, decision, reason, by, by_id = values
+        found = (int(id_), names.branch(branch_id), text, filed_by, names.user(user_id))
+        return names.round(round_id), (*found, decision, reason, by, names.user(by_id))
+
+    rows = (row(values) for values in stream(stmt))
+    chain = {
+        key: [(*found["values"], found["seq"]) for _, found in sorted(rows_of.items())]
+        for key, rows_of in expected.objections.items()
+    }
+    compare_by_round("the objections of", "objections", chain, rows, COLUMNS)

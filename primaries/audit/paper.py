@@ -7,7 +7,7 @@ by :func:`primaries.audit.data.verify_data`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import select
@@ -20,26 +20,45 @@ COLUMNS = ("branch", "received", "delivered_by", "reason", "actor", "account")
 PHOTO_COLUMNS = ("branch", "sha256", "content_type", "size", "actor", "account")
 
 
+def box_round(event: Event) -> RoundKey:
+    """The round of an event about one box (ValueError when it names no box)."""
+    if event.election is None or event.round_number is None or event.branch is None:
+        raise ValueError("the event names no box")
+    return (event.election, event.round_number)
+
+
+def compare_by_round(
+    where: str,
+    table_name: str,
+    chain: Mapping[RoundKey, list[tuple[Any, ...]]],
+    rows: Iterable[tuple[RoundKey, tuple[Any, ...]]],
+    columns: tuple[str, ...],
+) -> None:
+    """A table's rows, by round in the order they were written, compared with the chain's."""
+    table: dict[RoundKey, list[tuple[Any, ...]]] = {}
+    for key, row in rows:
+        table.setdefault(key, []).append(row)
+    for key in sorted(set(chain) | set(table), key=str):
+        found = f"{where} {round_name(key)}"
+        check_lists(found, table_name, list(chain.get(key, [])), table.get(key, []), columns)
+
+
 def handlers(
     expected: Expected, user: Callable[[str], str | None]
 ) -> dict[str, Callable[[Event], None]]:
     """The replay's handlers of the paper's events."""
 
     def row(event: Event, received: bool) -> None:
-        if event.election is None or event.round_number is None or event.branch is None:
-            raise ValueError("the event names no box")
         after = event.after
         brought = after["delivered_by"] if received else None
         reason = None if received else after["reason"]
-        expected.papers.setdefault((event.election, event.round_number), []).append(
+        expected.papers.setdefault(box_round(event), []).append(
             (event.branch, received, brought, reason, event.actor, user(event.actor), event.seq)
         )
 
     def photo(event: Event) -> None:
-        if event.election is None or event.round_number is None or event.branch is None:
-            raise ValueError("the event names no box")
         after = event.after
-        expected.photos.setdefault((event.election, event.round_number), []).append(
+        expected.photos.setdefault(box_round(event), []).append(
             (
                 event.branch,
                 str(after["sha256"]),
@@ -60,7 +79,6 @@ def handlers(
 
 def compare_papers(expected: Expected, names: Names) -> None:
     """Every round's receipts, in the order they were made, as the chain says."""
-    table: dict[RoundKey, list[tuple[Any, ...]]] = {}
     stmt = select(
         PaperReceipt.round_id,
         PaperReceipt.branch_id,
@@ -70,19 +88,18 @@ def compare_papers(expected: Expected, names: Names) -> None:
         PaperReceipt.actor,
         PaperReceipt.user_id,
     ).order_by(PaperReceipt.id)
-    for round_id, branch_id, received, brought, reason, actor, user_id in stream(stmt):
-        table.setdefault(names.round(round_id), []).append(
-            (names.branch(branch_id), bool(received), brought, reason, actor, names.user(user_id))
+    rows = (
+        (
+            names.round(round_id),
+            (names.branch(branch_id), bool(received), brought, reason, actor, names.user(user)),
         )
-    for key in sorted(set(expected.papers) | set(table), key=str):
-        where = f"the paper of {round_name(key)}"
-        mine, theirs = expected.papers.get(key, []), table.get(key, [])
-        check_lists(where, "paper_receipts", mine, theirs, COLUMNS)
+        for round_id, branch_id, received, brought, reason, actor, user in stream(stmt)
+    )
+    compare_by_round("the paper of", "paper_receipts", expected.papers, rows, COLUMNS)
 
 
 def compare_photos(expected: Expected, names: Names) -> None:
     """Every round's photos of signed sheets, in the order they were added, as the chain says."""
-    table: dict[RoundKey, list[tuple[Any, ...]]] = {}
     stmt = select(
         SheetPhoto.round_id,
         SheetPhoto.branch_id,
@@ -92,10 +109,11 @@ def compare_photos(expected: Expected, names: Names) -> None:
         SheetPhoto.actor,
         SheetPhoto.user_id,
     ).order_by(SheetPhoto.id)
-    for round_id, branch_id, digest, kind, size, actor, user_id in stream(stmt):
-        table.setdefault(names.round(round_id), []).append(
-            (names.branch(branch_id), digest, kind, int(size), actor, names.user(user_id))
+    rows = (
+        (
+            names.round(round_id),
+            (names.branch(branch_id), digest, kind, int(size), actor, names.user(user)),
         )
-    for key in sorted(set(expected.photos) | set(table), key=str):
-        mine, theirs = expected.photos.get(key, []), table.get(key, [])
-        check_lists(f"the photos of {round_name(key)}", "sheet_photos", mine, theirs, PHOTO_COLUMNS)
+        for round_id, branch_id, digest, kind, size, actor, user in stream(stmt)
+    )
+    compare_by_round("the photos of", "sheet_photos", expected.photos, rows, PHOTO_COLUMNS)
