@@ -29,14 +29,12 @@ EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}
 class Checked:
     data: bytes
     content_type: str
-    width: int | None
-    height: int | None
 
 
 def _pdf(data: bytes) -> Checked:
     if b"%%EOF" not in data[-1024:]:
         raise Refused("file: this PDF is cut short (no end): scan it again")
-    return Checked(data, "application/pdf", None, None)
+    return Checked(data, "application/pdf")
 
 
 def checked_upload(data: bytes) -> Checked:
@@ -83,4 +81,4 @@ def checked_upload(data: bytes) -> Checked:
     else:
         upright.convert("RGB").save(out, format="JPEG", quality=90, optimize=True)
         content_type = "image/jpeg"
-    return Checked(out.getvalue(), content_type, upright.width, upright.height)
+    return Checked(out.getvalue(), content_type)

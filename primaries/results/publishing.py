@@ -32,3 +32,12 @@ def ensure_election_published(slug: str) -> None:
     )
     for number in numbers:
         ensure_published(slug, number)
+
+
+def ensure_download_published(slug: str, number: int | None) -> None:
+    """A download of round ``number`` needs that round published; the election's package
+    (``number`` None) holds every round, so it needs them all."""
+    if number is None:
+        ensure_election_published(slug)
+    else:
+        ensure_published(slug, number)

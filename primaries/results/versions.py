@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.orm import aliased
 
 from ..core.limits import is_round_number, is_slug
@@ -144,6 +144,7 @@ def _round_state_statement() -> Any:
     reported = (
         select(RoundTotal.counted + RoundTotal.annulled).where(RoundTotal.round_id == Round.id)
     ).scalar_subquery()
+    complete = func.coalesce(reported, 0) >= branches
     return (
         select(
             Round.id,
@@ -152,7 +153,8 @@ def _round_state_statement() -> Any:
             Round.number,
             last,
             Round.publish,
-            func.coalesce(reported, 0) >= branches,
+            # counted only for a round published once complete: this runs on every API request
+            case((Round.publish == Publishing.COMPLETE.value, complete), else_=False),
         )
         .join(Election, Election.id == Round.election_id)
         .where(Election.slug == bindparam("slug"), Round.number == bindparam("number"))

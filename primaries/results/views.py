@@ -43,7 +43,7 @@ from .nist import err_chunks
 from .objections import public_objections
 from .overview import ElectionOverview, RoundView, all_elections, election_overview
 from .package import export_package
-from .publishing import ensure_election_published, ensure_published
+from .publishing import ensure_download_published, ensure_published
 from .regions import region_rows
 from .rows import ballot, branch_rows
 from .tables import PER_PAGE, STATUSES, branch_table, for_ballot, parse_query
@@ -379,7 +379,7 @@ def _download_page(
     versions = election_versions(election)
     if number is not None and number not in {v.number for v in versions}:
         raise _no_round(number)
-    ensure_published(slug, number) if number is not None else ensure_election_published(slug)
+    ensure_download_published(slug, number)
     etag = api_etag(request.path, versions)
     return conditional(etag, render, final=all_final(versions, number), page=False)
 

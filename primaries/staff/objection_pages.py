@@ -25,6 +25,7 @@ from ..extensions import db
 from ..models import Branch, Objection, Round
 from .blueprint import COUNT, READ, actor, bp, round_or_404, translated
 from .forms import options
+from .queries import all_branches
 
 
 class ObjectionForm(FlaskForm):
@@ -82,11 +83,7 @@ def _page(
         problems=problems,
         lines=objections_of(round_),
         decisions=translated(DECISION_LABELS),
-        codes=db.session.scalars(
-            select(Branch.code)
-            .where(Branch.election_id == round_.election_id)
-            .order_by(Branch.code)
-        ).all(),
+        codes=[code for code, _ in all_branches(round_.election)],
     )
     return (page, 422) if problems else page
 
