@@ -87,6 +87,7 @@ class Replay:
         self.handlers: dict[str, Callable[[Event], None]] = {
             "election.load": self.load,
             "election.load.part": self.load_part,
+            "election.define": self.define,
             "sheets.import": self.imported,
             "sheets.import.part": self.imported,
             "branches.import": self.branches_import,
@@ -192,6 +193,21 @@ class Replay:
                 ],
             )
         self.data(event, data, EntryKind.PACKAGE, None)
+
+    def define(self, event: Event) -> None:
+        """A new definition before anything was recorded (:mod:`primaries.elections.setup`): the
+        election, its candidates and branches as ``load`` records them; round 1 keeps its life,
+        its publishing choice and its lots, the election its four eyes and red-flag settings."""
+        slug = str(event.election)
+        before, first = self.expected.elections[slug], self.expected.rounds[(slug, 1)]
+        for key in [key for key in self.expected.branches if key[0] == slug]:
+            del self.expected.branches[key]
+            self.expected.branch_names.pop(key, None)
+        self.load(event)
+        self.expected.elections[slug].flag_settings = before.flag_settings
+        after = self.expected.rounds[(slug, 1)]
+        after.events, after.lots = first.events, first.lots
+        after.publish, after.publish_seq = first.publish, first.publish_seq
 
     def load_part(self, event: Event) -> None:
         self.data(event, event.after["data"], EntryKind.PACKAGE, None)

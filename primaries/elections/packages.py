@@ -58,7 +58,7 @@ def _insert_package(spec: PackageSpec, digest: str, *, actor: Actor) -> LoadSumm
         threshold_basis=rules.threshold_basis,
         runoff_size=rules.runoff_size,
         double_entry=spec.double_entry,
-        names=_names(spec.names),
+        names=stored_names(spec.names),
         regions=None
         if spec.regions is None
         else [{"name": r.name, "names": dict(r.names)} for r in spec.regions],
@@ -76,7 +76,7 @@ def _insert_package(spec: PackageSpec, digest: str, *, actor: Actor) -> LoadSumm
     # Names in other languages (version 1.1) only where the package gave them: a fifth value
     # of a branch's row, a third of a candidate's, ``names`` and ``regions`` in ``data``.
     log.add_branches(
-        [b.code, b.name, b.region, b.eligible, *_given(b.names)] for b in spec.branches
+        [b.code, b.name, b.region, b.eligible, *given_names(b.names)] for b in spec.branches
     )
     candidate_ids: dict[str, int] = {}
     for position, candidate in enumerate(spec.candidates):
@@ -84,7 +84,7 @@ def _insert_package(spec: PackageSpec, digest: str, *, actor: Actor) -> LoadSumm
             election_id=election.id,
             code=candidate.code,
             name=candidate.name,
-            names=_names(candidate.names),
+            names=stored_names(candidate.names),
             position=position,
         )
         db.session.add(row)
@@ -105,7 +105,7 @@ def _insert_package(spec: PackageSpec, digest: str, *, actor: Actor) -> LoadSumm
                     "name": branch.name,
                     "region": branch.region,
                     "eligible": branch.eligible,
-                    "names": _names(branch.names),
+                    "names": stored_names(branch.names),
                 }
                 for branch in spec.branches[start : start + _CHUNK]
             ],
@@ -195,7 +195,7 @@ def _insert_package(spec: PackageSpec, digest: str, *, actor: Actor) -> LoadSumm
             "data": {
                 "rules": rules_dict(election),
                 "four_eyes": election.four_eyes,
-                "candidates": [[c.code, c.name, *_given(c.names)] for c in spec.candidates],
+                "candidates": [[c.code, c.name, *given_names(c.names)] for c in spec.candidates],
                 **({} if spec.names is None else {"names": election.names}),
                 **({} if spec.regions is None else {"regions": election.regions}),
                 **log.rest(),
@@ -205,11 +205,11 @@ def _insert_package(spec: PackageSpec, digest: str, *, actor: Actor) -> LoadSumm
     return summary
 
 
-def _names(names: Mapping[str, str] | None) -> dict[str, str] | None:
+def stored_names(names: Mapping[str, str] | None) -> dict[str, str] | None:
     return None if names is None else dict(names)
 
 
-def _given(names: Mapping[str, str] | None) -> list[dict[str, str]]:
+def given_names(names: Mapping[str, str] | None) -> list[dict[str, str]]:
     """``[names]`` when the package gave them, else nothing (a row as version 1 recorded it)."""
     return [] if names is None else [dict(names)]
 

@@ -44,6 +44,14 @@ Spec = TypeVar("Spec")
 
 BRANCH_COLUMNS = ("code", "name", "region", "eligible")
 SHEET_COLUMNS = ("branch", "ballots_cast", "invalid")
+BRANCH_HEADINGS: dict[str, tuple[str, ...]] = {
+    "code": ("קוד", "סמל", "رمز"),
+    "name": ("שם", "اسم"),
+    "region": ("אזור", "מחוז", "منطقة"),
+    "eligible": ("בעלי זכות בחירה", "בעלי זכות", "أصحاب حق الاقتراع"),
+}
+"""A branches file's columns may also be headed in Hebrew or Arabic, as committees write them
+(an addition to CONTRACT section 6's English header, which is still read as before)."""
 
 _DIGITS_RE = re.compile(r"^[0-9]+\Z")
 _THOUSANDS_RE = re.compile(r"^[0-9]{1,3}([,'. ][0-9]{3})+\Z")
@@ -164,7 +172,7 @@ def read_branches(raw: bytes | str) -> Parsed[BranchSpec]:
             code=code, name=name, region=region or None, eligible=eligible, line=row.line
         )
 
-    return _parse_rows(raw, BRANCH_COLUMNS, "code", build)
+    return _parse_rows(raw, BRANCH_COLUMNS, "code", build, BRANCH_HEADINGS)
 
 
 def parse_branches_csv(raw: bytes | str) -> list[BranchSpec]:

@@ -11,7 +11,8 @@
 - :mod:`.receipt_pages`: the signed sheets received on paper;
 - :mod:`.publish_pages`: when a round's results go public;
 - :mod:`.objection_pages`: observers' objections to a box's count, and their decisions;
-- :mod:`.photo_pages`: photos of the signed count sheets.
+- :mod:`.photo_pages`: photos of the signed count sheets;
+- :mod:`.setup_pages`: an election set up, and its definition changed, in the browser.
 """
 
 from . import (
@@ -27,6 +28,7 @@ from . import (
     request_pages,
     rla_pages,
     round_pages,
+    setup_pages,
     sheet_pages,
 )
 
@@ -43,5 +45,6 @@ __all__ = [
     "request_pages",
     "rla_pages",
     "round_pages",
+    "setup_pages",
     "sheet_pages",
 ]
