@@ -151,6 +151,8 @@ PAGES: list[tuple[str, str, list[str]]] = [
     ("super1", f"{ROUND}/paper", ["גיליונות ספירה ריקים", "ועדת הקלפי"]),
     ("super1", f"{ROUND}/protocol", ["פרוטוקול תוצאות"]),
     ("super1", f"{ELECTION}/rounds/1/rla", ["ביקורת"]),
+    ("admin1", "/staff/elections/new", ["בחירות חדשות", "יצירת הבחירות", "השיעור שמנצח בסבב 1"]),
+    ("super1", f"{ELECTION}/setup", ["הורדת חבילת הבחירות", "ההגדרה כבר אינה יכולה להשתנות"]),
 ]
 
 
