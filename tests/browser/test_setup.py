@@ -21,8 +21,11 @@ from tests.test_console import run
 from tests.workbooks import xlsx
 
 SLUG = "branch-vote-2026"
-CANDIDATES = [("ALN", "Alon Levi", "אלון לוי"), ("BRK", "Bracha Katz", "ברכה כץ"),
-              ("GIL", "Gil Mor", "גיל מור")]
+CANDIDATES = [
+    ("ALN", "Alon Levi", "אלון לוי"),
+    ("BRK", "Bracha Katz", "ברכה כץ"),
+    ("GIL", "Gil Mor", "גיל מור"),
+]
 
 
 def branch(i: int) -> tuple[str, str, str, int]:
@@ -98,8 +101,13 @@ def test_an_election_from_nothing_equals_its_package_loaded(
             "slug": SLUG,
             "name": "Branch vote, 2026",
             "names": {"he": "הצבעת סניפים 2026"},
-            "rules": {"threshold_percent": "40", "threshold_inclusive": True,
-                      "threshold_basis": "valid", "runoff_size": 2, "double_entry": False},
+            "rules": {
+                "threshold_percent": "40",
+                "threshold_inclusive": True,
+                "threshold_basis": "valid",
+                "runoff_size": 2,
+                "double_entry": False,
+            },
             "candidates": [
                 {"code": code, "name": name, "names": {"he": local}}
                 for code, name, local in CANDIDATES
