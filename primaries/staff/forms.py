@@ -40,6 +40,7 @@ from ..core.sheets import (
     sheet_problems,
     vote_field,
 )
+from ..results.local import local_names
 from ..sheets.entry import Mismatch
 from ..sheets.place import SheetPlace
 from ..tally import ballot_of
@@ -164,8 +165,10 @@ def sheet_form(
 @overload
 def sheet_form(place: SheetPlace, *, correction: bool = False, **kwargs: Any) -> SheetForm: ...
 def sheet_form(place: SheetPlace, *, correction: bool = False, **kwargs: Any) -> SheetForm:
-    """The form of this sheet: Ballots cast, Invalid ballots, then one field per candidate."""
-    ballot = tuple((code, name) for _, code, name in ballot_of(place.round))
+    """The form of this sheet: Ballots cast, Invalid ballots, then one field per candidate
+    (named in the reader's language where the election gives the name in it)."""
+    names = local_names(place.round.election)
+    ballot = tuple((code, names.candidate(code, name)) for _, code, name in ballot_of(place.round))
     form = _sheet_form_class(ballot, correction)(**kwargs)
     form.place = place
     form.codes = [code for code, _ in ballot]

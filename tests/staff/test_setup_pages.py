@@ -290,3 +290,14 @@ def test_an_existing_slug_is_refused_by_the_field(sign_in: Any) -> None:
     response = admin.post(NEW, data=form())
     assert response.status_code == 422
     assert "Address name (slug): an election &#39;setup-2026&#39; already exists" in response.text
+
+
+def test_the_entry_form_names_candidates_in_the_readers_language(sign_in: Any) -> None:
+    admin = sign_in("admin1")
+    assert admin.post(NEW, data=form()).status_code == 302
+    clerk = sign_in("clerk1")
+    url = "/staff/elections/setup-2026/rounds/1/sheets/B1"
+    hebrew = clerk.get(url + "?lang=he").text
+    assert '<label for="votes_AAA">אליס אבני</label>' in hebrew
+    assert '<label for="votes_BBB">Boaz Bar</label>' in hebrew  # no Hebrew name: the fallback
+    assert '<label for="votes_AAA">Alice Avni</label>' in clerk.get(url + "?lang=en").text
