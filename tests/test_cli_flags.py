@@ -212,7 +212,7 @@ def test_wrong_thresholds_are_refused_every_one_named(
         "nosuch: no such setting (the settings: min_eligible, turnout_points, "
         "full_turnout_percent, min_valid, sweep_percent, split_percent, z, overdispersion, "
         "share_points, invalid_points, region_min_valid, moved_turnout_points, "
-        "moved_share_points)",
+        "moved_share_points, hold_for_review)",
         "overdispersion: must be a fraction from 0 to below 1 (1/50, 0.02), not '3/2'",
         "reason: changing the red-flag settings needs a reason",
     ]

@@ -28,6 +28,7 @@ from .expected import Difference
 from .objections import compare_objections
 from .paper import compare_papers, compare_photos
 from .replay import chain_events, replay
+from .reviews import compare_reviews
 from .rla import compare_audits
 from .tables import (
     Names,
@@ -61,6 +62,7 @@ def verify_data() -> str | None:
         compare_papers(expected, names)
         compare_photos(expected, names)
         compare_objections(expected, names)
+        compare_reviews(expected, names)
     except Difference as exc:
         return str(exc)
     return None

@@ -138,4 +138,7 @@ class Expected:
     # round -> objection id -> {"values": [the row's columns], "seq": the last event's}
     # (primaries.audit.objections)
     objections: dict[RoundKey, dict[int, dict[str, Any]]] = field(default_factory=dict)
+    # round -> its clearances of boxes held for review in order: (branch, entry id, checks,
+    # reason, actor, account, seq) (primaries.audit.reviews)
+    reviews: dict[RoundKey, list[tuple[Any, ...]]] = field(default_factory=dict)
     events: int = 0

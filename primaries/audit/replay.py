@@ -33,6 +33,7 @@ from .expected import (
 from .objections import handlers as objection_handlers
 from .paper import handlers as paper_handlers
 from .records import numbers_digest, row_numbers
+from .reviews import handlers as review_handlers
 from .rla import handlers as rla_handlers
 
 
@@ -106,6 +107,7 @@ class Replay:
             **rla_handlers(self.expected, self.user),
             **paper_handlers(self.expected, self.user),
             **objection_handlers(self.expected, self.user),
+            **review_handlers(self.expected, self.user),
         }
 
     def apply(self, event: Event) -> None:

@@ -29,6 +29,10 @@ _FRACTION_RE = re.compile(r"^(\d{1,6})/(\d{1,6})\Z|^0?\.\d{1,6}\Z|^0\Z")
 def _problem(name: str, text: str) -> str | None:
     """What is wrong with ``text`` as the value of setting ``name`` (None: nothing)."""
     default = getattr(DEFAULTS, name)
+    if name == "hold_for_review":
+        if text not in ("0", "1"):
+            return f"{name}: must be 1 (flagged boxes are held for review) or 0, not {text!r}"
+        return None
     if isinstance(default, int):
         if not text.isdigit() or not 1 <= int(text) <= 1_000_000:
             return f"{name}: must be a whole number from 1 to 1000000, not {text!r}"

@@ -91,6 +91,11 @@ class FlagSettings:
     """runoff_turnout_moved: the box's turnout change differs from its region's by this much."""
     moved_share_points: Decimal = Decimal(25)
     """runoff_shares_moved: a candidate's share change differs from the region's by this much."""
+    hold_for_review: int = 1
+    """Not a threshold but what a flag does (issue 13's quarantine): 1, a flagged box is held
+    for review, and the round cannot be certified until a supervisor clears it with a reason
+    (:mod:`primaries.elections.reviews`); 0, flags are only shown. Either way a flagged box's
+    numbers count as its sheet says (CONTRACT sections 4 and 6: sheets count once settled)."""
 
     def __post_init__(self) -> None:
         if min(self.min_eligible, self.min_valid, self.region_min_valid) < 1:

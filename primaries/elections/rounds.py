@@ -22,6 +22,7 @@ from ..errors import Refused
 from ..extensions import db
 from ..models import Round, RoundEvent, Sheet
 from ..results.certificates import result_digest
+from ..results.reviews import held_boxes
 from ..tally import decision_of, round_result, sums_of
 from .lookup import audit_lock_reason, has_later_round
 from .objections import open_objections
@@ -116,6 +117,7 @@ class Blockers:
     tied: tuple[str, ...] = ()
     places: int = 0
     objections: int = 0  # objections filed and not decided yet
+    held: int = 0  # boxes held for review by red flags and not cleared
 
 
 def blockers_of(round_: Round) -> Blockers:
@@ -143,6 +145,7 @@ def blockers_of(round_: Round) -> Blockers:
         tied=tuple(outcome.tied) if lot else (),
         places=outcome.places if lot else 0,
         objections=open_objections(round_),
+        held=len(held_boxes(round_)),
     )
 
 
@@ -167,6 +170,11 @@ def certification_blockers(round_: Round) -> list[str]:
         )
     if found.objections:
         blockers.append(f"{found.objections} objection(s) are not decided yet")
+    if found.held:
+        blockers.append(
+            f"{found.held} box(es) are held for review by red flags: a supervisor clears each "
+            "with a reason on the round's dashboard"
+        )
     return blockers
 
 

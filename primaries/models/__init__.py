@@ -17,7 +17,7 @@ from .accounts import User
 from .approvals import ChangeRequest
 from .audit import AuditEvent
 from .elections import Branch, Candidate, Election, Lot, Round, RoundCandidate, RoundEvent
-from .paper import Objection, PaperReceipt, SheetPhoto
+from .paper import FlagReview, Objection, PaperReceipt, SheetPhoto
 from .rla import RlaAudit, RlaCount, RlaDraw, RlaEntry
 from .sheets import Annulment, EntryVote, Sheet, SheetDecision, SheetEntry
 from .totals import CandidateTotal, RoundTotal
@@ -33,6 +33,7 @@ __all__ = [
     "Election",
     "EntryKind",
     "EntryVote",
+    "FlagReview",
     "Lot",
     "Objection",
     "PaperReceipt",

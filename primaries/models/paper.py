@@ -1,19 +1,20 @@
 """The paper: when a box's signed count sheet physically reached the committee (issue 15), its
-photos, and observers' objections about a box's count (issue 13).
+photos, observers' objections about a box's count, and the review of boxes red flags hold
+(issue 13).
 
 Receipts are written only by :mod:`primaries.elections.receipts`, objections only by
-:mod:`primaries.elections.objections`, photos only by :mod:`primaries.elections.photos`, each
-change with its audit event. A receipt is never
-updated or deleted: a receipt marked by mistake is withdrawn by a new row (``received`` false,
-with its reason), and the latest row of a box in a round says where its paper is. An
-objection's filing is never changed; its decision is written once.
+:mod:`primaries.elections.objections`, reviews only by :mod:`primaries.elections.reviews`,
+photos only by :mod:`primaries.elections.photos`, each change with its audit event. A receipt
+is never updated or deleted: a receipt marked by mistake is withdrawn by a new row
+(``received`` false, with its reason), and the latest row of a box in a round says where its
+paper is. An objection's filing is never changed; its decision is written once.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import Base
@@ -86,6 +87,25 @@ class SheetPhoto(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     content_type: Mapped[str] = mapped_column(String(32))
     size: Mapped[int] = mapped_column(Integer)
+    actor: Mapped[str] = mapped_column(Text)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class FlagReview(Base):
+    """A supervisor's clearance of a box that red flags held for review (issue 13): which
+    counted entry it cleared, for which checks, why, who and when. A box is held again when its
+    counted entry changes or a check it was not cleared for fires. Rows are never changed."""
+
+    __tablename__ = "flag_reviews"
+    __table_args__ = (Index("ix_flag_reviews_round_branch", "round_id", "branch_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"))
+    branch_id: Mapped[int] = mapped_column(ForeignKey("branches.id"))
+    entry_id: Mapped[int] = mapped_column(ForeignKey("sheet_entries.id"))
+    checks: Mapped[list[str]] = mapped_column(JSON)
+    reason: Mapped[str] = mapped_column(Text)
     actor: Mapped[str] = mapped_column(Text)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

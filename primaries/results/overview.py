@@ -20,6 +20,7 @@ from ..models import Election, Round
 from ..tally import rules_dict
 from .certificates import Certificate, Withdrawal, certificate_of, withdrawal_of
 from .documents import result_of
+from .reviews import held_boxes
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,12 @@ class RoundView:
     def certificate_broken(self) -> bool:
         """Certified, but the result shown now is not the one certified: never "certified"."""
         return self.certificate is not None and not self.certificate.result_matches
+
+    @property
+    def under_review(self) -> int:
+        """Boxes red flags hold for review and the committee has not cleared (issue 13); a
+        final round has none to say."""
+        return 0 if self.final else len(held_boxes(self.round))
 
     @property
     def final(self) -> bool:

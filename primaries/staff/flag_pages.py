@@ -75,6 +75,10 @@ SETTING_WORDS: dict[str, tuple[str, str]] = {
         _l("Runoff: shares moved (points)"),
         _l("A box whose shares moved this much more than its region's since the round before."),
     ),
+    "hold_for_review": (
+        _l("Hold flagged boxes for review (1 or 0)"),
+        _l("1: a flagged box is held until a supervisor clears it. 0: flags are only shown."),
+    ),
 }
 """What the page calls each setting and what it does (docs/flags.md has the whole story)."""
 

@@ -32,6 +32,7 @@ from ..errors import NotFound
 from ..results.certificates import current_certificate, matches
 from ..results.fingerprint import fingerprint_chart, round_fingerprint
 from ..results.flags import round_flags
+from ..results.reviews import held_boxes, reach_of
 from ..tally import round_result
 from .blueprint import (
     COUNT,
@@ -58,6 +59,7 @@ from .publish_pages import PUBLISHING_LABELS, PublishForm
 from .queries import branch_list, clerk_stats, regions, state_counts
 from .receipt_queries import received_count
 from .request_pages import asked_message, requests_for
+from .review_pages import CLEAR_PREFIX
 
 Page = str | tuple[str, int] | Response
 
@@ -90,6 +92,14 @@ def blockers_text(found: Blockers) -> list[str]:
                 found.objections,
             )
         )
+    if found.held:
+        blockers.append(
+            ngettext(
+                "%(num)s box is held for review by red flags: clear it with a reason below",
+                "%(num)s boxes are held for review by red flags: clear each with a reason below",
+                found.held,
+            )
+        )
     return blockers
 
 
@@ -114,6 +124,7 @@ def round_dashboard(slug: str, number: int) -> str:
     blockers = blockers_of(round_)
     certificate = current_certificate(round_)
     found = round_fingerprint(round_, result)
+    held = held_boxes(round_)
     return render_template(
         "staff/round.html",
         election=election,
@@ -140,6 +151,9 @@ def round_dashboard(slug: str, number: int) -> str:
         later=later,
         stats=clerk_stats(round_),
         flags=round_flags(round_),
+        held=held,
+        reach=reach_of(round_, held) if held else None,
+        clear_form=ReasonForm(prefix=CLEAR_PREFIX),
         fingerprint_chart=fingerprint_chart(found) if found else None,
         leader_name=result["candidates"][0]["name"] if found else None,
         close_form=CloseForm(),

@@ -12,7 +12,8 @@
 - :mod:`.publish_pages`: when a round's results go public;
 - :mod:`.objection_pages`: observers' objections to a box's count, and their decisions;
 - :mod:`.photo_pages`: photos of the signed count sheets;
-- :mod:`.setup_pages`: an election set up, and its definition changed, in the browser.
+- :mod:`.setup_pages`: an election set up, and its definition changed, in the browser;
+- :mod:`.review_pages`: clearing a box red flags hold for review.
 """
 
 from . import (
@@ -26,6 +27,7 @@ from . import (
     publish_pages,
     receipt_pages,
     request_pages,
+    review_pages,
     rla_pages,
     round_pages,
     setup_pages,
@@ -43,6 +45,7 @@ __all__ = [
     "publish_pages",
     "receipt_pages",
     "request_pages",
+    "review_pages",
     "rla_pages",
     "round_pages",
     "setup_pages",

@@ -54,6 +54,7 @@ EXPECTED: dict[str, dict[str, set[str | None]]] = {
     "staff.new_election": {"GET": ADMIN, "POST": ADMIN},
     "staff.setup": {"GET": SEE, "POST": ADMIN},
     "staff.setup_package": {"GET": SEE},
+    "staff.clear_held_box": {"POST": COUNT},
     "staff.receipts": {"GET": ALL},
     "staff.publishing": {"POST": COUNT},
     "staff.objections": {"GET": SEE},
