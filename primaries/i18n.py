@@ -34,7 +34,7 @@ from flask_babel import (
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
-LANGUAGES: dict[str, str] = {"en": "English", "he": "עברית"}
+LANGUAGES: dict[str, str] = {"en": "English", "he": "עברית", "ar": "العربية"}
 COOKIE = "lang"
 COOKIE_MAX_AGE = 365 * 24 * 3600
 DASH = "–"
@@ -74,7 +74,7 @@ def select_locale() -> str | None:
 
 
 def language() -> str:
-    """The interface language of this request: ``en`` or ``he``."""
+    """The interface language of this request: ``en``, ``he`` or ``ar``."""
     locale = get_locale()
     return locale.language if locale is not None else "en"
 

@@ -1,4 +1,5 @@
-"""Hebrew and English: choosing the language, right-to-left pages, the catalogues themselves."""
+"""Hebrew, Arabic and English: choosing the language, right-to-left pages, the catalogues
+themselves."""
 
 from __future__ import annotations
 
@@ -60,6 +61,20 @@ def test_hebrew_page_is_right_to_left_and_translated(client: FlaskClient, demo: 
     assert "Provisional result" not in page and "Certified result" not in page
 
 
+def test_arabic_page_is_right_to_left_and_translated(client: FlaskClient, demo: str) -> None:
+    response = client.get("/elections/labor-2011/rounds/1?lang=ar")
+    html = response.get_data(as_text=True)
+    assert '<html lang="ar" dir="rtl">' in html
+    page = text_of(html)
+    assert "Provisional result" not in page and "Certified result" not in page
+    assert "No candidate reached" not in page
+    assert "14,203" in page  # digits as Arab members in Israel read them (Latin)
+    assert "Shelly Yacimovich" in page  # the demo gives no Arabic name: the fallback
+    assert 'direction="rtl"' in html
+    assert 'href="/elections/labor-2011/rounds/1?lang=he"' in html  # the other two languages
+    assert 'href="/elections/labor-2011/rounds/1?lang=en"' in html
+
+
 def test_english_page_is_left_to_right_with_the_readers_date(
     client: FlaskClient, demo: str
 ) -> None:
@@ -91,9 +106,10 @@ def test_switch_link_keeps_the_other_parameters(client: FlaskClient, demo: str) 
     assert 'href="/elections/labor-2011/rounds/2/branches?q=tel&amp;sort=name&amp;lang=he"' in html
 
 
-def test_every_message_has_a_hebrew_translation() -> None:
-    with (TRANSLATIONS / "he" / "LC_MESSAGES" / "messages.po").open("rb") as fh:
-        catalog = read_po(fh, locale="he")
+@pytest.mark.parametrize("language", ["he", "ar"])
+def test_every_message_has_a_translation(language: str) -> None:
+    with (TRANSLATIONS / language / "LC_MESSAGES" / "messages.po").open("rb") as fh:
+        catalog = read_po(fh, locale=language)
     untranslated = [
         message.id
         for message in catalog
@@ -106,7 +122,7 @@ def test_every_message_has_a_hebrew_translation() -> None:
     assert {m.id for m in template if m.id} <= {m.id for m in catalog if m.id}
 
 
-@pytest.mark.parametrize("language", ["en", "he"])
+@pytest.mark.parametrize("language", ["en", "he", "ar"])
 def test_compiled_catalogues_match_their_sources(language: str) -> None:
     """The .mo files are committed (a fresh clone needs no compile step): keep them current."""
     folder = TRANSLATIONS / language / "LC_MESSAGES"
@@ -183,3 +199,26 @@ def test_no_words_are_marked_inside_an_f_string() -> None:
                 ):
                     found.append(f"{path.relative_to(root.parent)}:{inner.lineno}")
     assert found == []
+
+
+@pytest.mark.parametrize("language", ["he", "ar"])
+def test_every_translation_keeps_the_placeholders(language: str) -> None:
+    """A translation that drops or misspells ``%(name)s`` would fail when shown: each keeps the
+    English's placeholders (a plural form may leave the number out, as Arabic's one and two)."""
+    import re
+
+    placeholder = re.compile(r"%\([a-z_]+\)[sd]|%%")
+    with (TRANSLATIONS / language / "LC_MESSAGES" / "messages.po").open("rb") as fh:
+        catalog = read_po(fh, locale=language)
+    wrong = []
+    for message in catalog:
+        if not message.id:
+            continue
+        if isinstance(message.id, tuple):
+            allowed = set(placeholder.findall(" ".join(message.id)))
+            wrong += [
+                message.id[0] for s in message.string if not set(placeholder.findall(s)) <= allowed
+            ]
+        elif set(placeholder.findall(message.id)) != set(placeholder.findall(message.string)):
+            wrong.append(message.id)
+    assert wrong == []

@@ -226,3 +226,17 @@ def test_the_english_pages_are_unchanged(busy: dict[str, FlaskClient]) -> None:
     accounts = busy["admin1"].get("/staff/accounts?lang=en").text
     assert '<option selected value="clerk">clerk: enters count sheets</option>' in accounts
     assert english_runs(accounts) != []  # the heuristic sees English where it is
+
+
+@pytest.mark.parametrize(("who", "address"), [p[:2] for p in PAGES], ids=[p[1] for p in PAGES])
+def test_every_staff_page_speaks_arabic(
+    busy: dict[str, FlaskClient], who: str, address: str
+) -> None:
+    """The same pages in Arabic (issue 14): right to left, and no English left but data."""
+    joiner = "&" if "?" in address else "?"
+    response = busy[who].get(f"{address}{joiner}lang=ar")
+    assert response.status_code == 200, response.text
+    page = response.text
+    assert '<html lang="ar" dir="rtl">' in page
+    runs = english_runs(page)
+    assert runs == [], f"{who} {address}: English left: {runs}"
