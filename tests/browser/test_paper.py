@@ -21,7 +21,7 @@ def pdf_pages(pdf: bytes) -> int:
 
 
 @pytest.mark.backends("sqlite")
-@pytest.mark.parametrize("language", ["en", "he"])
+@pytest.mark.parametrize("language", ["en", "he", "ar"])
 def test_the_rounds_paper_prints_one_page_per_branch(
     live_server: LiveServer, page: Any, night: None, language: str
 ) -> None:

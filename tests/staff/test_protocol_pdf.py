@@ -64,6 +64,14 @@ def test_the_protocol_in_hebrew(loaded: Any, sign_in: Callable[[str], FlaskClien
     assert "Results protocol" not in text
 
 
+def test_the_protocol_in_arabic(loaded: Any, sign_in: Callable[[str], FlaskClient]) -> None:
+    supervisor = sign_in("super1")
+    text = _text(_read(supervisor.get(f"{PDF}?lang=ar").data, "protocol-ar.pdf"))
+    for word in ("محضر", "النتائج"):
+        assert word in text, word
+    assert "Results protocol" not in text
+
+
 def test_who_may_have_the_protocol(
     loaded: Any, sign_in: Callable[[str], FlaskClient], client: FlaskClient
 ) -> None:
