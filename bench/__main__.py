@@ -218,10 +218,11 @@ def main(argv: list[str] | None = None) -> int:
         from .rla_scale import measure as measure_rla
 
         for backend in backends:
-            log(f"{backend} national: rla start and rla status (bench.rla_scale)")
+            log(f"{backend} national: rla start, rla status and flags (bench.rla_scale)")
             results.setdefault("rla", {})[backend] = figures = measure_rla(backend)
             start, status = figures["rla_start"], figures["rla_status"]
-            log(f"  start {start['seconds']}s, status {status['seconds']}s")
+            flags = figures["flags"]["seconds"]
+            log(f"  start {start['seconds']}s, status {status['seconds']}s, flags {flags}s")
 
     if {"entry", "night"} & set(steps):
         from .people import people

@@ -67,6 +67,12 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
             1.0,
         )
         target(
+            "national red flags of a round <= 5 s (primaries flags, median of five)",
+            backend,
+            _get(results, "rla", backend, "flags", "seconds"),
+            5.0,
+        )
+        target(
             "national re-import of the same file / first import <= 0.5",
             backend,
             _get(results, "import_sheets", backend, "again_ratio"),

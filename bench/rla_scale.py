@@ -1,9 +1,10 @@
 """``python -m bench.rla_scale [--backends sqlite,postgresql]``: the risk-limiting audit at
 national scale (12,926 boxes x 39 candidates, round 1 with its threshold assertions): the wall
 and CPU seconds of ``primaries rla start`` (every bound, U, the estimate and the draws) and
-``primaries rla status`` (the drawn boxes only), each a fresh process as an operator runs it,
-beside ``primaries tally`` for the cost of a command's start-up. ``tally`` and ``status`` run
-five times each and give the median and the fastest (a 2-core virtual machine's speed varies by
+``primaries rla status`` (the drawn boxes only), and ``primaries flags`` (every red-flag check
+of the round: issue 13), each a fresh process as an operator runs it, beside ``primaries
+tally`` for the cost of a command's start-up. ``tally``, ``status`` and ``flags`` run five
+times each and give the median and the fastest (a 2-core virtual machine's speed varies by
 a third from one second to the next). The package's bytecode is compiled first, as an installed
 package has it (``pip install`` compiles it; a checkout under ``PYTHONDONTWRITEBYTECODE`` would
 compile every module on every command). Prints JSON.
@@ -47,6 +48,8 @@ def measure(backend: str) -> dict[str, Any]:
                 "--json",
             ),
             "rla_status": ("rla", "status", slug, "--round", "1", "--json"),
+            # Every red-flag check of the round (issue 13: 5 s or less at national scale)
+            "flags": ("flags", slug, "--round", "1", "--json"),
         }
         compileall.compile_dir(str(ROOT / "primaries"), quiet=1)
         for name, args in runs.items():
