@@ -22,6 +22,7 @@ COLUMNS = (
     "text",
     "filed_by",
     "account",
+    "attachment",
     "decision",
     "reason",
     "decided_by",
@@ -37,6 +38,8 @@ def handlers(
     def file(event: Event) -> None:
         number = int(event.after["objection"])
         values = [number, event.branch, str(event.after["text"]), event.actor, user(event.actor)]
+        # An attachment's SHA-256 (from version 1.1 of the objections; none before)
+        values.append((event.after.get("attachment") or {}).get("sha256"))
         expected.objections.setdefault(box_round(event), {})[number] = {
             "values": [*values, None, None, None, None],
             "seq": event.seq,
@@ -45,7 +48,7 @@ def handlers(
     def decide(event: Event) -> None:
         found = expected.objections[box_round(event)][int(event.after["objection"])]
         decided = [str(event.after["decision"]), str(event.after["reason"]), event.actor]
-        found["values"][5:] = [*decided, user(event.actor)]
+        found["values"][6:] = [*decided, user(event.actor)]
         found["seq"] = event.seq
 
     return {"objection.file": file, "objection.decide": decide}
@@ -60,6 +63,7 @@ def compare_objections(expected: Expected, names: Names) -> None:
         Objection.text,
         Objection.filed_by,
         Objection.user_id,
+        Objection.attachment_sha256,
         Objection.decision,
         Objection.reason,
         Objection.decided_by,
@@ -67,8 +71,9 @@ def compare_objections(expected: Expected, names: Names) -> None:
     ).order_by(Objection.id)
 
     def row(values: Any) -> tuple[RoundKey, tuple[Any, ...]]:
-        round_id, id_, branch_id, text, filed_by, user_id, decision, reason, by, by_id = values
-        found = (int(id_), names.branch(branch_id), text, filed_by, names.user(user_id))
+        round_id, id_, branch_id, text, filed_by, user_id, attached, *decided = values
+        decision, reason, by, by_id = decided
+        found = (int(id_), names.branch(branch_id), text, filed_by, names.user(user_id), attached)
         return names.round(round_id), (*found, decision, reason, by, names.user(by_id))
 
     rows = (row(values) for values in stream(stmt))

@@ -20,9 +20,11 @@ from ..core.text import text_problem
 from ..database import begin_change
 from ..errors import NotFound, Refused
 from ..extensions import db
+from ..formats.images import checked_upload
 from ..models import Branch, Objection, Round
 from ..timestamps import utcnow
 from .lookup import branch_field, get_election, get_round
+from .photos import store_checked
 from .versions import bump_version
 
 
@@ -43,9 +45,19 @@ def open_objections(round_: Round) -> int:
     return int(found or 0)
 
 
-def file_objection(slug: str, number: int, code: str, text: str, *, actor: Actor) -> Objection:
-    """File an objection about branch ``code``'s count in round ``number``. Refused after the
-    round is certified, for an unknown branch, or without a text."""
+def file_objection(
+    slug: str,
+    number: int,
+    code: str,
+    text: str,
+    *,
+    actor: Actor,
+    attachment: bytes | None = None,
+) -> Objection:
+    """File an objection about branch ``code``'s count in round ``number``, optionally with a
+    document or photo (``attachment``: checked and stored as a sheet's photo is). Refused after
+    the round is certified, for an unknown branch, without a text, or for an attachment that is
+    not a readable photo or PDF, every problem at once."""
     begin_change()
     round_ = get_round(get_election(slug), number)
     problems = []
@@ -57,6 +69,12 @@ def file_objection(slug: str, number: int, code: str, text: str, *, actor: Actor
     branch, missing = branch_field(round_, code)
     words, problem = _text("objection", text, "say what happened")
     problems += [p for p in (missing, problem) if p]
+    checked = None
+    if attachment:
+        try:
+            checked = checked_upload(attachment)
+        except Refused as refused:
+            problems += [f"attachment: {p.removeprefix('file: ')}" for p in refused.problems]
     if problems:
         raise Refused(problems)
     assert branch is not None
@@ -68,6 +86,12 @@ def file_objection(slug: str, number: int, code: str, text: str, *, actor: Actor
         user_id=actor.user_id,
         created_at=utcnow(),
     )
+    attached = None
+    if checked is not None:
+        digest, content_type, size = store_checked(checked)
+        objection.attachment_sha256, objection.attachment_type = digest, content_type
+        objection.attachment_size = size
+        attached = {"sha256": digest, "content_type": content_type, "size": size}
     db.session.add(objection)
     db.session.flush()
     bump_version(round_)  # the dashboard's blockers change
@@ -79,7 +103,7 @@ def file_objection(slug: str, number: int, code: str, text: str, *, actor: Actor
         election=slug,
         round_number=number,
         branch=branch.code,
-        after={"objection": objection.id, "text": words},
+        after={"objection": objection.id, "text": words, "attachment": attached},
     )
     return objection
 

@@ -3,7 +3,8 @@ box's paper sheet, at entry or later; it is checked and re-encoded
 (:func:`primaries.formats.images.checked_upload`), stored once under its SHA-256, and recorded
 (``sheet_photos`` and the event ``sheet.photo`` with the SHA-256, in the same transaction).
 
-The only writer of ``sheet_photos`` and of the photo files. A file is written before the row,
+The only writer of ``sheet_photos`` and of the photo files (an objection's attachment is stored
+here too, :func:`store_checked`). A file is written before the row,
 under a temporary name renamed into place, so a refused or rolled-back change leaves at most an
 unreferenced file, never a row without its file.
 """
@@ -22,7 +23,7 @@ from ..changes import Actor
 from ..database import begin_change
 from ..errors import Refused
 from ..extensions import db
-from ..formats.images import EXTENSIONS, checked_upload
+from ..formats.images import EXTENSIONS, Checked, checked_upload
 from ..models import SheetPhoto
 from ..timestamps import utcnow
 from .lookup import branch_field, get_election, get_round
@@ -52,6 +53,14 @@ def _store(data: bytes, path: Path) -> None:
         raise
 
 
+def store_checked(checked: Checked) -> tuple[str, str, int]:
+    """Store a checked photo or PDF (:func:`checked_upload`): its SHA-256, content type and size
+    as stored. Also the store of an objection's attachment."""
+    digest = hashlib.sha256(checked.data).hexdigest()
+    _store(checked.data, photo_path(digest, checked.content_type))
+    return digest, checked.content_type, len(checked.data)
+
+
 def add_photo(slug: str, number: int, code: str, data: bytes, *, actor: Actor) -> SheetPhoto:
     """Add a photo or scan of branch ``code``'s signed sheet of round ``number``. Refused, saying
     why, for an unknown branch or a file that is not a readable photo or PDF."""
@@ -60,15 +69,13 @@ def add_photo(slug: str, number: int, code: str, data: bytes, *, actor: Actor) -
     branch, problem = branch_field(round_, code)
     if branch is None:
         raise Refused(problem or "")
-    checked = checked_upload(data)
-    digest = hashlib.sha256(checked.data).hexdigest()
-    _store(checked.data, photo_path(digest, checked.content_type))
+    digest, content_type, size = store_checked(checked_upload(data))
     photo = SheetPhoto(
         round_id=round_.id,
         branch_id=branch.id,
         sha256=digest,
-        content_type=checked.content_type,
-        size=len(checked.data),
+        content_type=content_type,
+        size=size,
         actor=actor.name,
         user_id=actor.user_id,
         created_at=utcnow(),
@@ -83,6 +90,6 @@ def add_photo(slug: str, number: int, code: str, data: bytes, *, actor: Actor) -
         election=slug,
         round_number=number,
         branch=branch.code,
-        after={"sha256": digest, "content_type": checked.content_type, "size": len(checked.data)},
+        after={"sha256": digest, "content_type": content_type, "size": size},
     )
     return photo

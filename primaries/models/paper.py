@@ -68,6 +68,10 @@ class Objection(Base):
     decided_by: Mapped[str | None] = mapped_column(Text)
     decided_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # A document or photo the observer attached (stored like a sheet's photo, by its SHA-256)
+    attachment_sha256: Mapped[str | None] = mapped_column(String(64))
+    attachment_type: Mapped[str | None] = mapped_column(String(32))
+    attachment_size: Mapped[int | None] = mapped_column(Integer)
 
 
 class SheetPhoto(Base):

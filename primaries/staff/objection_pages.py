@@ -6,11 +6,13 @@ cannot be certified (the dashboard says so)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms import SelectField, StringField, TextAreaField
@@ -25,6 +27,7 @@ from ..extensions import db
 from ..models import Branch, Objection, Round
 from .blueprint import COUNT, READ, actor, bp, round_or_404, translated
 from .forms import options
+from .photo_pages import stored_file
 from .queries import all_branches
 
 
@@ -38,6 +41,14 @@ class ObjectionForm(FlaskForm):
         _l("What happened"),
         validators=[DataRequired(_l("Say what happened.")), Length(max=TEXT_MAX)],
         description=_l("What you saw or were told, when, and who can confirm it."),
+    )
+    attachment = FileField(
+        _l("A document or photo (if you have one)"),
+        render_kw={"accept": "image/jpeg,image/png,image/webp,application/pdf"},
+        description=_l(
+            "A photo (JPEG, PNG, WebP) or a PDF, at most 15 MB, seen by the committee and the "
+            "observers only. Its location is removed."
+        ),
     )
 
 
@@ -104,7 +115,17 @@ def file_objection_page(slug: str, number: int) -> Response | tuple[str, int] | 
         problems = [str(error) for errors in form.errors.values() for error in errors]
         return _page(slug, number, form, problems or [_("the form was incomplete; try again.")])
     code = (form.branch.data or "").strip()
-    outcome = attempt(file_objection, slug, number, code, form.text.data or "", actor=actor())
+    upload = form.attachment.data
+    attachment = upload.read() if upload and getattr(upload, "filename", "") else None
+    outcome = attempt(
+        file_objection,
+        slug,
+        number,
+        code,
+        form.text.data or "",
+        actor=actor(),
+        attachment=attachment,
+    )
     if outcome.problems:
         return _page(slug, number, form, outcome.problems)
     flash(
@@ -133,3 +154,18 @@ def decide_objection_page(slug: str, number: int, objection_id: int) -> Response
         if not outcome.problems:
             flash(_("Objection #%(id)s is decided.", id=objection_id), "success")
     return redirect(url_for("staff.objections", slug=slug, number=number))
+
+
+@bp.get("/elections/<slug>/rounds/<int:number>/objections/<int:objection_id>/attachment")
+@roles(*COUNT, read_only_for=READ)
+def objection_attachment(slug: str, number: int, objection_id: int) -> Any:
+    """An objection's attachment, as stored; nothing in it may run (a PDF is downloaded)."""
+    round_ = round_or_404(slug, number)
+    objection = db.session.get(Objection, objection_id)
+    if objection is None or objection.round_id != round_.id or not objection.attachment_sha256:
+        return {"error": "no such attachment"}, 404
+    return stored_file(
+        objection.attachment_sha256,
+        objection.attachment_type or "",
+        f"{slug}-round-{number}-objection-{objection_id}",
+    )

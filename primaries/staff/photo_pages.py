@@ -88,15 +88,21 @@ def sheet_photo(slug: str, number: int, branch: str, sha256: str) -> Any:
     )
     if photo is None:
         return {"error": "no such photo"}, 404
-    path = photo_path(photo.sha256, photo.content_type)
+    return stored_file(photo.sha256, photo.content_type, f"{slug}-round-{number}-{branch}")
+
+
+def stored_file(sha256: str, content_type: str, name: str) -> Any:
+    """A stored photo or PDF (a sheet's or an objection's) with safe headers: nothing in it may
+    run, and a PDF is downloaded, never shown inline."""
+    path = photo_path(sha256, content_type)
     if not path.is_file():
-        return {"error": "the photo's file is missing from the server"}, 404
-    name = f"{slug}-round-{number}-{branch}-{sha256[:12]}{path.suffix}"
-    disposition = "attachment" if photo.content_type == "application/pdf" else "inline"
-    response = Response(path.read_bytes(), mimetype=photo.content_type)  # at most 15 MB
-    response.headers["Content-Disposition"] = f'{disposition}; filename="{name}"'
+        return {"error": "the file is missing from the server"}, 404
+    filename = f"{name}-{sha256[:12]}{path.suffix}"
+    disposition = "attachment" if content_type == "application/pdf" else "inline"
+    response = Response(path.read_bytes(), mimetype=content_type)  # at most 15 MB
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Cache-Control"] = "private, max-age=3600, immutable"
-    response.set_etag(photo.sha256)
+    response.set_etag(sha256)
     return response

@@ -60,6 +60,7 @@ EXPECTED: dict[str, dict[str, set[str | None]]] = {
     "staff.objections": {"GET": SEE},
     "staff.file_objection_page": {"POST": SEE},
     "staff.decide_objection_page": {"POST": COUNT},
+    "staff.objection_attachment": {"GET": SEE},
     "staff.add_sheet_photo": {"POST": ENTER},
     "staff.sheet_photo": {"GET": ALL},
     "staff.mark_receipt": {"POST": ENTER},

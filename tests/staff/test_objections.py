@@ -161,3 +161,62 @@ def test_who_may_file_and_decide(loaded: Any, sign_in: Callable[[str], FlaskClie
 def test_the_objections_page_in_hebrew(loaded: Any, sign_in: Callable[[str], FlaskClient]) -> None:
     page = sign_in("observer1").get(PAGE + "?lang=he").text
     assert "הגשת השגה" in page and "File an objection" not in page
+
+
+def test_an_objection_with_a_photo(
+    loaded: Any, sign_in: Callable[[str], FlaskClient], app: Any, tmp_path: Any
+) -> None:
+    """Issue 13, item 4: "optionally a document or photo": checked and stored as a sheet's
+    photo is (its location removed), shown to the committee and observers, in the audit chain."""
+    from io import BytesIO
+
+    from tests.staff.test_photos import jpeg_with_location
+
+    app.config["PHOTO_DIR"] = str(tmp_path / "photos")
+    observer = sign_in("observer1")
+    answer = observer.post(
+        PAGE,
+        data={
+            "branch": "B2",
+            "text": WORDS,
+            "attachment": (BytesIO(jpeg_with_location()), "a.jpg"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert answer.status_code == 302, answer.text
+    objection = db.session.scalars(select(Objection)).one()
+    assert objection.attachment_type == "image/jpeg" and objection.attachment_sha256
+    page = observer.get(PAGE).text
+    link = f"{PAGE}/{objection.id}/attachment"
+    assert link in page
+    served = sign_in("super1").get(link)
+    assert served.status_code == 200 and served.mimetype == "image/jpeg"
+    assert b"Haifa" not in served.data  # the metadata is gone
+    assert served.headers["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    assert sign_in("clerk1").get(link).status_code == 403
+    event = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "objection.file")
+    ).one()
+    assert event.after["attachment"]["sha256"] == objection.attachment_sha256
+    assert verify_data() is None
+    objection.attachment_sha256 = "0" * 64
+    db.session.commit()
+    found = verify_data()
+    assert found is not None and "attachment" in found
+
+
+def test_a_bad_attachment_is_refused_with_the_rest(loaded: Any, accounts: Any) -> None:
+    with pytest.raises(Refused) as refused:
+        file_objection(
+            "test-2024",
+            1,
+            "B2",
+            "",
+            actor=account("observer1"),
+            attachment=b"MZ\x90\x00 not a photo",
+        )
+    problems = refused.value.problems
+    assert problems[0] == "objection: say what happened"
+    assert problems[1].startswith("attachment: ")
+    db.session.rollback()
+    assert db.session.scalar(select(Objection.id)) is None
