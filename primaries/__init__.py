@@ -65,6 +65,7 @@ def _register_web(app: Flask) -> None:
     init_auth(app)
 
     from .api.views import bp as api_bp
+    from .results import photo_views as _photo_views  # noqa: F401  (the public photos)
     from .results import rla_views as _rla_views  # noqa: F401  (the audit report's routes)
     from .results import workbook_views as _results_workbooks  # noqa: F401  (its routes)
     from .results.views import bp as results_bp

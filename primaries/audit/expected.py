@@ -111,6 +111,8 @@ class ExpectedElection:
     """Its ``regions`` (version 1.1); None when the package gave none."""
     flag_settings: Any = None
     """The red-flag settings it changed (``election.flag_settings`` events); None: defaults."""
+    photos_public: bool = False
+    """Whether certified rounds' photos are public (``election.photos_public`` events)."""
 
 
 @dataclass

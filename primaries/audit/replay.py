@@ -101,6 +101,7 @@ class Replay:
             "lot.record": self.lot,
             "election.four_eyes": self.four_eyes,
             "election.flag_settings": self.flag_settings,
+            "election.photos_public": self.photos_public,
             "round.open": self.round_open,
             "round.publishing": self.publishing,
             **{f"round.{a.value}": self.round_step for a in RoundAction if a != RoundAction.OPEN},
@@ -199,14 +200,15 @@ class Replay:
     def define(self, event: Event) -> None:
         """A new definition before anything was recorded (:mod:`primaries.elections.setup`): the
         election, its candidates and branches as ``load`` records them; round 1 keeps its life,
-        its publishing choice and its lots, the election its four eyes and red-flag settings."""
+        its publishing choice and its lots, the election its four eyes and other settings."""
         slug = str(event.election)
         before, first = self.expected.elections[slug], self.expected.rounds[(slug, 1)]
         for key in [key for key in self.expected.branches if key[0] == slug]:
             del self.expected.branches[key]
             self.expected.branch_names.pop(key, None)
         self.load(event)
-        self.expected.elections[slug].flag_settings = before.flag_settings
+        now = self.expected.elections[slug]
+        now.flag_settings, now.photos_public = before.flag_settings, before.photos_public
         after = self.expected.rounds[(slug, 1)]
         after.events, after.lots = first.events, first.lots
         after.publish, after.publish_seq = first.publish, first.publish_seq
@@ -352,6 +354,10 @@ class Replay:
         election = self.expected.elections[str(event.election)]
         election.flag_settings = dict(event.after["flag_settings"]) or None
         election.seq = event.seq
+
+    def photos_public(self, event: Event) -> None:
+        election = self.expected.elections[str(event.election)]
+        election.photos_public, election.seq = bool(event.after["photos_public"]), event.seq
 
     def round_open(self, event: Event) -> None:
         slug, number = str(event.election), int(event.round_number or 0)

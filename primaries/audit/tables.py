@@ -157,6 +157,9 @@ def compare_elections(expected: Expected, names: Names) -> None:
         check(
             where, "elections.flag_settings", mine.flag_settings, election.flag_settings, mine.seq
         )
+        check(
+            where, "elections.photos_public", mine.photos_public, election.photos_public, mine.seq
+        )
     for slug, mine in pending.items():
         raise difference(f"election {slug}", "elections", repr(mine.name), "no such row", mine.seq)
 

@@ -16,27 +16,17 @@ import os
 import tempfile
 from pathlib import Path
 
-from flask import current_app
-
 from ..audit.chain import record
 from ..changes import Actor
 from ..database import begin_change
 from ..errors import Refused
 from ..extensions import db
-from ..formats.images import EXTENSIONS, Checked, checked_upload
+from ..formats.images import Checked, checked_upload
 from ..models import SheetPhoto
+from ..photo_files import photo_path
 from ..timestamps import utcnow
 from .lookup import branch_field, get_election, get_round
-
-
-def photo_dir() -> Path:
-    """Where photo files live: ``PHOTO_DIR``, or ``photos`` in the instance folder."""
-    configured = current_app.config.get("PHOTO_DIR")
-    return Path(configured) if configured else Path(current_app.instance_path) / "photos"
-
-
-def photo_path(sha256: str, content_type: str) -> Path:
-    return photo_dir() / sha256[:2] / f"{sha256}.{EXTENSIONS[content_type]}"
+from .versions import bump_version
 
 
 def _store(data: bytes, path: Path) -> None:
@@ -82,6 +72,7 @@ def add_photo(slug: str, number: int, code: str, data: bytes, *, actor: Actor) -
     )
     db.session.add(photo)
     db.session.flush()
+    bump_version(round_)  # a certified round's public branch pages may show it
     record(
         "sheet.photo",
         actor=actor.name,

@@ -1,5 +1,6 @@
 """An election's settings that are not rules of the count: four eyes (on by default), the
 thresholds of its red-flag checks (:mod:`primaries.core.flag_settings`; ``election.flag_settings``),
+whether certified rounds' photos of signed sheets are public (``election.photos_public``),
 and when each round's results go public (:class:`primaries.core.rounds.Publishing`;
 ``round.publishing``).
 
@@ -133,4 +134,29 @@ def set_publishing(slug: str, number: int, publish: str, reason: str, *, actor: 
         round_number=number,
         before={"publish": before},
         after={"publish": publish, "reason": text},
+    )
+
+
+def set_photos_public(slug: str, on: bool, reason: str, *, actor: Actor) -> None:
+    """Show (or stop showing) the photos of certified rounds' signed sheets on the public branch
+    pages, with a reason. Refused when it changes nothing or lacks a reason."""
+    begin_change()
+    election = get_election(slug)
+    if election.photos_public == on:
+        state = "public" if on else "not public"
+        raise Refused(f"the photos of {slug}'s signed sheets are already {state}")
+    text = (reason or "").strip()
+    problem = storable_problem(text) if text else "changing it needs a reason"
+    if problem:
+        raise Refused(f"reason: {problem}")
+    election.photos_public = on
+    bump_election_versions(election)  # the public branch pages change
+    record(
+        "election.photos_public",
+        actor=actor.name,
+        object_type="election",
+        object_id=slug,
+        election=slug,
+        before={"photos_public": not on},
+        after={"photos_public": on, "reason": text},
     )

@@ -28,6 +28,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -71,6 +72,9 @@ class Election(Base):
     # The red-flag thresholds the election changed from their defaults (primaries.core
     # .flag_settings; None: every default). Set by `primaries flags --set`, audited.
     flag_settings: Mapped[dict[str, str] | None] = mapped_column(NAMES)
+    # Whether the photos of a certified round's signed sheets are on the public branch pages
+    # (issue 13). Set by an admin, audited (``election.photos_public``).
+    photos_public: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     candidates: Mapped[list[Candidate]] = relationship(

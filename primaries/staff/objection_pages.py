@@ -25,9 +25,9 @@ from ..core.roles import Role
 from ..elections.objections import decide_objection, file_objection
 from ..extensions import db
 from ..models import Branch, Objection, Round
+from ..photo_files import stored_file
 from .blueprint import COUNT, READ, actor, bp, round_or_404, translated
 from .forms import options
-from .photo_pages import stored_file
 from .queries import all_branches
 
 

@@ -17,9 +17,10 @@ from werkzeug.wrappers import Response
 
 from ..access import roles
 from ..changes import attempt
-from ..elections.photos import add_photo, photo_path
+from ..elections.photos import add_photo
 from ..extensions import db
 from ..models import Branch, SheetPhoto
+from ..photo_files import stored_file
 from ..sheets.place import SheetPlace
 from .blueprint import ENTER, STAFF, actor, bp, round_or_404
 
@@ -89,20 +90,3 @@ def sheet_photo(slug: str, number: int, branch: str, sha256: str) -> Any:
     if photo is None:
         return {"error": "no such photo"}, 404
     return stored_file(photo.sha256, photo.content_type, f"{slug}-round-{number}-{branch}")
-
-
-def stored_file(sha256: str, content_type: str, name: str) -> Any:
-    """A stored photo or PDF (a sheet's or an objection's) with safe headers: nothing in it may
-    run, and a PDF is downloaded, never shown inline."""
-    path = photo_path(sha256, content_type)
-    if not path.is_file():
-        return {"error": "the file is missing from the server"}, 404
-    filename = f"{name}-{sha256[:12]}{path.suffix}"
-    disposition = "attachment" if content_type == "application/pdf" else "inline"
-    response = Response(path.read_bytes(), mimetype=content_type)  # at most 15 MB
-    response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Cache-Control"] = "private, max-age=3600, immutable"
-    response.set_etag(sha256)
-    return response

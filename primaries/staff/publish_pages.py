@@ -6,7 +6,7 @@ API follow it (:mod:`primaries.results.publishing`)."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, url_for
+from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -18,9 +18,9 @@ from ..access import roles
 from ..changes import attempt
 from ..core.rounds import Publishing
 from ..core.sheets import N_
-from ..elections.settings import set_publishing
-from .blueprint import COUNT, actor, bp, round_or_404
-from .forms import options
+from ..elections.settings import set_photos_public, set_publishing
+from .blueprint import ADMIN, COUNT, actor, bp, election_or_404, round_or_404
+from .forms import ReasonForm, options
 
 PUBLISHING_LABELS: dict[str, str] = {
     Publishing.LIVE: N_("live, from the first counted sheet"),
@@ -69,3 +69,27 @@ def publishing(slug: str, number: int) -> Response:
                 "success",
             )
     return redirect(url_for("staff.round_dashboard", slug=slug, number=number))
+
+
+@bp.post("/elections/<slug>/photos-public")
+@roles(*ADMIN)
+def photos_public(slug: str) -> Response:
+    """Show (``on=on``) or stop showing the photos of certified rounds' signed sheets on the
+    public branch pages, with a reason."""
+    election_or_404(slug)
+    form = ReasonForm(prefix="photos")
+    on = request.form.get("on") == "on"
+    if not form.validate_on_submit():
+        flash(_("Nothing was changed: a reason is needed."), "error")
+    else:
+        outcome = attempt(set_photos_public, slug, on, form.reason.data or "", actor=actor())
+        for problem in outcome.problems:
+            flash(_("Nothing was changed: %(problem)s", problem=problem), "error")
+        if not outcome.problems:
+            flash(
+                _("The photos of certified rounds' signed sheets are now public.")
+                if on
+                else _("The photos of the signed sheets are no longer public."),
+                "success",
+            )
+    return redirect(url_for("staff.home"))

@@ -51,6 +51,7 @@ from .blueprint import (
 from .forms import (
     ChooseBranchForm,
     FourEyesForm,
+    ReasonForm,
     SendBackForm,
     SheetForm,
     resolve_form,
@@ -86,6 +87,7 @@ def home() -> str:
         rounds=rounds,
         requests=requests_for() if sees else [],
         four_eyes_form=FourEyesForm(),
+        photos_form=ReasonForm(prefix="photos"),
     )
 
 

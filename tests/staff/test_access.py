@@ -57,6 +57,7 @@ EXPECTED: dict[str, dict[str, set[str | None]]] = {
     "staff.clear_held_box": {"POST": COUNT},
     "staff.receipts": {"GET": ALL},
     "staff.publishing": {"POST": COUNT},
+    "staff.photos_public": {"POST": ADMIN},
     "staff.objections": {"GET": SEE},
     "staff.file_objection_page": {"POST": SEE},
     "staff.decide_objection_page": {"POST": COUNT},

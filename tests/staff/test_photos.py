@@ -19,12 +19,16 @@ from flask.testing import FlaskClient
 from PIL import Image
 from sqlalchemy import func, select
 
+from primaries.audit.data import verify_data
 from primaries.changes import Actor
-from primaries.elections.photos import add_photo, photo_dir
+from primaries.elections.lookup import get_election, get_round
+from primaries.elections.photos import add_photo
+from primaries.elections.rounds import certify_round, close_round
 from primaries.errors import Refused
 from primaries.extensions import db
 from primaries.formats.images import checked_upload
-from primaries.models import AuditEvent, SheetPhoto
+from primaries.models import AuditEvent, Election, SheetPhoto, User
+from primaries.photo_files import photo_dir
 
 SHEET = "/staff/elections/test-2024/rounds/2/sheets/B1"
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -190,3 +194,62 @@ def test_verify_names_a_photo_swapped_behind_the_back(runoff: Any, accounts: Any
     found = verify_data()
     assert found is not None and "table says no such row" in found
     db.session.rollback()
+
+
+def test_certified_rounds_photos_are_public_when_the_election_says_so(
+    loaded: Any, sign_in: Callable[[str], FlaskClient], app: Flask
+) -> None:
+    """Issue 13, item 5: public per branch once the round is certified, if the election's
+    setting says so (off by default); the setting is an admin's, with a reason, audited."""
+    clerk = db.session.scalars(select(User).where(User.username == "clerk1")).one()
+    photo = add_photo("test-2024", 1, "B1", jpeg_with_location(), actor=Actor.of(clerk))
+    db.session.commit()
+    public = f"/elections/test-2024/rounds/1/branches/B1/photos/{photo.sha256}"
+    reader = app.test_client()
+    assert reader.get("/elections/test-2024/branches/B1").status_code == 200
+    assert "photos-heading" not in reader.get("/elections/test-2024/branches/B1").text
+    assert reader.get(public).status_code == 404
+
+    admin = sign_in("admin1")
+    home = admin.get("/staff/").text
+    assert "Show the photos on the public pages" in home
+    assert (
+        sign_in("super1")
+        .post("/staff/elections/test-2024/photos-public", data={"on": "on", "photos-reason": "x"})
+        .status_code
+        == 403
+    )
+    refused = admin.post("/staff/elections/test-2024/photos-public", data={"on": "on"})
+    assert refused.status_code == 302
+    assert not db.session.scalar(select(Election.photos_public))
+    done = admin.post(
+        "/staff/elections/test-2024/photos-public",
+        data={"on": "on", "photos-reason": "the committee publishes the signed sheets"},
+    )
+    assert done.status_code == 302
+    db.session.remove()
+    assert db.session.scalar(select(Election.photos_public)) is True
+    assert reader.get(public).status_code == 404  # round 1 is not certified yet
+
+    admin_account = db.session.scalars(select(User).where(User.username == "admin1")).one()
+    admin_actor = Actor.of(admin_account)
+    close_round(get_round(get_election("test-2024"), 1), actor=admin_actor)
+    db.session.commit()
+    certify_round(get_round(get_election("test-2024"), 1), actor=admin_actor)
+    db.session.commit()
+    page = reader.get("/elections/test-2024/branches/B1").text
+    assert "photos-heading" in page and public in page
+    served = reader.get(public)
+    assert served.status_code == 200 and served.mimetype == "image/jpeg"
+    assert served.headers["Cache-Control"].startswith("public")
+    assert b"Haifa" not in served.data
+    event = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "election.photos_public")
+    ).one()
+    assert event.after["photos_public"] is True and event.actor == "admin1"
+    assert verify_data() is None
+    election = db.session.scalars(select(Election)).one()
+    election.photos_public = False
+    db.session.commit()
+    found = verify_data()
+    assert found is not None and "photos_public" in found
