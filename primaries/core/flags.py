@@ -11,13 +11,10 @@ Each box is compared with *the rest of its region* (its region's sums without th
 leave-one-out), so that a big stuffed box cannot hide by pulling its region's figures towards it.
 Branches without a region are one region of their own.
 
-Public API:
-
-- :class:`Box`: one counted box's figures in a round.
-- :class:`FlagSettings`: the thresholds, with their documented defaults.
-- :class:`Flag`: one check firing on one box, with its figures and a one-line reason.
-- :func:`find_flags`: every flag of a round (and of its round before, for a runoff).
-- :data:`CHECKS`: the checks' names, in the order flags are listed.
+Public API: :class:`Box` (one counted box's figures in a round), :class:`FlagSettings` (the
+thresholds, with their documented defaults), :class:`Flag` (one check firing on one box, with its
+figures and a one-line reason), :func:`find_flags` (every flag of a round, and of its round
+before for a runoff) and :data:`CHECKS` (the checks' names, in the order flags are listed).
 """
 
 from __future__ import annotations
@@ -92,10 +89,7 @@ class FlagSettings:
     moved_share_points: Decimal = Decimal(25)
     """runoff_shares_moved: a candidate's share change differs from the region's by this much."""
     hold_for_review: int = 1
-    """Not a threshold but what a flag does (issue 13's quarantine): 1, a flagged box is held
-    for review, and the round cannot be certified until a supervisor clears it with a reason
-    (:mod:`primaries.elections.reviews`); 0, flags are only shown. Either way a flagged box's
-    numbers count as its sheet says (CONTRACT sections 4 and 6: sheets count once settled)."""
+    """What a flag does: 1, the box is held for review (``results.reviews``); 0, it is shown."""
 
     def __post_init__(self) -> None:
         if min(self.min_eligible, self.min_valid, self.region_min_valid) < 1:

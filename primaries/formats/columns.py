@@ -38,16 +38,17 @@ class Row:
 
 
 def read_rows(
-    raw: bytes | str, columns: Sequence[str], names: Names | None = None
+    raw: bytes | str,
+    columns: Sequence[str],
+    names: Names | None = None,
+    *,
+    headings: Names | None = None,
 ) -> tuple[list[Row], str | None]:
     """The rows of a file whose header holds exactly ``columns`` (any order; a column of
-    ``names`` may be headed by its name), and the problem that stopped the reading, if any."""
-    known = {
-        code: tuple(name.strip() for name in ([given] if isinstance(given, str) else given))
-        for code, given in (names or {}).items()
-        if code in columns
-    }
-    labels = _labels(columns, known)
+    ``names`` may be headed by its name; one of ``headings`` by another word for it, in another
+    language, which the problems do not list), and the problem that stopped the reading, if any."""
+    known = _known(columns, names)
+    labels = _labels(columns, {**_known(columns, headings), **known})
     table = read_table(raw, labels)
     if not table.lines:
         raise FormatError(
@@ -60,6 +61,15 @@ def read_rows(
     keys = _check_header(header_line, header, columns, known, labels)
     rows = [_row(line, header, keys) for line in lines]
     return rows, table.stopped
+
+
+def _known(columns: Sequence[str], names: Names | None) -> dict[str, tuple[str, ...]]:
+    """Column -> the labels ``names`` gives it (of the columns there are)."""
+    return {
+        code: tuple(name.strip() for name in ([given] if isinstance(given, str) else given))
+        for code, given in (names or {}).items()
+        if code in columns
+    }
 
 
 def _labels(columns: Sequence[str], names: Mapping[str, tuple[str, ...]]) -> dict[str, set[str]]:

@@ -109,8 +109,9 @@ def _parse_rows(
     code_column: str,
     build: Callable[[Row, str, list[str]], Spec | None],
     names: Names | None = None,
+    headings: Names | None = None,
 ) -> Parsed[Spec]:
-    rows, stopped = read_rows(raw, columns, names)
+    rows, stopped = read_rows(raw, columns, names, headings=headings)
     problems: list[str] = []
     first_line: dict[str, tuple[str, int]] = {}
     specs: list[Spec] = []
@@ -172,7 +173,7 @@ def read_branches(raw: bytes | str) -> Parsed[BranchSpec]:
             code=code, name=name, region=region or None, eligible=eligible, line=row.line
         )
 
-    return _parse_rows(raw, BRANCH_COLUMNS, "code", build, BRANCH_HEADINGS)
+    return _parse_rows(raw, BRANCH_COLUMNS, "code", build, headings=BRANCH_HEADINGS)
 
 
 def parse_branches_csv(raw: bytes | str) -> list[BranchSpec]:

@@ -85,6 +85,7 @@ def urls(app: Flask, names: dict[str, User]) -> Iterator[str]:
         "code": ["B1", "B6"],
         "username": sorted(names),
         "sha256": ["0" * 64],  # a photo of a signed sheet (none here: the page answers 404)
+        "objection_id": [1],  # an objection's attachment (none here: the page answers 404)
     }
     adapter = app.url_map.bind("localhost")
     for rule in app.url_map.iter_rules():
