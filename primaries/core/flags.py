@@ -21,9 +21,14 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from typing import Any
+
+from .flag_types import Box, Flag, FlagSettings
+from .flag_words import MESSAGES, english, where
+from .rounds import Words
 
 __all__ = ["CHECKS", "Box", "Flag", "FlagSettings", "find_flags"]
 
@@ -38,75 +43,6 @@ CHECKS = (
     "runoff_shares_moved",
 )
 """The checks, in the order their flags are listed for a box."""
-
-
-@dataclass(frozen=True)
-class Box:
-    """One counted box (branch) of a round: its figures as the counted sheet gives them."""
-
-    code: str
-    region: str | None
-    eligible: int
-    ballots_cast: int
-    invalid: int
-    votes: Mapping[str, int]
-
-    @property
-    def valid(self) -> int:
-        return self.ballots_cast - self.invalid
-
-
-@dataclass(frozen=True)
-class FlagSettings:
-    """The checks' thresholds. Percentages and points are Decimals (percent of 100)."""
-
-    min_eligible: int = 20
-    """Boxes with fewer eligible members are not checked for turnout (all of a handful voting)."""
-    turnout_points: Decimal = Decimal(25)
-    """turnout_above_region: box turnout at least this many points above the rest of its region."""
-    full_turnout_percent: Decimal = Decimal(95)
-    """turnout_near_full: box turnout at or above this (and below 100%)."""
-    min_valid: int = 30
-    """Boxes with fewer valid votes (or ballots, for invalid_high) are not checked for shares."""
-    sweep_percent: Decimal = Decimal(95)
-    """one_candidate_sweep: one candidate has at least this share of the box's valid votes ..."""
-    split_percent: Decimal = Decimal(70)
-    """... while no candidate has more than this share in the rest of the region."""
-    z: Decimal = Decimal(4)
-    """shares_differ, invalid_high: how many standard deviations count as "far beyond chance"."""
-    overdispersion: Fraction = Fraction(1, 50)
-    """The intra-box correlation rho of the beta-binomial: Var = n p (1-p) (1 + (n-1) rho).
-    It lets real boxes differ from their region more than coin flips would (neighbourhoods
-    differ), so that only big boxes far off are flagged."""
-    share_points: Decimal = Decimal(15)
-    """shares_differ: and the share differs by at least this many points."""
-    invalid_points: Decimal = Decimal(10)
-    """invalid_high: invalid share at least this many points above the rest of the region."""
-    region_min_valid: int = 100
-    """The rest of the region must have this many valid votes to compare with."""
-    moved_turnout_points: Decimal = Decimal(20)
-    """runoff_turnout_moved: the box's turnout change differs from its region's by this much."""
-    moved_share_points: Decimal = Decimal(25)
-    """runoff_shares_moved: a candidate's share change differs from the region's by this much."""
-    hold_for_review: int = 1
-    """What a flag does: 1, the box is held for review (``results.reviews``); 0, it is shown."""
-
-    def __post_init__(self) -> None:
-        if min(self.min_eligible, self.min_valid, self.region_min_valid) < 1:
-            raise ValueError("min_eligible, min_valid and region_min_valid must be at least 1")
-
-
-@dataclass(frozen=True)
-class Flag:
-    """One check firing on one box."""
-
-    branch: str
-    check: str
-    message: str
-    figures: Mapping[str, str | int] = field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, object]:
-        return {**asdict(self), "figures": dict(self.figures)}
 
 
 def _pct(share: Fraction) -> str:
@@ -169,8 +105,9 @@ def _beyond_chance(x: int, n: int, r: int, total: int, settings: FlagSettings) -
     return gap * gap * rho.denominator * z.denominator**2 > z.numerator**2 * spread
 
 
-def _name(region: str | None) -> str:
-    return f"region {region}" if region is not None else "the boxes without a region"
+def _flag(code: str, check: str, values: dict[str, Any], figures: Mapping[str, str | int]) -> Flag:
+    words: Words = (MESSAGES[check], values)
+    return Flag(code, check, english(words), figures, words)
 
 
 def _turnout_checks(box: Box, rest: _Sums, settings: FlagSettings) -> list[Flag]:
@@ -185,32 +122,39 @@ def _turnout_checks(box: Box, rest: _Sums, settings: FlagSettings) -> list[Flag]
     }
     if box.ballots_cast == box.eligible:
         flags.append(
-            Flag(
+            _flag(
                 box.code,
                 "cast_equals_eligible",
-                f"ballots cast ({box.ballots_cast}) are exactly the {box.eligible} eligible "
-                "members: every member voted",
+                {"cast": box.ballots_cast, "eligible": box.eligible},
                 figures,
             )
         )
     elif turnout >= _points(settings.full_turnout_percent):
         flags.append(
-            Flag(
+            _flag(
                 box.code,
                 "turnout_near_full",
-                f"turnout {_pct(turnout)}% ({box.ballots_cast} of {box.eligible} eligible) is "
-                f"at or above {settings.full_turnout_percent}%",
+                {
+                    "turnout": _pct(turnout),
+                    "cast": box.ballots_cast,
+                    "eligible": box.eligible,
+                    "threshold": str(settings.full_turnout_percent),
+                },
                 figures,
             )
         )
     region_turnout = _share(rest.ballots_cast, rest.eligible)
     if region_turnout is not None and turnout - region_turnout >= _points(settings.turnout_points):
         flags.append(
-            Flag(
+            _flag(
                 box.code,
                 "turnout_above_region",
-                f"turnout {_pct(turnout)}% is {_pct(turnout - region_turnout)} points above the "
-                f"rest of {_name(box.region)} ({_pct(region_turnout)}%)",
+                {
+                    "turnout": _pct(turnout),
+                    "points": _pct(turnout - region_turnout),
+                    "where": where(box.region),
+                    "region_turnout": _pct(region_turnout),
+                },
                 {**figures, "region_turnout_percent": _pct(region_turnout)},
             )
         )
@@ -228,12 +172,18 @@ def _sweep_check(box: Box, rest: _Sums, settings: FlagSettings) -> list[Flag]:
         return []
     region_of_top = Fraction(rest.votes.get(top_code, 0), rest.valid)
     return [
-        Flag(
+        _flag(
             box.code,
             "one_candidate_sweep",
-            f"{top_code} has {top} of {box.valid} valid votes ({_pct(share)}%) where the rest of "
-            f"{_name(box.region)} is split ({top_code} {_pct(region_of_top)}%, "
-            f"leader {_pct(region_share)}%)",
+            {
+                "code": top_code,
+                "votes": top,
+                "valid": box.valid,
+                "share": _pct(share),
+                "where": where(box.region),
+                "region_share": _pct(region_of_top),
+                "leader": _pct(region_share),
+            },
             {
                 "candidate": top_code,
                 "votes": top,
@@ -265,11 +215,16 @@ def _shares_check(box: Box, rest: _Sums, settings: FlagSettings) -> list[Flag]:
     share = Fraction(box.votes.get(code, 0), box.valid)
     region = Fraction(rest.votes.get(code, 0), rest.valid)
     return [
-        Flag(
+        _flag(
             box.code,
             "shares_differ",
-            f"{code} has {_pct(share)}% here against {_pct(region)}% in the rest of "
-            f"{_name(box.region)}: far more than chance allows for {box.valid} valid votes",
+            {
+                "code": code,
+                "share": _pct(share),
+                "region_share": _pct(region),
+                "where": where(box.region),
+                "valid": box.valid,
+            },
             {"candidate": code, "percent": _pct(share), "region_percent": _pct(region)},
         )
     ]
@@ -285,11 +240,16 @@ def _invalid_check(box: Box, rest: _Sums, settings: FlagSettings) -> list[Flag]:
     if not _beyond_chance(box.invalid, box.ballots_cast, rest.invalid, rest.ballots_cast, settings):
         return []
     return [
-        Flag(
+        _flag(
             box.code,
             "invalid_high",
-            f"{box.invalid} of {box.ballots_cast} ballots invalid ({_pct(share)}%) against "
-            f"{_pct(p)}% in the rest of {_name(box.region)}",
+            {
+                "invalid": box.invalid,
+                "cast": box.ballots_cast,
+                "share": _pct(share),
+                "region_share": _pct(p),
+                "where": where(box.region),
+            },
             {
                 "invalid": box.invalid,
                 "ballots_cast": box.ballots_cast,
@@ -313,12 +273,16 @@ def _moved_checks(
         moved, region_moved = now_t - then_t, region_now - region_then
         if abs(moved - region_moved) >= _points(settings.moved_turnout_points):
             flags.append(
-                Flag(
+                _flag(
                     box.code,
                     "runoff_turnout_moved",
-                    f"turnout went from {_pct(then_t)}% to {_pct(now_t)}% since the round before, "
-                    f"while the rest of {_name(box.region)} went from {_pct(region_then)}% to "
-                    f"{_pct(region_now)}%",
+                    {
+                        "before": _pct(then_t),
+                        "now": _pct(now_t),
+                        "where": where(box.region),
+                        "region_before": _pct(region_then),
+                        "region_now": _pct(region_now),
+                    },
                     {"turnout_before": _pct(then_t), "turnout_now": _pct(now_t)},
                 )
             )
@@ -346,12 +310,16 @@ def _moved_checks(
     if worst is not None:
         _, code, then_s, now_s = worst
         flags.append(
-            Flag(
+            _flag(
                 box.code,
                 "runoff_shares_moved",
-                f"{code} went from {_pct(then_s)}% to {_pct(now_s)}% here since the round "
-                f"before, {_pct(worst[0])} points more or less than in the rest of "
-                f"{_name(box.region)}",
+                {
+                    "code": code,
+                    "before": _pct(then_s),
+                    "now": _pct(now_s),
+                    "points": _pct(worst[0]),
+                    "where": where(box.region),
+                },
                 {"candidate": code, "percent_before": _pct(then_s), "percent_now": _pct(now_s)},
             )
         )

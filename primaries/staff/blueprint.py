@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..changes import Actor
+from ..core.flags import Flag
 from ..core.paper import check_code
 from ..core.roles import ADMIN, COUNT, ENTER, READ, STAFF, Role
 from ..core.rounds import RoundStatus, Words
@@ -74,6 +75,19 @@ ROUND_STATUS_LABELS: dict[str, str] = {
 def said(words: Words | None) -> str | None:
     """A sentence of the services (:data:`primaries.core.rounds.Words`) in the reader's words."""
     return None if words is None else _(words[0], **words[1])
+
+
+@bp.app_template_global("flag_said")
+def flag_said(flag: Flag) -> str:
+    """A red flag's message in the reader's language (:mod:`primaries.core.flag_words`)."""
+    if flag.words is None:
+        return flag.message
+    text, values = flag.words
+    spelled_values = {
+        key: _(value[0], **value[1]) if isinstance(value, tuple) else value
+        for key, value in values.items()
+    }
+    return _(text, **spelled_values)
 
 
 def translated(labels: dict[str, str]) -> dict[str, str]:
