@@ -49,7 +49,8 @@ def sign_in(page: Any, server: LiveServer, username: str, language: str) -> None
 
 def enter(page: Any, server: LiveServer, code: str, numbers: tuple[int, ...], lang: str) -> None:
     visit(page, f"{server.url}{ROUND2}/sheets/{code}", f"sheet-{code}", lang)
-    for name, value in zip(("ballots_cast", "invalid", "votes_AAA", "votes_BBB"), numbers):
+    fields = ("ballots_cast", "invalid", "votes_AAA", "votes_BBB")
+    for name, value in zip(fields, numbers, strict=True):
         page.locator(f"input[name={name}]").fill(str(value))
     page.locator("input[name=votes_BBB]").press("Enter")
     page.wait_for_url(lambda url: f"/sheets/{code}" not in url.split("?")[0])
