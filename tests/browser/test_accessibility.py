@@ -18,13 +18,35 @@ PUBLIC = [
     "/elections/test-2024",
     "/elections/test-2024/rounds/1",
     "/elections/test-2024/rounds/1/branches",
+    "/elections/test-2024/branches/B1",
+    "/elections/test-2024/rounds/2/compare",
 ]
+ROUND1, ROUND2 = "/staff/elections/test-2024/rounds/1", "/staff/elections/test-2024/rounds/2"
 STAFF = [
     "/staff/",
-    "/staff/elections/test-2024/rounds/2/sheets/B1",
-    "/staff/elections/test-2024/rounds/2",
+    f"{ROUND2}/sheets",
+    f"{ROUND2}/sheets/B1",
+    ROUND2,
+    ROUND1,
+    f"{ROUND1}/sheets/B1/correct",
+    f"{ROUND1}/sheets/B1/annulment",
+    f"{ROUND1}/lot",
+    "/staff/elections/test-2024/runoff",
+    "/staff/elections/test-2024/branches/B1",
+    f"{ROUND2}/objections",
+    f"{ROUND2}/paper-received",
+    f"{ROUND2}/import/sheets",
+    "/staff/elections/test-2024/import/branches",
+    "/staff/elections/test-2024/flag-settings",
     "/staff/elections/test-2024/setup",
     "/staff/elections/new",
+    f"{ROUND1}/rla",
+    f"{ROUND2}/paper/B1",
+    f"{ROUND2}/protocol",
+    "/staff/audit",
+    "/staff/requests",
+    "/staff/accounts",
+    "/staff/accounts/clerk1",
 ]
 
 
