@@ -1,4 +1,4 @@
-"""Languages of the interface (English and Hebrew): wired into the app by ``init_i18n``.
+"""Languages of the interface (English, Hebrew and Arabic): wired into the app by ``init_i18n``.
 
 The reader's language is, in this order: ``?lang=he`` / ``?lang=en`` in the address (the language
 switch; it is remembered in the ``lang`` cookie for a year), the ``lang`` cookie, the browser's
@@ -29,10 +29,13 @@ from flask_babel import (
     format_time,
     get_locale,
     get_timezone,
+    gettext,
     refresh,
 )
 from markupsafe import Markup
 from werkzeug.wrappers import Response
+
+from .core.words import Words
 
 LANGUAGES: dict[str, str] = {"en": "English", "he": "עברית", "ar": "العربية"}
 COOKIE = "lang"
@@ -88,6 +91,15 @@ def lang_tag() -> str:
     """The BCP 47 tag of the page (``<html lang>``), e.g. ``he`` or ``en-GB``."""
     locale = get_locale()
     return str(locale).replace("_", "-") if locale is not None else "en"
+
+
+def said(words: Words | None) -> str | None:
+    """A sentence of the services (:data:`primaries.core.words.Words`) in the reader's
+    language; a value that is itself words is translated first."""
+    if words is None:
+        return None
+    text, values = words
+    return gettext(text, **{k: said(v) if isinstance(v, tuple) else v for k, v in values.items()})
 
 
 CANONICAL_ARGS = "primaries.canonical_args"  # a key of the request's WSGI environ

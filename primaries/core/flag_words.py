@@ -9,9 +9,8 @@ without a region"); it is translated, or spelled in English, first.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
-from .rounds import Words
+from .rounds import Words, spelled
 from .sheets import N_
 
 MESSAGES: Mapping[str, str] = {
@@ -58,9 +57,4 @@ def where(region: str | None) -> Words:
 
 def english(words: Words) -> str:
     """``words`` spelled in English (values that are words first)."""
-    text, values = words
-    return text % {key: _value(value) for key, value in values.items()}
-
-
-def _value(value: Any) -> Any:
-    return english(value) if isinstance(value, tuple) else value
+    return str(spelled(words))

@@ -12,9 +12,10 @@ when the round is closed; corrections and decisions go on until it is final.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
 
 from .sheets import N_
+from .words import Words as Words  # re-exported: the services import them from here
+from .words import spelled as spelled
 
 
 class RoundStatus(StrEnum):
@@ -54,15 +55,6 @@ def is_published(publish: str, *, status: str, complete: bool, has_later_round: 
 def is_final(status: str, *, has_later_round: bool) -> bool:
     """Is the round's result final: certified, or followed by a later round?"""
     return status == RoundStatus.CERTIFIED or has_later_round
-
-
-Words = tuple[str, dict[str, Any]]
-"""A sentence marked for translation (``%(name)s`` placeholders) and its values."""
-
-
-def spelled(words: Words | None) -> str | None:
-    """The sentence of ``words`` in English (the command line's, and the services' refusals)."""
-    return None if words is None else words[0] % words[1]
 
 
 def lock_words(status: str, number: int, *, has_later_round: bool) -> Words | None:

@@ -17,6 +17,7 @@ from typing import Any
 
 from .limits import MAX_INT
 from .roles import COUNT
+from .words import Words, spelled
 
 
 def N_(text: str) -> str:
@@ -204,6 +205,33 @@ def number_problem(value: int) -> str | None:
     return f"must be a whole number from 0 to {MAX_INT}"
 
 
+CAST_WORD: Words = (N_("ballots cast"), {})
+"""Ballots cast as the form calls them (files call the column ``ballots_cast``)."""
+
+
+def sum_words(
+    numbers: Numbers,
+    *,
+    eligible: int | None = None,
+    branch: str | None = None,
+    cast_word: str | Words = CAST_WORD,
+) -> list[Words]:
+    """The sum rule and the eligible rule stated in the sheet's numbers, as sentences to translate
+    where they are shown; ``[]`` when they hold. ``cast_word`` names ballots cast as the reader
+    knows it: ``ballots_cast`` in files (the column), ``ballots cast`` on the form (the label)."""
+    found: list[Words] = []
+    votes = sum(numbers.votes.values())
+    if votes + numbers.invalid != numbers.ballots_cast:
+        text = N_(
+            "votes %(votes)s + invalid %(invalid)s = %(total)s, but %(cast_word)s is %(cast)s"
+        )
+        values = {"votes": votes, "invalid": numbers.invalid, "total": votes + numbers.invalid}
+        found.append((text, {**values, "cast_word": cast_word, "cast": numbers.ballots_cast}))
+    if eligible is not None and numbers.ballots_cast > eligible:
+        found.append(eligible_words(numbers.ballots_cast, eligible, branch, cast_word=cast_word))
+    return found
+
+
 def sum_problems(
     numbers: Numbers,
     *,
@@ -211,23 +239,23 @@ def sum_problems(
     branch: str | None = None,
     cast_word: str = "ballots cast",
 ) -> list[str]:
-    """The sum rule and the eligible rule stated in the sheet's numbers; ``[]`` when they hold.
+    """:func:`sum_words` in English (files, the command line, the services' refusals)."""
+    found = sum_words(numbers, eligible=eligible, branch=branch, cast_word=cast_word)
+    return [str(spelled(words)) for words in found]
 
-    ``cast_word`` names ballots cast as the reader knows it: ``ballots_cast`` in files (the
-    column), ``ballots cast`` on the form (the label).
-    """
-    problems = []
-    votes = sum(numbers.votes.values())
-    if votes + numbers.invalid != numbers.ballots_cast:
-        problems.append(
-            f"votes {votes} + invalid {numbers.invalid} = {votes + numbers.invalid}, "
-            f"but {cast_word} is {numbers.ballots_cast}"
+
+def eligible_words(
+    ballots_cast: int, eligible: int, branch: str | None, *, cast_word: str | Words = CAST_WORD
+) -> Words:
+    """Ballots cast above the branch's eligible members, as a sentence to translate."""
+    values = {"cast_word": cast_word, "cast": ballots_cast, "eligible": eligible}
+    if branch:
+        text = N_(
+            "%(cast_word)s %(cast)s is more than the %(eligible)s eligible members of branch "
+            "%(branch)s"
         )
-    if eligible is not None:
-        problem = eligible_problem(numbers.ballots_cast, eligible, branch, cast_word=cast_word)
-        if problem:
-            problems.append(problem)
-    return problems
+        return text, {**values, "branch": branch}
+    return N_("%(cast_word)s %(cast)s is more than the %(eligible)s eligible members"), values
 
 
 def eligible_problem(
@@ -236,8 +264,7 @@ def eligible_problem(
     """Ballots cast must stay within the branch's eligible members; None when they do."""
     if ballots_cast <= eligible:
         return None
-    where = f" of branch {branch}" if branch else ""
-    return f"{cast_word} {ballots_cast} is more than the {eligible} eligible members{where}"
+    return spelled(eligible_words(ballots_cast, eligible, branch, cast_word=cast_word))
 
 
 def sheet_problems(

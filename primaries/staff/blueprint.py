@@ -17,6 +17,7 @@ from ..core.rounds import RoundStatus, Words
 from ..core.sheets import HIDDEN_NUMBERS, N_, STATUS_LABELS
 from ..elections.lookup import get_election, get_round
 from ..errors import NotFound
+from ..i18n import said as translated_words
 from ..models import Election, Round, User
 from ..sheets.place import SheetPlace, SheetRef, locate
 
@@ -74,20 +75,13 @@ ROUND_STATUS_LABELS: dict[str, str] = {
 
 def said(words: Words | None) -> str | None:
     """A sentence of the services (:data:`primaries.core.rounds.Words`) in the reader's words."""
-    return None if words is None else _(words[0], **words[1])
+    return translated_words(words)
 
 
 @bp.app_template_global("flag_said")
 def flag_said(flag: Flag) -> str:
     """A red flag's message in the reader's language (:mod:`primaries.core.flag_words`)."""
-    if flag.words is None:
-        return flag.message
-    text, values = flag.words
-    spelled_values = {
-        key: _(value[0], **value[1]) if isinstance(value, tuple) else value
-        for key, value in values.items()
-    }
-    return _(text, **spelled_values)
+    return flag.message if flag.words is None else str(translated_words(flag.words))
 
 
 def translated(labels: dict[str, str]) -> dict[str, str]:

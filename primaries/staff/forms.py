@@ -38,8 +38,10 @@ from ..core.sheets import (
     STATUS_LABELS,
     Numbers,
     sheet_problems,
+    sum_words,
     vote_field,
 )
+from ..i18n import said
 from ..results.local import local_names
 from ..sheets.entry import Mismatch
 from ..sheets.place import SheetPlace
@@ -137,7 +139,10 @@ class SheetForm(VersionedForm):
             self.numbers(), self.codes, eligible=place.branch.eligible, branch=place.branch.code
         )
         if problems.get("ballots_cast"):
-            raise ValidationError("; ".join(problems["ballots_cast"]))
+            found = sum_words(
+                self.numbers(), eligible=place.branch.eligible, branch=place.branch.code
+            )
+            raise ValidationError("; ".join(str(said(words)) for words in found))
 
     def add_problems(self, by_field: dict[str, list[str]]) -> list[str]:
         """Put a service's problems next to their fields; return those that have no field."""

@@ -240,3 +240,23 @@ def test_every_staff_page_speaks_arabic(
     assert '<html lang="ar" dir="rtl">' in page
     runs = english_runs(page)
     assert runs == [], f"{who} {address}: English left: {runs}"
+
+
+@pytest.mark.parametrize(
+    ("language", "sum_words", "eligible_words"),
+    [("he", "אבל", "בעלי זכות הבחירה בסניף B1"), ("ar", "لكن", "أصحاب حق الاقتراع")],
+)
+def test_the_entry_forms_refusals_speak_the_readers_language(
+    runoff: Any, sign_in: Any, language: str, sum_words: str, eligible_words: str
+) -> None:
+    """The sum rule and the eligible rule, as a clerk meets them (core.sheets.sum_words)."""
+    clerk = sign_in("clerk1")
+    url = f"/staff/elections/test-2024/rounds/2/sheets/B1?lang={language}"
+    numbers = {"version": "0", "invalid": "4", "votes_AAA": "150", "votes_BBB": "100"}
+    wrong_sum = clerk.post(url, data={**numbers, "ballots_cast": "300"})
+    assert wrong_sum.status_code == 422 and sum_words in wrong_sum.text
+    assert english_runs(wrong_sum.text) == []
+    too_many = {**numbers, "ballots_cast": "900", "votes_AAA": "450", "votes_BBB": "446"}
+    above = clerk.post(url, data=too_many)
+    assert above.status_code == 422 and eligible_words in above.text
+    assert english_runs(above.text) == []
