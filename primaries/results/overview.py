@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from ..core.rounds import is_final, is_published
+from ..core.rounds import RoundStatus, is_final, is_published
 from ..extensions import db
 from ..models import Election, Round
 from ..tally import rules_dict
@@ -47,9 +47,12 @@ class RoundView:
 
     @property
     def under_review(self) -> int:
-        """Boxes red flags hold for review and the committee has not cleared (issue 13); a
-        final round has none to say."""
-        return 0 if self.final else len(held_boxes(self.round))
+        """Boxes red flags hold for review and the committee has not cleared (issue 13), said
+        once the round is closed: while it is counted, flags come and go as boxes arrive (and a
+        national round's checks take seconds, too long for every change of a public page)."""
+        if self.round.status != RoundStatus.CLOSED or self.next_round is not None:
+            return 0
+        return len(held_boxes(self.round))
 
     @property
     def final(self) -> bool:

@@ -52,6 +52,9 @@ def test_a_stuffed_box_is_held_until_a_supervisor_clears_it(
     assert 'id="held"' in dashboard and 'id="held-X1"' in dashboard
     assert ("could change the outcome" in dashboard) is reach.changes
     public = supervisor.get("/elections/flags-2024/rounds/1").text
+    assert "under review" not in public  # said once the round is closed, as flags settle
+    assert supervisor.post(ROUND1 + "/close").status_code == 302
+    public = supervisor.get("/elections/flags-2024/rounds/1").text
     assert "1 box is under review" in public
 
     nothing = supervisor.post(f"{ROUND1}/reviews/X1/clear", data={"clear-reason": ""})
