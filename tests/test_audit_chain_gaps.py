@@ -254,3 +254,32 @@ def test_head_is_the_newest_events_number_and_hash(app: Flask) -> None:
     newest = _event(2)
     assert head() == (2, newest.hash)
     assert newest.hash != _event(1).hash
+
+
+def test_what_verify_answers_about_noted_heads(chain: list[AuditEvent]) -> None:
+    """The whole answer, not only its words (found by mutation testing: the answer's fields on
+    these paths were not checked)."""
+    from primaries.audit.chain import Verification
+    from primaries.audit.head import Head
+
+    second, fourth = Head(2, chain[1].hash), Head(4, chain[3].hash)
+    intact = verify(heads=[second, fourth])
+    assert intact == Verification(
+        True,
+        4,
+        f"audit chain intact: 4 events\nthe noted head {second} is in it"
+        f"\nthe noted head {fourth} is in it",
+    )
+    beyond = Head(9, "ab" * 32)
+    cut = verify(heads=[second, beyond])
+    assert cut == Verification(
+        False,
+        4,
+        f"audit chain cut short: the noted head {beyond} is not in it; it ends at event #4 "
+        "(events were deleted)",
+        9,
+    )
+    no_head = Head(0, "cd" * 32)
+    assert verify(heads=[no_head]) == Verification(
+        False, 4, f"the noted head {no_head} is no head: #0 is empty"
+    )
