@@ -38,6 +38,11 @@ def test_close_reopen_certify_decertify(runoff, sign_in, enter, paper, decide) -
     assert "must be closed before it is certified" in flashed(supervisor, early.location)
     supervisor.post(ROUND2 + "/close")
     assert status(2) == "closed"
+    # Where the round stands, the next step's button alone, reopening as the other way out
+    page = supervisor.get(ROUND2).text
+    assert '<li class="current" aria-current="step">Closed: entry has stopped' in page
+    assert page.index("Certify the round") < page.index("Or reopen the round for entry")
+    assert '<details class="other-step">' in page
     refused = supervisor.post(ROUND2 + "/certify")
     page = flashed(supervisor, refused.location)
     assert "5 of 5 branches are neither counted nor annulled" in page
