@@ -369,3 +369,15 @@ def test_no_entry_is_typed_into_a_closed_round(runoff: None, staff: dict[str, Ac
         type_in("B1", PAPER["B1"], staff["clerk1"])
     assert str(refused.value) == "round 2 is closed: entry has stopped"
     assert len(entries()) == written
+
+
+def test_a_stale_form_is_refused_in_full_words(runoff: None, staff: dict[str, Actor]) -> None:
+    """Found by mutation testing: the pages look for the message's first words only."""
+    shown = version("B1")
+    type_in("B1", PAPER["B1"], staff["clerk1"])
+    with pytest.raises(StaleSheet) as stale:
+        enter(ref("B1"), PAPER["B1"], version=shown, actor=staff["clerk2"])
+    assert str(stale.value) == (
+        "this sheet changed while you were editing it: nothing was saved. It is now awaiting "
+        "second entry; check the page and save again if it still applies."
+    )
