@@ -209,3 +209,21 @@ def test_an_annulment_says_what_it_sets_aside_and_refuses_what_changes_nothing(
         reinstate(ref("B2"), "never annulled", actor=staff["super1"], version=version("B2"))
     assert str(never.value) == "branch B2 is not annulled in round 2"
     db.session.rollback()
+
+
+def test_a_closed_round_is_still_corrected_and_annulled(
+    counted: None, staff: dict[str, Actor]
+) -> None:
+    """Entry stops when a round is closed; corrections and annulments do not (they stop at
+    certification). Found by mutation testing: begin_on's ``entry`` defaulting to true."""
+    from primaries.elections.lookup import get_election, get_round
+    from primaries.elections.rounds import close_round
+
+    close_round(get_round(get_election("test-2024"), 2), actor=staff["super1"])
+    db.session.commit()
+    supervisor = staff["super1"]
+    correct(ref("B1"), RECOUNT, reason="recount", actor=supervisor, version=version("B1"))
+    db.session.commit()
+    annul(ref("B1"), reason="observers removed", actor=supervisor, version=version("B1"))
+    db.session.commit()
+    assert place("B1").sheet is not None and place("B1").sheet.annulled
