@@ -227,3 +227,26 @@ def test_a_closed_round_is_still_corrected_and_annulled(
     annul(ref("B1"), reason="observers removed", actor=supervisor, version=version("B1"))
     db.session.commit()
     assert place("B1").sheet is not None and place("B1").sheet.annulled
+
+
+def test_a_reversal_says_what_it_restores_and_refusals_say_reason(
+    counted: None, staff: dict[str, Actor]
+) -> None:
+    """Found by mutation testing: the reversal's event and the refusals' whole words."""
+    supervisor = staff["super1"]
+    with pytest.raises(NumbersRefused) as empty:
+        annul(ref("B1"), " ", actor=supervisor, version=version("B1"))
+    assert str(empty.value) == "reason: an annulment needs a reason"
+    db.session.rollback()
+    with pytest.raises(NumbersRefused) as unstorable:
+        annul(ref("B1"), "box\x00lost", actor=supervisor, version=version("B1"))
+    assert str(unstorable.value).startswith("reason: ")
+    db.session.rollback()
+    annul(ref("B1"), "box lost", actor=supervisor, version=version("B1"))
+    db.session.commit()
+    reinstate(ref("B1"), "found again", actor=supervisor, version=version("B1"))
+    db.session.commit()
+    [event] = events("sheet.reinstate")
+    assert event.before == {"annulled": True}
+    assert event.after is not None and event.after["state"] == "counted"
+    assert event.object_type == "sheet"
