@@ -381,3 +381,10 @@ def test_a_stale_form_is_refused_in_full_words(runoff: None, staff: dict[str, Ac
         "this sheet changed while you were editing it: nothing was saved. It is now awaiting "
         "second entry; check the page and save again if it still applies."
     )
+
+
+def test_an_entrys_event_is_about_a_sheet(runoff: None, staff: dict[str, Actor]) -> None:
+    """Found by mutation testing: the event's object type was never read."""
+    type_in("B1", PAPER["B1"], staff["clerk1"])
+    [event] = events("sheet.enter")
+    assert (event.object_type, event.object_id) == ("sheet", "test-2024/2/B1")
