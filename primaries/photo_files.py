@@ -1,6 +1,6 @@
-"""Where the photos of signed sheets (and objections' attachments) live on the server, and how
-one is served: neither side of the application owns the files' place, so the writer
-(:mod:`primaries.elections.photos`), the staff pages and the public pages all ask here.
+"""Where the photos of signed sheets (and objections' attachments) live on the server, which
+photos a sheet has, and how one is served: neither side of the application owns them, so the
+writer (:mod:`primaries.elections.photos`), the staff pages and the public pages all ask here.
 
 Files are content-addressed: ``PHOTO_DIR`` (or ``photos`` in the instance folder), then the
 first two characters of the SHA-256, then ``<sha256>.<ext>``. Served with headers that let
@@ -13,8 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from flask import Response, current_app
+from sqlalchemy import select
 
+from .extensions import db
 from .formats.images import EXTENSIONS
+from .models import SheetPhoto
 
 
 def photo_dir() -> Path:
@@ -25,6 +28,17 @@ def photo_dir() -> Path:
 
 def photo_path(sha256: str, content_type: str) -> Path:
     return photo_dir() / sha256[:2] / f"{sha256}.{EXTENSIONS[content_type]}"
+
+
+def sheet_photo_rows(round_id: int, branch_id: int) -> list[SheetPhoto]:
+    """The photos of one branch's sheet in one round, oldest first."""
+    return list(
+        db.session.scalars(
+            select(SheetPhoto)
+            .where(SheetPhoto.round_id == round_id, SheetPhoto.branch_id == branch_id)
+            .order_by(SheetPhoto.id)
+        )
+    )
 
 
 def stored_file(sha256: str, content_type: str, name: str, *, public: bool = False) -> Any:

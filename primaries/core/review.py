@@ -56,9 +56,18 @@ def could_change(
 ) -> Reach:
     """Whether the boxes ``held`` could change the outcome of the round whose totals (held boxes
     included) are ``votes``, ``valid`` and ``cast``."""
-    outcome = decide(
-        round_number=round_number, rules=rules, votes=votes, valid=valid, cast=cast, lots=lots
-    ).outcome
+
+    def outcome_of(case_votes: Mapping[str, int], case_valid: int, case_cast: int) -> Outcome:
+        return decide(
+            round_number=round_number,
+            rules=rules,
+            votes=case_votes,
+            valid=case_valid,
+            cast=case_cast,
+            lots=lots,
+        ).outcome
+
+    outcome = outcome_of(votes, valid, cast)
     rest = dict(votes)
     rest_valid, rest_cast, eligible = valid, cast, 0
     for box in held:
@@ -67,26 +76,9 @@ def could_change(
         rest_valid -= box.cast - box.invalid
         rest_cast -= box.cast
         eligible += box.eligible
-    cases: dict[str, Outcome] = {}
-    scenarios = [(NONE_COUNTED, rest, rest_valid, rest_cast)]
+    found = {NONE_COUNTED: outcome_of(rest, rest_valid, rest_cast)}
     for code in votes:
-        scenarios.append(
-            (
-                code,
-                {**rest, code: rest[code] + eligible},
-                rest_valid + eligible,
-                rest_cast + eligible,
-            )
-        )
-    for label, case_votes, case_valid, case_cast in scenarios:
-        found = decide(
-            round_number=round_number,
-            rules=rules,
-            votes=case_votes,
-            valid=case_valid,
-            cast=case_cast,
-            lots=lots,
-        ).outcome
-        if found != outcome:
-            cases[label] = found
+        everyone = {**rest, code: rest[code] + eligible}
+        found[code] = outcome_of(everyone, rest_valid + eligible, rest_cast + eligible)
+    cases = {label: case for label, case in found.items() if case != outcome}
     return Reach(outcome, cases)

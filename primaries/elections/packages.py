@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import insert, select
 
@@ -21,6 +22,7 @@ from ..database import begin_change
 from ..errors import Refused
 from ..extensions import db
 from ..formats import PackageSpec, SheetSpec, parse_package
+from ..formats.specs import BranchSpec
 from ..models import Branch, Candidate, Election, EntryKind, Lot, Round, RoundCandidate, RoundEvent
 from ..sheets.bulk import AnnulledRow, CountedRow, next_ids, write_annulled, write_counted
 from ..tally import rules_dict
@@ -59,9 +61,7 @@ def _insert_package(spec: PackageSpec, digest: str, *, actor: Actor) -> LoadSumm
         runoff_size=rules.runoff_size,
         double_entry=spec.double_entry,
         names=stored_names(spec.names),
-        regions=None
-        if spec.regions is None
-        else [{"name": r.name, "names": dict(r.names)} for r in spec.regions],
+        regions=stored_regions(spec),
     )
     db.session.add(election)
     db.session.flush()
@@ -75,9 +75,7 @@ def _insert_package(spec: PackageSpec, digest: str, *, actor: Actor) -> LoadSumm
     )
     # Names in other languages (version 1.1) only where the package gave them: a fifth value
     # of a branch's row, a third of a candidate's, ``names`` and ``regions`` in ``data``.
-    log.add_branches(
-        [b.code, b.name, b.region, b.eligible, *given_names(b.names)] for b in spec.branches
-    )
+    log.add_branches(branch_row(b) for b in spec.branches)
     candidate_ids: dict[str, int] = {}
     for position, candidate in enumerate(spec.candidates):
         row = Candidate(
@@ -192,17 +190,35 @@ def _insert_package(spec: PackageSpec, digest: str, *, actor: Actor) -> LoadSumm
             "rounds": summary.rounds,
             "sheets": summary.sheets,
             "parts": log.parts,
-            "data": {
-                "rules": rules_dict(election),
-                "four_eyes": election.four_eyes,
-                "candidates": [[c.code, c.name, *given_names(c.names)] for c in spec.candidates],
-                **({} if spec.names is None else {"names": election.names}),
-                **({} if spec.regions is None else {"regions": election.regions}),
-                **log.rest(),
-            },
+            "data": {**definition_data(election, spec), **log.rest()},
         },
     )
     return summary
+
+
+def definition_data(election: Election, spec: PackageSpec) -> dict[str, Any]:
+    """What ``election.load`` and ``election.define`` record of the election itself (the replay
+    reads both alike): its rules, four eyes and candidates, and its names in other languages
+    (version 1.1) only where the package gave them."""
+    return {
+        "rules": rules_dict(election),
+        "four_eyes": election.four_eyes,
+        "candidates": [[c.code, c.name, *given_names(c.names)] for c in spec.candidates],
+        **({} if spec.names is None else {"names": election.names}),
+        **({} if spec.regions is None else {"regions": election.regions}),
+    }
+
+
+def branch_row(branch: BranchSpec) -> list[Any]:
+    """A branch as the chain records it: a fifth value only where the package gave names."""
+    return [branch.code, branch.name, branch.region, branch.eligible, *given_names(branch.names)]
+
+
+def stored_regions(spec: PackageSpec) -> list[dict[str, Any]] | None:
+    """The package's ``regions`` as the elections table keeps them (None: none given)."""
+    if spec.regions is None:
+        return None
+    return [{"name": r.name, "names": dict(r.names)} for r in spec.regions]
 
 
 def stored_names(names: Mapping[str, str] | None) -> dict[str, str] | None:

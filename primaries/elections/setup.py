@@ -46,9 +46,8 @@ from ..models import (
     Sheet,
     SheetPhoto,
 )
-from ..tally import rules_dict
 from .lookup import get_election
-from .packages import given_names, stored_names
+from .packages import branch_row, definition_data, stored_names, stored_regions
 from .versions import bump_election_versions
 
 
@@ -122,11 +121,7 @@ def define_election(slug: str, raw: bytes, *, actor: Actor) -> DefineSummary:
     ballot = _candidates(election, first, spec)
     election.name = spec.name
     election.names = stored_names(spec.names)
-    election.regions = (
-        None
-        if spec.regions is None
-        else [{"name": r.name, "names": dict(r.names)} for r in spec.regions]
-    )
+    election.regions = stored_regions(spec)
     election.threshold_percent = spec.rules.threshold_percent
     election.threshold_inclusive = spec.rules.threshold_inclusive
     election.threshold_basis = spec.rules.threshold_basis
@@ -209,18 +204,8 @@ def _data(
 ) -> dict[str, object]:
     """The new definition as ``election.load`` records a package's ``data`` (the replay reads
     both alike): names in other languages only where the package gave them."""
-    data: dict[str, object] = {
-        "rules": rules_dict(election),
-        "four_eyes": election.four_eyes,
-        "candidates": [[c.code, c.name, *given_names(c.names)] for c in spec.candidates],
-    }
-    if spec.names is not None:
-        data["names"] = election.names
-    if spec.regions is not None:
-        data["regions"] = election.regions
-    data["branches"] = [
-        [b.code, b.name, b.region, b.eligible, *given_names(b.names)] for b in spec.branches
-    ]
+    data: dict[str, object] = definition_data(election, spec)
+    data["branches"] = [branch_row(b) for b in spec.branches]
     data["rounds"] = [
         {
             "number": 1,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import select
@@ -45,7 +46,7 @@ class RoundView:
         """Certified, but the result shown now is not the one certified: never "certified"."""
         return self.certificate is not None and not self.certificate.result_matches
 
-    @property
+    @cached_property
     def under_review(self) -> int:
         """Boxes red flags hold for review and the committee has not cleared (issue 13), said
         once the round is closed: while it is counted, flags come and go as boxes arrive (and a

@@ -11,33 +11,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-
 from ..access import results
 from ..core.rounds import RoundStatus
 from ..elections.lookup import get_branch, get_election, get_round
 from ..errors import NotFound
-from ..extensions import db
 from ..models import Branch, Round, SheetPhoto
-from ..photo_files import stored_file
+from ..photo_files import sheet_photo_rows, stored_file
 from .publishing import ensure_published
 from .views import bp
 
 
 @bp.app_template_global("public_sheet_photos")
-def public_sheet_photos(round_: Round, code: str) -> list[SheetPhoto]:
-    """The photos the public may see of branch ``code``'s sheet in ``round_`` (none unless the
+def public_sheet_photos(round_: Round, branch: Branch) -> list[SheetPhoto]:
+    """The photos the public may see of ``branch``'s sheet in ``round_`` (none unless the
     election shows them and the round is certified)."""
     if not round_.election.photos_public or round_.status != RoundStatus.CERTIFIED:
         return []
-    return list(
-        db.session.scalars(
-            select(SheetPhoto)
-            .join(Branch, Branch.id == SheetPhoto.branch_id)
-            .where(SheetPhoto.round_id == round_.id, Branch.code == code)
-            .order_by(SheetPhoto.id)
-        )
-    )
+    return sheet_photo_rows(round_.id, branch.id)
 
 
 @bp.get("/elections/<slug>/rounds/<int:number>/branches/<code>/photos/<sha256>")
@@ -47,7 +37,7 @@ def public_photo(slug: str, number: int, code: str, sha256: str) -> Any:
     round_ = get_round(get_election(slug), number)
     branch = get_branch(round_.election, code)
     ensure_published(slug, number)
-    photo = next((p for p in public_sheet_photos(round_, branch.code) if p.sha256 == sha256), None)
+    photo = next((p for p in public_sheet_photos(round_, branch) if p.sha256 == sha256), None)
     if photo is None:
         raise NotFound(f"no public photo {sha256[:12]} of branch {branch.code} in round {number}")
     return stored_file(

@@ -13,11 +13,11 @@ from ..changes import Actor
 from ..core.flags import Flag
 from ..core.paper import check_code
 from ..core.roles import ADMIN, COUNT, ENTER, READ, STAFF, Role
-from ..core.rounds import RoundStatus, Words
+from ..core.rounds import RoundStatus
 from ..core.sheets import HIDDEN_NUMBERS, N_, STATUS_LABELS
 from ..elections.lookup import get_election, get_round
 from ..errors import NotFound
-from ..i18n import said as translated_words
+from ..i18n import said as said  # the services' sentences in the reader's words
 from ..models import Election, Round, User
 from ..sheets.place import SheetPlace, SheetRef, locate
 
@@ -73,15 +73,10 @@ ROUND_STATUS_LABELS: dict[str, str] = {
 """What the staff pages call a round's status."""
 
 
-def said(words: Words | None) -> str | None:
-    """A sentence of the services (:data:`primaries.core.rounds.Words`) in the reader's words."""
-    return translated_words(words)
-
-
 @bp.app_template_global("flag_said")
 def flag_said(flag: Flag) -> str:
     """A red flag's message in the reader's language (:mod:`primaries.core.flag_words`)."""
-    return flag.message if flag.words is None else str(translated_words(flag.words))
+    return flag.message if flag.words is None else str(said(flag.words))
 
 
 def translated(labels: dict[str, str]) -> dict[str, str]:

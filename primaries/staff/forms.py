@@ -90,6 +90,13 @@ def options(pairs: Any) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
+def uploaded(field: Any) -> bytes | None:
+    """The bytes of the file a form's file field was sent with; None when it was left empty (a
+    browser then sends an empty part without a file name)."""
+    data = field.data
+    return bytes(data.read()) if data and getattr(data, "filename", "") else None
+
+
 REQUIRED_COUNT = InputRequired(_l(TYPE_A_COUNT))
 
 

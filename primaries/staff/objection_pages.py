@@ -27,7 +27,7 @@ from ..extensions import db
 from ..models import Branch, Objection, Round
 from ..photo_files import stored_file
 from .blueprint import COUNT, READ, actor, bp, round_or_404, translated
-from .forms import options
+from .forms import options, uploaded
 from .queries import all_branches
 
 
@@ -115,8 +115,7 @@ def file_objection_page(slug: str, number: int) -> Response | tuple[str, int] | 
         problems = [str(error) for errors in form.errors.values() for error in errors]
         return _page(slug, number, form, problems or [_("the form was incomplete; try again.")])
     code = (form.branch.data or "").strip()
-    upload = form.attachment.data
-    attachment = upload.read() if upload and getattr(upload, "filename", "") else None
+    attachment = uploaded(form.attachment)
     outcome = attempt(
         file_objection,
         slug,

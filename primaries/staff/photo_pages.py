@@ -20,7 +20,7 @@ from ..changes import attempt
 from ..elections.photos import add_photo
 from ..extensions import db
 from ..models import Branch, SheetPhoto
-from ..photo_files import stored_file
+from ..photo_files import sheet_photo_rows, stored_file
 from ..sheets.place import SheetPlace
 from .blueprint import ENTER, STAFF, actor, bp, round_or_404
 
@@ -42,13 +42,7 @@ class PhotoForm(FlaskForm):
 @bp.app_template_global("sheet_photos")
 def sheet_photos(place: SheetPlace) -> list[SheetPhoto]:
     """The photos of ``place``'s paper sheet, oldest first."""
-    return list(
-        db.session.scalars(
-            select(SheetPhoto)
-            .where(SheetPhoto.round_id == place.round.id, SheetPhoto.branch_id == place.branch.id)
-            .order_by(SheetPhoto.id)
-        )
-    )
+    return sheet_photo_rows(place.round.id, place.branch.id)
 
 
 @bp.app_template_global("photo_form")

@@ -158,17 +158,13 @@ def package_of(
     """The election package the form stands for (what ``primaries load`` would be given), and
     the lines it came from. ``kept``: the election being changed, whose names in languages the
     form does not show, branches' names and regions' names stay as they are."""
-    names = dict((kept.names if kept else None) or {})
-    for language in NAME_LANGUAGES:
-        names.pop(language, None)
-        typed = (form[f"name_{language}"].data or "").strip()
-        if typed:
-            names[language] = typed
     head: dict[str, Any] = {
         "slug": (form.slug.data or "").strip(),
         "name": (form.name.data or "").strip(),
     }
-    if names or (kept is not None and kept.names is not None):
+    typed = [form[f"name_{language}"].data or "" for language in NAME_LANGUAGES]
+    names = _local_names(kept.names if kept else None, typed)
+    if names is not None:
         head["names"] = names
     head["rules"] = {
         "threshold_percent": (form.threshold_percent.data or "").strip(),
@@ -218,6 +214,8 @@ def _integer(text: str | None) -> int | str:
 
 
 def _local_names(old: Mapping[str, str] | None, typed: list[str]) -> dict[str, str] | None:
+    """Names in other languages: those typed (in :data:`NAME_LANGUAGES`' order) over the ones
+    kept in languages the form does not show; None when there are none and none were kept."""
     names = {k: v for k, v in (old or {}).items() if k not in NAME_LANGUAGES}
     for language, text in zip(NAME_LANGUAGES, typed, strict=False):
         if text.strip():

@@ -28,6 +28,7 @@ from ..formats.specs import BranchSpec
 from ..models import Election
 from ..results.package import export_package
 from .blueprint import actor, bp, election_or_404, said
+from .forms import uploaded
 from .setup_forms import (
     BRANCHES_HEADER,
     SetupForm,
@@ -91,10 +92,10 @@ def setup_package(slug: str) -> Response:
 def _save(form: SetupForm, election: Election | None) -> tuple[list[str], str | None]:
     """Check and save what the form stands for; the problems in the form's words, or none and
     the election's slug."""
-    upload = form.branches_file.data
-    from_file = bool(upload and getattr(upload, "filename", ""))
+    attached = uploaded(form.branches_file)
+    from_file = attached is not None
     branches: list[BranchSpec] = []
-    raw = upload.read() if from_file else (form.branches.data or "").encode()
+    raw = attached if attached is not None else (form.branches.data or "").encode()
     if from_file or (raw.strip() and raw.strip() != BRANCHES_HEADER.encode()):
         try:
             parsed = read_branches(raw)
