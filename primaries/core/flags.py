@@ -105,6 +105,15 @@ def _beyond_chance(x: int, n: int, r: int, total: int, settings: FlagSettings) -
     return gap * gap * rho.denominator * z.denominator**2 > z.numerator**2 * spread
 
 
+def _turnout_beyond_chance(box: Box, expected: Fraction, settings: FlagSettings) -> bool:
+    """Whether the box's runoff ballots are beyond chance of its ``eligible`` members voting at
+    the ``expected`` turnout (its round-1 turnout moved as its region's moved), under the same
+    beta-binomial as the shares: a box of 40 members moving 20 points is noise, one of 600 is
+    not. An expected turnout outside 0..100% is taken at its bound (then any gap is beyond)."""
+    p = min(max(expected, Fraction(0)), Fraction(1))
+    return _beyond_chance(box.ballots_cast, box.eligible, p.numerator, p.denominator, settings)
+
+
 def _flag(code: str, check: str, values: dict[str, Any], figures: Mapping[str, str | int]) -> Flag:
     words: Words = (MESSAGES[check], values)
     return Flag(code, check, english(words), figures, words)
@@ -271,7 +280,8 @@ def _moved_checks(
         region_now = Fraction(rest.ballots_cast, rest.eligible)
         region_then = Fraction(rest_before.ballots_cast, rest_before.eligible)
         moved, region_moved = now_t - then_t, region_now - region_then
-        if abs(moved - region_moved) >= _points(settings.moved_turnout_points):
+        far = abs(moved - region_moved) >= _points(settings.moved_turnout_points)
+        if far and _turnout_beyond_chance(box, then_t + region_moved, settings):
             flags.append(
                 _flag(
                     box.code,

@@ -218,6 +218,26 @@ def test_a_box_whose_runoff_turnout_jumped() -> None:
     )
 
 
+def test_a_runoff_turnout_move_must_be_beyond_chance_for_the_box_size() -> None:
+    """The same 30-point jump against a region that did not move: noise in a box of 40
+    members (12 more ballots), beyond chance in one of 600 (180 more)."""
+
+    def region(size: int) -> tuple[list[Box], list[Box]]:
+        first = [box(f"B{i}", 1000, 500, {"A": 250, "B": 240}, 10, "R") for i in range(1, 11)] + [
+            box("S", size, size // 2, {"A": size // 4, "B": size // 2 - size // 4}, 0, "R")
+        ]
+        jumped = box("S", size, size * 8 // 10, {"A": size * 4 // 10, "B": size * 4 // 10}, 0, "R")
+        return first, [*first[:-1], jumped]
+
+    first, second = region(40)
+    assert "runoff_turnout_moved" not in checks(find_flags(second, before=first), "S")
+    first, second = region(600)
+    assert "runoff_turnout_moved" in checks(find_flags(second, before=first), "S")
+    # A big box must still move by the points: within moved_turnout_points, no flag.
+    lenient = FlagSettings(moved_turnout_points=Decimal(31))
+    assert "runoff_turnout_moved" not in checks(find_flags(second, lenient, before=first), "S")
+
+
 def test_a_box_whose_runoff_shares_flipped() -> None:
     first = split_region()
     second = runoff(first)
