@@ -2,8 +2,9 @@
 
 Services take an :class:`Actor`: the name the audit chain records and, for a staff account, its
 id (kept in history rows) and role. :func:`attempt` runs one service: on success it commits once;
-on a :class:`Refused` it rolls back and hands the problems back, by field where the service said
-which, and whether the refusal was a stale form, so the caller can show them beside what was typed.
+on a :class:`Refused` it rolls back and hands the problems back in the reader's language, by
+field where the service said which, and whether the refusal was a stale form, so the caller can
+show them beside what was typed.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Generic, ParamSpec, TypeVar
 
 from .errors import Refused, StaleSheet
 from .extensions import db
+from .i18n import said_problems
 from .models import User
 
 P = ParamSpec("P")
@@ -66,9 +68,10 @@ def attempt(service: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> Attem
         value = service(*args, **kwargs)
     except Refused as exc:
         db.session.rollback()
+        by_field: dict[str, list[str]] = getattr(exc, "by_field", {})
         return Attempt(
-            problems=exc.problems,
-            by_field=dict(getattr(exc, "by_field", {})),
+            problems=said_problems(exc.problems),
+            by_field={key: said_problems(problems) for key, problems in by_field.items()},
             stale=isinstance(exc, StaleSheet),
         )
     db.session.commit()

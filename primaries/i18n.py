@@ -14,6 +14,7 @@ Candidate and branch names are never translated: they appear as entered.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any, TypeVar
@@ -30,12 +31,13 @@ from flask_babel import (
     get_locale,
     get_timezone,
     gettext,
+    ngettext,
     refresh,
 )
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
-from .core.words import Words
+from .core.words import PLURAL, Said, Words
 
 LANGUAGES: dict[str, str] = {"en": "English", "he": "עברית", "ar": "العربية"}
 COOKIE = "lang"
@@ -99,7 +101,20 @@ def said(words: Words | None) -> str | None:
     if words is None:
         return None
     text, values = words
-    return gettext(text, **{k: said(v) if isinstance(v, tuple) else v for k, v in values.items()})
+    given = {k: said(v) if isinstance(v, tuple) else v for k, v in values.items() if k != PLURAL}
+    if PLURAL in values:
+        del given["num"]
+        return ngettext(text, values[PLURAL], int(values["num"]), **given)
+    return gettext(text, **given)
+
+
+def said_problems(problems: Iterable[str]) -> list[str]:
+    """A refusal's problems in the reader's language: each :class:`~primaries.core.words.Said`
+    by its words, a plain text as it is."""
+    return [
+        said(problem.words) or problem if isinstance(problem, Said) else problem
+        for problem in problems
+    ]
 
 
 CANONICAL_ARGS = "primaries.canonical_args"  # a key of the request's WSGI environ

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response
 
-from ..core.sheets import N_
+from ..core.words import N_
 from ..extensions import db, login_manager
 from ..models import User
 

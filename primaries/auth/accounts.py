@@ -16,11 +16,11 @@ from werkzeug.wrappers import Response
 
 from ..access import roles
 from ..changes import Actor
-from ..core.roles import ADMIN, Role
+from ..core.roles import ADMIN, ROLE_LABELS, Role
 from ..errors import NotFound, Refused
 from ..extensions import db
+from ..i18n import said_problems
 from ..models import AuditEvent, User
-from ..staff.blueprint import ROLE_LABELS
 from .forms import ActiveForm, CreateAccountForm, FullNameForm, ResetPasswordForm, RoleForm
 from .services import (
     all_users,
@@ -65,7 +65,7 @@ def accounts() -> tuple[str, int]:
             db.session.commit()
         except Refused as exc:
             db.session.rollback()
-            problems = exc.problems
+            problems = said_problems(exc.problems)
         else:
             created = {
                 "username": user.username,
@@ -134,7 +134,7 @@ def account_active(username: str) -> Response | tuple[str, int]:
     except Refused as exc:
         db.session.rollback()
         return _account_page(
-            user, ResetPasswordForm(formdata=None), problems=exc.problems, status=409
+            user, ResetPasswordForm(formdata=None), problems=said_problems(exc.problems), status=409
         )
     if active:
         flash(_("Account %(name)s is enabled.", name=user.username))
@@ -157,7 +157,7 @@ def account_password(username: str) -> tuple[str, int]:
         db.session.commit()
     except Refused as exc:
         db.session.rollback()
-        return _account_page(user, form, problems=exc.problems, status=422)
+        return _account_page(user, form, problems=said_problems(exc.problems), status=422)
     flash(
         _("The password of %(name)s is reset; their open sessions have ended.", name=user.username)
     )
@@ -183,7 +183,7 @@ def account_name(username: str) -> Response | tuple[str, int]:
     except Refused as exc:
         db.session.rollback()
         return _account_page(
-            user, ResetPasswordForm(formdata=None), problems=exc.problems, status=409
+            user, ResetPasswordForm(formdata=None), problems=said_problems(exc.problems), status=409
         )
     flash(_("Account %(name)s: the full name is saved.", name=user.username))
     return redirect(url_for("auth.account", username=user.username))
@@ -204,7 +204,7 @@ def account_role(username: str) -> Response | tuple[str, int]:
     except Refused as exc:
         db.session.rollback()
         return _account_page(
-            user, ResetPasswordForm(formdata=None), problems=exc.problems, status=409
+            user, ResetPasswordForm(formdata=None), problems=said_problems(exc.problems), status=409
         )
     role = form.role.data or ""
     flash(

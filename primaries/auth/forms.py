@@ -16,7 +16,7 @@ from wtforms.fields import SelectChoice  # type: ignore[attr-defined]  # new in 
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..core.roles import ROLES, Role
-from ..core.sheets import N_
+from ..core.words import N_
 from .services import MIN_PASSWORD_LENGTH, USERNAME_RE
 
 ROLE_HELP: dict[str, str] = {

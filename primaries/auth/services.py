@@ -13,8 +13,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..audit.chain import record
 from ..changes import Actor
-from ..core.roles import ROLES, Role
+from ..core.roles import ROLE_LABELS, ROLES, Role
 from ..core.text import name_problem, shown_name
+from ..core.words import N_, Said, about
 from ..database import begin_change
 from ..errors import NotFound, Refused
 from ..extensions import db
@@ -55,49 +56,57 @@ def _visible(password: str) -> str:
 
 
 def check_password_rules(password: str) -> list[str]:
-    problems = []
+    problem = None
     if len(password) < MIN_PASSWORD_LENGTH:
-        problems.append(f"password: must be at least {MIN_PASSWORD_LENGTH} characters long")
+        problem = Said(N_("must be at least %(limit)s characters long"), limit=MIN_PASSWORD_LENGTH)
     elif not _visible(password):
-        problems.append("password: must not be only spaces or invisible characters")
+        problem = Said(N_("must not be only spaces or invisible characters"))
     elif password.strip().lower() in common_passwords():
-        problems.append("password: is one of the most common passwords: choose another")
-    return problems
+        problem = Said(N_("is one of the most common passwords: choose another"))
+    return [about(N_("password"), problem)] if problem else []
 
 
 MAX_FULL_NAME = 128
 
 
-def full_name_problem(full_name: str) -> str | None:
+def full_name_problem(full_name: str) -> Said | None:
     """What keeps ``full_name`` from being an account's full name, or None."""
     if not full_name.strip():
-        return "full name: must not be empty"
+        return about(N_("full name"), Said(N_("must not be empty")))
     if len(full_name) > MAX_FULL_NAME:
-        return f"full name: at most {MAX_FULL_NAME} characters (got {len(full_name)})"
+        too_long = Said(
+            N_("at most %(limit)s characters (got %(count)s)"),
+            limit=MAX_FULL_NAME,
+            count=len(full_name),
+        )
+        return about(N_("full name"), too_long)
     problem = name_problem(full_name)
-    return f"full name: {problem}" if problem else None
+    return about(N_("full name"), problem) if problem else None
 
 
 def create_user(
     username: str, role: str, password: str, *, actor: Actor, full_name: str | None = None
 ) -> User:
     begin_change()
-    problems = []
+    problems: list[str] = []
     if full_name is not None and (problem := full_name_problem(full_name)) is not None:
         problems.append(problem)
     if (problem := name_problem(username)) is not None:  # the clearer word for such characters
-        problems.append(f"username: {problem}")
+        problems.append(about(N_("username"), problem))
     elif not USERNAME_RE.match(username):
-        problems.append(
-            f"username: 1-64 characters of letters, digits, '.', '_' or '-' (got {username!r})"
-        )
+        shape = N_("1-64 characters of letters, digits, '.', '_' or '-' (got %(name)s)")
+        problems.append(about(N_("username"), Said(shape, name=repr(username))))
     if role not in ROLES:
-        problems.append(f"role: must be one of {', '.join(ROLES)} (got {role!r})")
+        choices = N_("must be one of %(choices)s (got %(value)s)")
+        problems.append(
+            about(N_("role"), Said(choices, choices=", ".join(ROLES), value=repr(role)))
+        )
     problems += check_password_rules(password)
     if not problems and db.session.scalar(
         select(User.id).where(func.lower(User.username) == username.lower())
     ):
-        problems.append(f"username: an account named {username!r} already exists")
+        exists = Said(N_("an account named %(name)s already exists"), name=repr(username))
+        problems.append(about(N_("username"), exists))
     if problems:
         raise Refused(problems)
     user = User(
@@ -178,11 +187,19 @@ def set_active(user: User, active: bool, *, actor: Actor) -> User:
     begin_change()
     user = db.session.get_one(User, user.id)
     if user.active == active:
-        raise Refused(f"account {user.username} is already {'active' if active else 'disabled'}")
+        state = N_("active") if active else N_("disabled")
+        raise Refused(
+            Said(N_("account %(name)s is already %(state)s"), name=user.username, state=(state, {}))
+        )
     if not active and actor.user_id == user.id:
-        raise Refused("you cannot disable your own account: ask another admin")
+        raise Refused(Said(N_("you cannot disable your own account: ask another admin")))
     if not active and user.role == Role.ADMIN and _active_admins() <= 1:
-        raise Refused(f"account {user.username} is the last active admin: it cannot be disabled")
+        raise Refused(
+            Said(
+                N_("account %(name)s is the last active admin: it cannot be disabled"),
+                name=user.username,
+            )
+        )
     before = user.active
     user.active = active
     user.session_epoch += 1
@@ -215,11 +232,22 @@ def set_role(user: User, role: str, *, actor: Actor) -> User:
         raise Refused(f"role: {role!r} is not one of {', '.join(ROLES)}")
     user = db.session.get_one(User, user.id)
     if user.role == role:
-        raise Refused(f"account {user.username} is already {role}")
+        raise Refused(
+            Said(
+                N_("account %(name)s is already %(state)s"),
+                name=user.username,
+                state=(ROLE_LABELS.get(role, role), {}),
+            )
+        )
     if actor.user_id == user.id:
-        raise Refused("you cannot change your own role: ask another admin")
+        raise Refused(Said(N_("you cannot change your own role: ask another admin")))
     if user.role == Role.ADMIN and user.active and _active_admins() <= 1:
-        raise Refused(f"account {user.username} is the last active admin: it stays admin")
+        raise Refused(
+            Said(
+                N_("account %(name)s is the last active admin: it stays admin"),
+                name=user.username,
+            )
+        )
     before = user.role
     user.role = role
     user.session_epoch += 1

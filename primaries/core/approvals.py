@@ -17,7 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from .roles import COUNT
-from .sheets import N_
+from .words import N_, Said
 
 
 class RequestKind(StrEnum):
@@ -87,16 +87,20 @@ class Approval:
         }
 
 
-def direct_change_problem(four_eyes: bool, *, staff: bool, approval: Approval | None) -> str | None:
+def direct_change_problem(
+    four_eyes: bool, *, staff: bool, approval: Approval | None
+) -> Said | None:
     """Why this change may not take effect now, or None.
 
     A staff account's change takes effect at once only when the election's four eyes is off, or
     as the approval of a request; the command line (``staff=False``) acts at once.
     """
     if four_eyes and staff and approval is None:
-        return (
-            "four eyes is on for this election: this change takes effect only when a second "
-            "supervisor or admin approves it (ask for it as a request)"
+        return Said(
+            N_(
+                "four eyes is on for this election: this change takes effect only when a second "
+                "supervisor or admin approves it (ask for it as a request)"
+            )
         )
     return None
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from .rounds import Words, spelled
-from .sheets import N_
+from .words import N_
 
 MESSAGES: Mapping[str, str] = {
     "cast_equals_eligible": N_(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from .sheets import N_
+from .words import N_
 
 
 class ObjectionDecision(StrEnum):

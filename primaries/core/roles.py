@@ -10,12 +10,23 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from .words import N_
+
 
 class Role(StrEnum):
     ADMIN = "admin"
     SUPERVISOR = "supervisor"
     CLERK = "clerk"
     OBSERVER = "observer"
+
+
+ROLE_LABELS: dict[str, str] = {
+    Role.ADMIN: N_("admin"),
+    Role.SUPERVISOR: N_("supervisor"),
+    Role.CLERK: N_("clerk"),
+    Role.OBSERVER: N_("observer"),
+}
+"""What the pages call a role (the value itself is what forms, the database and the CLI know)."""
 
 
 # Plain strings (the values), as forms, option parsers and the database know them.

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from .sheets import N_
+from .words import N_
 from .words import Words as Words  # re-exported: the services import them from here
 from .words import spelled as spelled
 
@@ -22,6 +22,19 @@ class RoundStatus(StrEnum):
     OPEN = "open"
     CLOSED = "closed"
     CERTIFIED = "certified"
+
+
+ROUND_STATUS_LABELS: dict[str, str] = {
+    RoundStatus.OPEN: N_("open"),
+    RoundStatus.CLOSED: N_("closed"),
+    RoundStatus.CERTIFIED: N_("certified"),
+}
+"""What the pages call a round's status (the same words as its value, to be translated)."""
+
+
+def status_words(status: str) -> Words:
+    """A round's status as words a sentence can hold (translated where it is shown)."""
+    return (ROUND_STATUS_LABELS.get(status, status), {})
 
 
 class RoundAction(StrEnum):

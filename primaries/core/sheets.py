@@ -17,12 +17,7 @@ from typing import Any
 
 from .limits import MAX_INT
 from .roles import COUNT
-from .words import Words, spelled
-
-
-def N_(text: str) -> str:
-    """Mark ``text`` for translation where it is defined; it is translated where it is shown."""
-    return text
+from .words import N_, Words, spelled
 
 
 class SheetState(StrEnum):

@@ -15,6 +15,8 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Mapping
 
+from .words import N_, Said
+
 # A cell starting with one of these is run as a formula (or split into one) by spreadsheet
 # programs; a newline too, as some programs start a new row and read what follows as a cell.
 # The full-width forms (＝ ＋ － ＠) too: some programs read them as their ASCII forms.
@@ -40,7 +42,7 @@ def _hidden(ch: str) -> str | None:
     return None
 
 
-def name_problem(text: str) -> str | None:
+def name_problem(text: str) -> Said | None:
     """What keeps ``text`` from being a name, or None when it may be one."""
     problem = storable_problem(text)
     if problem is not None:
@@ -48,7 +50,11 @@ def name_problem(text: str) -> str | None:
     for ch in text:
         kind = _hidden(ch)
         if kind is not None:
-            return f"must not contain the {kind} character U+{ord(ch):04X}"
+            return Said(
+                N_("must not contain the %(kind)s character %(code)s"),
+                kind=kind,
+                code=f"U+{ord(ch):04X}",
+            )
     return None
 
 
@@ -60,22 +66,22 @@ def shown_name(text: str) -> str:
     )
 
 
-def storable_problem(text: str) -> str | None:
+def storable_problem(text: str) -> Said | None:
     """What keeps ``text`` from being stored, or None when a database can store it."""
     if "\x00" in text:
-        return "must not contain a NUL character (\\u0000)"
+        return Said(N_("must not contain a NUL character (\\u0000)"))
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        return "must be valid Unicode text (it has a lone surrogate such as \\ud800)"
+        return Said(N_("must be valid Unicode text (it has a lone surrogate such as \\ud800)"))
     return None
 
 
-def text_problem(text: str, limit: int) -> str | None:
+def text_problem(text: str, limit: int) -> Said | None:
     """What keeps free text (a reason, a note) of at most ``limit`` characters from being
     stored, or None."""
     if len(text) > limit:
-        return f"at most {limit} characters"
+        return Said(N_("at most %(limit)s characters"), limit=limit)
     return storable_problem(text)
 
 

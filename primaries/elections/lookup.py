@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, func, select
 from ..core import rounds as round_rules
 from ..core.limits import is_branch_code, is_round_number, is_slug
 from ..core.rounds import Words, spelled
-from ..core.sheets import N_
+from ..core.words import N_, Said, about
 from ..errors import NotFound, Refused
 from ..extensions import db
 from ..models import Branch, Election, RlaAudit, Round
@@ -58,12 +58,15 @@ def get_branch(election: Election, code: str) -> Branch:
     return branch
 
 
-def branch_field(round_: Round, code: str) -> tuple[Branch | None, str | None]:
+def branch_field(round_: Round, code: str) -> tuple[Branch | None, Said | None]:
     """A branch a person typed into a form about ``round_``: the branch, or the problem in the
     form's words (``branch: SLUG has no branch 'X'``)."""
     branch = find_branch(round_.election_id, code)
     if branch is None:
-        return None, f"branch: {round_.election.slug} has no branch {code!r}"
+        missing = Said(
+            N_("%(slug)s has no branch %(code)s"), slug=round_.election.slug, code=repr(code)
+        )
+        return None, about(N_("branch"), missing)
     return branch, None
 
 

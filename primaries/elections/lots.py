@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from ..audit.chain import record
 from ..changes import Actor
 from ..core.text import storable_problem
+from ..core.words import N_, Said, about
 from ..database import begin_change
 from ..errors import Refused
 from ..extensions import db
@@ -36,18 +37,22 @@ def record_lot(
     codes = list(codes)
     problem = storable_problem(" ".join([*codes, note or ""]))
     if problem:
-        raise Refused(f"lot: {problem}")
+        raise Refused(about(N_("lot"), problem))
     sums = sums_of(round_)
     problems = []
     if len(codes) < 2:
-        problems.append("a lot orders at least two candidates")
+        problems.append(Said(N_("a lot orders at least two candidates")))
     if len(set(codes)) != len(codes):
-        problems.append("a candidate is named twice: " + " ".join(codes))
+        problems.append(Said(N_("a candidate is named twice: %(codes)s"), codes=" ".join(codes)))
     unknown = [c for c in codes if c not in sums.votes]
     if unknown:
         problems.append(
-            f"not on round {round_.number}'s ballot: {', '.join(unknown)} "
-            f"(the ballot is {', '.join(sums.votes)})"
+            Said(
+                N_("not on round %(number)s's ballot: %(codes)s (the ballot is %(ballot)s)"),
+                number=round_.number,
+                codes=", ".join(unknown),
+                ballot=", ".join(sums.votes),
+            )
         )
     if problems:
         raise Refused(problems)

@@ -14,9 +14,10 @@ from sqlalchemy import func, select
 
 from ..audit.chain import record
 from ..changes import Actor
-from ..core.objections import TEXT_MAX, ObjectionDecision
+from ..core.objections import DECISION_LABELS, TEXT_MAX, ObjectionDecision
 from ..core.rounds import RoundStatus
 from ..core.text import text_problem
+from ..core.words import N_, Said, about
 from ..database import begin_change
 from ..errors import NotFound, Refused
 from ..extensions import db
@@ -28,11 +29,12 @@ from .photos import store_checked
 from .versions import bump_version
 
 
-def _text(name: str, value: str | None, missing: str) -> tuple[str, str | None]:
-    """``value`` stripped, and what is wrong with it (``missing`` when it is empty)."""
+def _text(name: str, value: str | None, missing: str) -> tuple[str, Said | None]:
+    """``value`` stripped, and what is wrong with it (``missing`` when it is empty): ``name``
+    and ``missing`` are marked with ``N_``."""
     text = (value or "").strip()
-    problem = text_problem(text, TEXT_MAX) if text else missing
-    return text, (f"{name}: {problem}" if problem else None)
+    problem = text_problem(text, TEXT_MAX) if text else Said(missing)
+    return text, (about(name, problem) if problem else None)
 
 
 def open_objections(round_: Round) -> int:
@@ -60,21 +62,26 @@ def file_objection(
     not a readable photo or PDF, every problem at once."""
     begin_change()
     round_ = get_round(get_election(slug), number)
-    problems = []
+    problems: list[str] = []
     if round_.status == RoundStatus.CERTIFIED:
         problems.append(
-            f"round {number} is certified: objections are filed before certification "
-            "(an admin may decertify it)"
+            Said(
+                N_(
+                    "round %(number)s is certified: objections are filed before certification "
+                    "(an admin may decertify it)"
+                ),
+                number=number,
+            )
         )
     branch, missing = branch_field(round_, code)
-    words, problem = _text("objection", text, "say what happened")
+    words, problem = _text(N_("objection"), text, N_("say what happened"))
     problems += [p for p in (missing, problem) if p]
     checked = None
     if attachment:
         try:
-            checked = checked_upload(attachment)
+            checked = checked_upload(attachment, N_("attachment"))
         except Refused as refused:
-            problems += [f"attachment: {p.removeprefix('file: ')}" for p in refused.problems]
+            problems += refused.problems
     if problems:
         raise Refused(problems)
     assert branch is not None
@@ -118,17 +125,32 @@ def decide_objection(objection_id: int, decision: str, reason: str, *, actor: Ac
     round_ = db.session.get(Round, objection.round_id)
     branch = db.session.get(Branch, objection.branch_id)
     assert round_ is not None and branch is not None
-    problems = []
+    problems: list[str] = []
     if objection.decision is not None:
         problems.append(
-            f"objection #{objection_id} is already decided ({objection.decision} by "
-            f"{objection.decided_by})"
+            Said(
+                N_("objection #%(id)s is already decided (%(decision)s by %(by)s)"),
+                id=objection_id,
+                decision=(DECISION_LABELS.get(objection.decision, objection.decision), {}),
+                by=objection.decided_by,
+            )
         )
     if decision not in tuple(ObjectionDecision):
-        problems.append(f"decision: {decision!r} is not one of {', '.join(ObjectionDecision)}")
+        problems.append(
+            about(
+                N_("decision"),
+                Said(
+                    N_("%(value)s is not one of %(choices)s"),
+                    value=repr(decision),
+                    choices=", ".join(ObjectionDecision),
+                ),
+            )
+        )
     if objection.filed_by == actor.name:
-        problems.append(f"objection #{objection_id} is yours: another person decides it")
-    words, problem = _text("reason", reason, "say why")
+        problems.append(
+            Said(N_("objection #%(id)s is yours: another person decides it"), id=objection_id)
+        )
+    words, problem = _text(N_("reason"), reason, N_("say why"))
     if problem:
         problems.append(problem)
     if problems:

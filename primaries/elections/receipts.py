@@ -16,6 +16,7 @@ from sqlalchemy import select
 from ..audit.chain import record
 from ..changes import Actor
 from ..core.text import text_problem
+from ..core.words import N_, Said, about
 from ..database import begin_change
 from ..errors import Refused
 from ..extensions import db
@@ -92,12 +93,16 @@ def mark_received(
     brought = (delivered_by or "").strip()
     problem = text_problem(brought, DELIVERED_BY_MAX)
     if problem:
-        raise Refused(f"delivered by: {problem}")
+        raise Refused(about(N_("delivered by"), problem))
     latest = latest_receipt(round_, branch)
     if latest is not None and latest.received:
         raise Refused(
-            f"{branch.code}: its paper was already marked received by {latest.actor} at "
-            f"{latest.created_at:%Y-%m-%d %H:%M} UTC"
+            Said(
+                N_("%(code)s: its paper was already marked received by %(actor)s at %(time)s UTC"),
+                code=branch.code,
+                actor=latest.actor,
+                time=f"{latest.created_at:%Y-%m-%d %H:%M}",
+            )
         )
     return _write(
         round_,
@@ -117,11 +122,13 @@ def withdraw_receipt(
     a reason. Refused when the paper is not marked received or the reason is missing."""
     round_, branch = _box(slug, number, code)
     text = (reason or "").strip()
-    problem = text_problem(text, REASON_MAX) if text else "withdrawing a receipt needs a reason"
-    problems = [f"reason: {problem}"] if problem else []
+    problem = (
+        text_problem(text, REASON_MAX) if text else Said(N_("withdrawing a receipt needs a reason"))
+    )
+    problems = [about(N_("reason"), problem)] if problem else []
     latest = latest_receipt(round_, branch)
     if latest is None or not latest.received:
-        problems.append(f"{branch.code}: its paper is not marked received")
+        problems.append(Said(N_("%(code)s: its paper is not marked received"), code=branch.code))
     if problems:
         raise Refused(problems)
     assert latest is not None

@@ -22,6 +22,7 @@ from ..audit.chain import record
 from ..changes import Actor
 from ..core.rounds import RoundStatus
 from ..core.text import text_problem
+from ..core.words import N_, Said, about
 from ..database import begin_change
 from ..errors import Refused
 from ..extensions import db
@@ -40,21 +41,29 @@ def clear_box(slug: str, number: int, code: str, reason: str, *, actor: Actor) -
     certified."""
     begin_change()
     round_ = get_round(get_election(slug), number)
-    problems = []
+    problems: list[str] = []
     if round_.status == RoundStatus.CERTIFIED:
-        problems.append(f"round {number} is certified: there is nothing held to clear")
+        problems.append(
+            Said(N_("round %(number)s is certified: there is nothing held to clear"), number=number)
+        )
     branch, missing = branch_field(round_, code)
     if missing:
         problems.append(missing)
     words = (reason or "").strip()
-    problem = text_problem(words, REASON_MAX) if words else "say why the box is cleared"
+    problem = text_problem(words, REASON_MAX) if words else Said(N_("say why the box is cleared"))
     if problem:
-        problems.append(f"reason: {problem}")
+        problems.append(about(N_("reason"), problem))
     box = None
     if branch is not None:
         box = next((h for h in held_boxes(round_) if h.code == branch.code), None)
         if box is None:
-            problems.append(f"branch {branch.code}'s box is not held for review in round {number}")
+            problems.append(
+                Said(
+                    N_("branch %(code)s's box is not held for review in round %(number)s"),
+                    code=branch.code,
+                    number=number,
+                )
+            )
     if problems:
         raise Refused(problems)
     assert branch is not None and box is not None

@@ -15,8 +15,9 @@ from sqlalchemy import func, select
 from ..audit.chain import head, record
 from ..changes import Actor
 from ..core.approvals import Approval, direct_change_problem, four_eyes_note
-from ..core.rounds import RoundAction, RoundStatus
+from ..core.rounds import RoundAction, RoundStatus, status_words
 from ..core.sheets import UNSETTLED
+from ..core.words import N_, Said, plural
 from ..database import begin_change
 from ..errors import Refused
 from ..extensions import db
@@ -62,11 +63,27 @@ def _fresh(round_: Round) -> Round:
     return db.session.get_one(Round, round_.id)
 
 
+def _in_round(round_: Round, problem: str) -> Said:
+    return Said(N_("round %(number)s: %(problem)s"), number=round_.number, problem=problem)
+
+
+def _later_round(round_: Round) -> Said:
+    return Said(
+        N_("round %(number)s is final: a later round has been opened"), number=round_.number
+    )
+
+
 def close_round(round_: Round, *, actor: Actor, reason: str | None = None) -> None:
     """Close an open round: entry stops; corrections and decisions go on until it is final."""
     round_ = _fresh(round_)
     if round_.status != RoundStatus.OPEN:
-        raise Refused(f"round {round_.number} is {round_.status}, not open")
+        raise Refused(
+            Said(
+                N_("round %(number)s is %(status)s, not open"),
+                number=round_.number,
+                status=status_words(round_.status),
+            )
+        )
     round_.status = RoundStatus.CLOSED
     bump_version(round_)
     after = {"status": "closed", **({"reason": reason} if reason else {})}
@@ -84,11 +101,17 @@ def reopen_round(round_: Round, reason: str, *, actor: Actor) -> None:
     round_ = _fresh(round_)
     reason = (reason or "").strip()
     if not reason:
-        raise Refused("reason: reopening a round needs a reason")
+        raise Refused(Said(N_("reason: reopening a round needs a reason")))
     if round_.status != RoundStatus.CLOSED:
-        raise Refused(f"round {round_.number} is {round_.status}, not closed")
+        raise Refused(
+            Said(
+                N_("round %(number)s is %(status)s, not closed"),
+                number=round_.number,
+                status=status_words(round_.status),
+            )
+        )
     if has_later_round(round_):
-        raise Refused(f"round {round_.number} is final: a later round has been opened")
+        raise Refused(_later_round(round_))
     audited = audit_lock_reason(round_)
     if audited:
         raise Refused(audited)
@@ -149,44 +172,77 @@ def blockers_of(round_: Round) -> Blockers:
     )
 
 
-def certification_blockers(round_: Round) -> list[str]:
-    """What stands between this round and its certification (empty when it can be certified)."""
-    found = blockers_of(round_)
+def blocker_sentences(found: Blockers) -> list[Said]:
+    """What :func:`blockers_of` found, one sentence per blocker (empty: it can be certified)."""
     blockers = []
     if found.pending:
+        unsettled = (
+            Said(N_(" (%(count)s awaiting a second entry or in mismatch)"), count=found.unsettled)
+            if found.unsettled
+            else ""
+        )
         blockers.append(
-            f"{found.pending} of {found.total} branches are neither counted nor annulled"
-            + (
-                f" ({found.unsettled} awaiting a second entry or in mismatch)"
-                if found.unsettled
-                else ""
+            Said(
+                N_("%(pending)s of %(total)s branches are neither counted nor annulled%(more)s"),
+                pending=found.pending,
+                total=found.total,
+                more=unsettled,
             )
         )
     if found.lot:
         blockers.append(
-            "the outcome needs a lot between "
-            + ", ".join(found.tied)
-            + f" for {found.places} place(s)"
+            Said(
+                N_("the outcome needs a lot between %(codes)s for %(places)s place(s)"),
+                codes=", ".join(found.tied),
+                places=found.places,
+            )
         )
     if found.objections:
-        blockers.append(f"{found.objections} objection(s) are not decided yet")
+        blockers.append(
+            Said(
+                plural(
+                    "%(num)s objection is not decided yet",
+                    "%(num)s objections are not decided yet",
+                    found.objections,
+                )
+            )
+        )
     if found.held:
         blockers.append(
-            f"{found.held} box(es) are held for review by red flags: a supervisor clears each "
-            "with a reason on the round's dashboard"
+            Said(
+                plural(
+                    "%(num)s box is held for review by red flags: a supervisor clears it "
+                    "with a reason on the round's dashboard",
+                    "%(num)s boxes are held for review by red flags: a supervisor clears "
+                    "each with a reason on the round's dashboard",
+                    found.held,
+                )
+            )
         )
     return blockers
+
+
+def certification_blockers(round_: Round) -> list[Said]:
+    """What stands between this round and its certification (empty when it can be certified)."""
+    return blocker_sentences(blockers_of(round_))
 
 
 def certify_round(round_: Round, *, actor: Actor) -> RoundEvent:
     round_ = _fresh(round_)
     if round_.status == RoundStatus.CERTIFIED:
-        raise Refused(f"round {round_.number} is already certified")
+        raise Refused(Said(N_("round %(number)s is already certified"), number=round_.number))
     if round_.status != RoundStatus.CLOSED:
-        raise Refused(f"round {round_.number} must be closed before it is certified")
+        raise Refused(
+            Said(N_("round %(number)s must be closed before it is certified"), number=round_.number)
+        )
     blockers = certification_blockers(round_)
     if blockers:
-        raise Refused([f"cannot certify round {round_.number}: {b}" for b in blockers])
+        raise Refused(
+            Said(
+                N_("cannot certify round %(number)s: %(blocker)s"), number=round_.number, blocker=b
+            )
+            for b in blockers
+        )
     result = round_result(round_)
     digest = result_digest(result)
     _, audit_head = head()
@@ -215,11 +271,11 @@ def check_decertify(round_: Round, reason: str) -> str:
     """Refuse a decertification that cannot be made now; return its reason as it is stored."""
     reason = (reason or "").strip()
     if not reason:
-        raise Refused("reason: decertifying a round needs a reason")
+        raise Refused(Said(N_("reason: decertifying a round needs a reason")))
     if round_.status != RoundStatus.CERTIFIED:
-        raise Refused(f"round {round_.number} is not certified")
+        raise Refused(Said(N_("round %(number)s is not certified"), number=round_.number))
     if has_later_round(round_):
-        raise Refused(f"round {round_.number} is final: a later round has been opened")
+        raise Refused(_later_round(round_))
     return reason
 
 
@@ -231,7 +287,9 @@ def decertify_round(
     four_eyes = round_.election.four_eyes
     problem = direct_change_problem(four_eyes, staff=actor.user_id is not None, approval=approval)
     if problem:
-        raise Refused(f"round {round_.number}: {problem}")
+        raise Refused(
+            Said(N_("round %(number)s: %(problem)s"), number=round_.number, problem=problem)
+        )
     round_.status = RoundStatus.CLOSED
     bump_version(round_)
     _event(

@@ -27,7 +27,7 @@ from sqlalchemy import delete, exists, select
 from ..audit.chain import record
 from ..changes import Actor
 from ..core.rounds import RoundStatus, Words, spelled
-from ..core.sheets import N_
+from ..core.words import N_
 from ..database import begin_change
 from ..errors import Refused
 from ..extensions import db

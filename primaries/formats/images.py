@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from ..core.words import N_, Said, about
 from ..errors import Refused
 
 MAX_BYTES = 15 * 1024 * 1024
@@ -31,49 +32,73 @@ class Checked:
     content_type: str
 
 
-def _pdf(data: bytes) -> Checked:
+def _pdf(data: bytes, field: str) -> Checked:
     if b"%%EOF" not in data[-1024:]:
-        raise Refused("file: this PDF is cut short (no end): scan it again")
+        raise Refused(about(field, Said(N_("this PDF is cut short (no end): scan it again"))))
     return Checked(data, "application/pdf")
 
 
-def checked_upload(data: bytes) -> Checked:
-    """What may be stored of an uploaded photo or scan; Refused (saying why) for anything else."""
+def checked_upload(data: bytes, field: str = N_("file")) -> Checked:
+    """What may be stored of an uploaded photo or scan; Refused (saying why, about the form's
+    ``field``, marked with ``N_``) for anything else."""
+
+    def refused(problem: Said) -> Refused:
+        return Refused(about(field, problem))
+
     if not data:
-        raise Refused("file: the file is empty")
+        raise refused(Said(N_("the file is empty")))
     if len(data) > MAX_BYTES:
-        raise Refused(f"file: at most {MAX_BYTES // (1024 * 1024)} MB (this one is larger)")
+        raise refused(
+            Said(N_("at most %(mb)s MB (this one is larger)"), mb=MAX_BYTES // (1024 * 1024))
+        )
     if data.startswith(b"%PDF-"):
-        return _pdf(data)
+        return _pdf(data, field)
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
             with Image.open(io.BytesIO(data)) as image:
                 kind = image.format or ""
                 if kind not in FORMATS:
-                    raise Refused(
-                        f"file: a {kind or 'file of this kind'} is not taken: send a photo "
-                        "(JPEG, PNG or WebP) or a PDF"
+                    raise refused(
+                        Said(
+                            N_(
+                                "a %(kind)s is not taken: send a photo (JPEG, PNG or WebP) or a PDF"
+                            ),
+                            kind=kind or (N_("file of this kind"), {}),
+                        )
                     )
                 width, height = image.size
                 if width * height > MAX_PIXELS:
-                    raise Refused(
-                        f"file: the image is {width} x {height} pixels, more than "
-                        f"{MAX_PIXELS // 1_000_000} million: send a smaller photo"
+                    raise refused(
+                        Said(
+                            N_(
+                                "the image is %(width)s x %(height)s pixels, more than "
+                                "%(million)s million: send a smaller photo"
+                            ),
+                            width=width,
+                            height=height,
+                            million=MAX_PIXELS // 1_000_000,
+                        )
                     )
                 image.load()
                 upright = ImageOps.exif_transpose(image)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise Refused(
-                "file: the image declares more pixels than any photo has: it is refused"
+            raise refused(
+                Said(N_("the image declares more pixels than any photo has: it is refused"))
             ) from None
         except UnidentifiedImageError:
-            raise Refused(
-                "file: this is not a photo or a PDF (its content is not an image, whatever its "
-                "name says)"
+            raise refused(
+                Said(
+                    N_(
+                        "this is not a photo or a PDF (its content is not an image, whatever "
+                        "its name says)"
+                    )
+                )
             ) from None
         except (OSError, ValueError, SyntaxError) as exc:
-            raise Refused(f"file: the image cannot be read ({exc})") from None
+            raise refused(
+                Said(N_("the image cannot be read (%(error)s)"), error=str(exc))
+            ) from None
     out = io.BytesIO()
     if kind == "PNG":
         upright.save(out, format="PNG", optimize=True)

@@ -25,7 +25,7 @@ from ..core.rla import (
     plan,
 )
 from ..core.rla_risk import Measure, measure
-from ..core.sheets import N_
+from ..core.words import N_
 from ..extensions import db
 from ..models import Branch, EntryVote, Round, Sheet, SheetEntry
 from ..models.rla import RlaAudit, RlaCount, RlaDraw

@@ -20,6 +20,7 @@ from ..changes import Actor
 from ..core.approvals import Approval, direct_change_problem, four_eyes_note
 from ..core.sheets import STATUS_LABELS, Numbers, SheetState, SheetStatus
 from ..core.text import storable_problem
+from ..core.words import N_, Said
 from ..elections.versions import bump_version
 from ..errors import NumbersRefused, Refused
 from ..extensions import db
@@ -30,10 +31,12 @@ from .rows import add_annulment, add_entry, make_count, new_sheet, numbers_of, s
 
 
 def storable_reason(reason: str | None, what: str) -> str:
-    """The reason, stripped, or Refused: a decision needs one that a database can store."""
+    """The reason, stripped, or Refused: a decision (``what``, marked with ``N_``) needs one
+    that a database can store."""
     text = (reason or "").strip()
     if not text:
-        raise NumbersRefused({"reason": [f"{what} needs a reason"]}, {"reason": "reason"})
+        missing = Said(N_("%(what)s needs a reason"), what=(what, {}))
+        raise NumbersRefused({"reason": [missing]}, {"reason": "reason"})
     problem = storable_problem(text)
     if problem:
         raise NumbersRefused({"reason": [problem]}, {"reason": "reason"})
@@ -46,7 +49,7 @@ def ensure_direct(place: SheetPlace, actor: Actor, approval: Approval | None) ->
     four_eyes = place.election.four_eyes
     problem = direct_change_problem(four_eyes, staff=actor.user_id is not None, approval=approval)
     if problem:
-        raise Refused(f"{place.name}: {problem}")
+        raise Refused(Said(N_("%(sheet)s: %(problem)s"), sheet=place.name, problem=problem))
     return four_eyes_note(four_eyes, approval)
 
 
@@ -54,12 +57,16 @@ def check_correction(place: SheetPlace, numbers: Numbers, reason: str) -> str:
     """Refuse a correction that cannot be made now; return its reason as it is stored."""
     if place.state != SheetStatus.COUNTED or place.sheet is None:
         raise Refused(
-            f"{place.name} is {STATUS_LABELS[place.state]}: only a counted sheet is corrected"
+            Said(
+                N_("%(sheet)s is %(status)s: only a counted sheet is corrected"),
+                sheet=place.name,
+                status=(STATUS_LABELS[place.state], {}),
+            )
         )
-    reason = storable_reason(reason, "a correction")
+    reason = storable_reason(reason, N_("a correction"))
     validate(place, numbers)
     if numbers_of(place.sheet.counted_entry) == numbers:
-        raise Refused("these are the numbers that count already: nothing to correct")
+        raise Refused(Said(N_("these are the numbers that count already: nothing to correct")))
     return reason
 
 
@@ -144,14 +151,25 @@ def reinstate(
 def check_annulment(place: SheetPlace, reason: str, *, annulled: bool) -> str:
     """Refuse an annulment (``annulled``) or its reversal that cannot be made now; return its
     reason as it is stored."""
-    reason = storable_reason(reason, "an annulment" if annulled else "reversing an annulment")
+    what = N_("an annulment") if annulled else N_("reversing an annulment")
+    reason = storable_reason(reason, what)
     is_annulled = place.state == SheetStatus.ANNULLED
     if annulled and is_annulled:
         raise Refused(
-            f"branch {place.branch.code} is already annulled in round {place.round.number}"
+            Said(
+                N_("branch %(code)s is already annulled in round %(number)s"),
+                code=place.branch.code,
+                number=place.round.number,
+            )
         )
     if not annulled and not is_annulled:
-        raise Refused(f"branch {place.branch.code} is not annulled in round {place.round.number}")
+        raise Refused(
+            Said(
+                N_("branch %(code)s is not annulled in round %(number)s"),
+                code=place.branch.code,
+                number=place.round.number,
+            )
+        )
     return reason
 
 

@@ -18,7 +18,6 @@ from typing import Any
 from ..audit.chain import record
 from ..changes import Actor
 from ..core.sheets import (
-    N_,
     STATUS_LABELS,
     UNSETTLED,
     Numbers,
@@ -29,6 +28,7 @@ from ..core.sheets import (
     sheet_problems,
     vote_field,
 )
+from ..core.words import N_
 from ..elections.versions import bump_version
 from ..errors import NumbersRefused, Refused
 from ..extensions import db

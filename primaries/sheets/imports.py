@@ -34,6 +34,7 @@ from ..core.sheets import (
     SheetStatus,
     eligible_problem,
 )
+from ..core.words import N_
 from ..database import begin_change
 from ..elections.lookup import ensure_changeable, get_election, get_round
 from ..elections.versions import bump_version
@@ -99,7 +100,7 @@ def import_sheets(
     )
     specs = parsed.specs
     if correct:
-        reason = storable_reason(reason, "a correction")
+        reason = storable_reason(reason, N_("a correction"))
     ensure_changeable(round_)
     branches = {
         b.code: b
@@ -253,7 +254,7 @@ def correct_as_imported(
             f"{place.name} is {STATUS_LABELS[place.state]}: an imported line corrects only a "
             "counted sheet or one whose entries are not settled"
         )
-    reason = storable_reason(reason, "a correction")
+    reason = storable_reason(reason, N_("a correction"))
     validate(place, numbers)
     if place.state == SheetStatus.COUNTED and numbers_of(sheet.counted_entry) == numbers:
         raise Refused("these are the numbers that count already: nothing to correct")

@@ -13,6 +13,7 @@ from sqlalchemy import Select, bindparam, select
 
 from ..core.limits import is_branch_code, is_round_number, is_slug
 from ..core.sheets import STATUS_LABELS, SheetStatus, field_labels, status_of
+from ..core.words import N_, Said
 from ..database import begin_change
 from ..elections.lookup import ensure_changeable, get_branch, get_election, get_round
 from ..errors import StaleSheet
@@ -51,8 +52,12 @@ class SheetPlace:
         return status_of(self.sheet.state, self.sheet.annulled)
 
     @property
-    def name(self) -> str:
-        return f"branch {self.branch.code} in round {self.round.number}"
+    def name(self) -> Said:
+        return Said(
+            N_("branch %(code)s in round %(number)s"),
+            code=self.branch.code,
+            number=self.round.number,
+        )
 
     @property
     def object_id(self) -> str:

@@ -12,9 +12,9 @@ from flask_login import current_user
 from ..changes import Actor
 from ..core.flags import Flag
 from ..core.paper import check_code
-from ..core.roles import ADMIN, COUNT, ENTER, READ, STAFF, Role
-from ..core.rounds import RoundStatus
-from ..core.sheets import HIDDEN_NUMBERS, N_, STATUS_LABELS
+from ..core.roles import ADMIN, COUNT, ENTER, READ, ROLE_LABELS, STAFF, Role
+from ..core.rounds import ROUND_STATUS_LABELS
+from ..core.sheets import HIDDEN_NUMBERS, STATUS_LABELS
 from ..elections.lookup import get_election, get_round
 from ..errors import NotFound
 from ..i18n import said as said  # the services' sentences in the reader's words
@@ -55,22 +55,6 @@ class Abilities:
     @property
     def read_only(self) -> bool:
         return self.role in READ
-
-
-ROLE_LABELS: dict[str, str] = {
-    Role.ADMIN: N_("admin"),
-    Role.SUPERVISOR: N_("supervisor"),
-    Role.CLERK: N_("clerk"),
-    Role.OBSERVER: N_("observer"),
-}
-"""What the pages call a role (the value itself is what forms, the database and the CLI know)."""
-
-ROUND_STATUS_LABELS: dict[str, str] = {
-    RoundStatus.OPEN: N_("open"),
-    RoundStatus.CLOSED: N_("closed"),
-    RoundStatus.CERTIFIED: N_("certified"),
-}
-"""What the staff pages call a round's status."""
 
 
 @bp.app_template_global("flag_said")

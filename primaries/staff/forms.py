@@ -33,7 +33,6 @@ from ..core.limits import MAX_INT
 from ..core.sheets import (
     BALLOTS_CAST,
     INVALID,
-    N_,
     NUMBER_LABELS,
     STATUS_LABELS,
     Numbers,
@@ -41,6 +40,7 @@ from ..core.sheets import (
     sum_words,
     vote_field,
 )
+from ..core.words import N_
 from ..i18n import said
 from ..results.local import local_names
 from ..sheets.entry import Mismatch

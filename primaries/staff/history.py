@@ -15,7 +15,6 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..core.sheets import (
-    N_,
     NUMBER_LABELS,
     SheetStatus,
     entry_numbers_shown,
@@ -23,6 +22,7 @@ from ..core.sheets import (
     field_labels,
     status_of,
 )
+from ..core.words import N_
 from ..extensions import db
 from ..models import (
     Annulment,

@@ -17,7 +17,7 @@ from wtforms.validators import DataRequired, Length
 from ..access import roles
 from ..changes import attempt
 from ..core.rounds import Publishing
-from ..core.sheets import N_
+from ..core.words import N_
 from ..elections.settings import set_photos_public, set_publishing
 from .blueprint import ADMIN, COUNT, actor, bp, election_or_404, round_or_404
 from .forms import ReasonForm, options

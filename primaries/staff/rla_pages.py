@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 
 from ..access import roles
 from ..changes import attempt
-from ..core.sheets import N_
+from ..core.words import N_
 from ..formats import SheetSpec
 from ..models import Round
 from ..rla.entry import EntryOutcome, enter_count, entry_states

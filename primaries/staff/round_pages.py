@@ -8,7 +8,6 @@ from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
 from ..access import roles
@@ -22,6 +21,7 @@ from ..elections.lookup import get_branch, get_round, has_later_round, lock_word
 from ..elections.lots import record_lot
 from ..elections.rounds import (
     Blockers,
+    blocker_sentences,
     blockers_of,
     certify_round,
     close_round,
@@ -29,6 +29,7 @@ from ..elections.rounds import (
 )
 from ..elections.runoff import open_runoff
 from ..errors import NotFound
+from ..i18n import said_problems
 from ..results.certificates import current_certificate, matches
 from ..results.fingerprint import fingerprint_chart, round_fingerprint
 from ..results.flags import round_flags
@@ -65,42 +66,8 @@ Page = str | tuple[str, int] | Response
 
 
 def blockers_text(found: Blockers) -> list[str]:
-    """:func:`primaries.elections.rounds.certification_blockers` in the reader's language."""
-    blockers = []
-    if found.pending:
-        text = _(
-            "%(pending)s of %(total)s branches are neither counted nor annulled",
-            pending=found.pending,
-            total=found.total,
-        )
-        if found.unsettled:
-            text += _(" (%(count)s awaiting a second entry or in mismatch)", count=found.unsettled)
-        blockers.append(text)
-    if found.lot:
-        blockers.append(
-            _(
-                "the outcome needs a lot between %(codes)s for %(places)s place(s)",
-                codes=", ".join(found.tied),
-                places=found.places,
-            )
-        )
-    if found.objections:
-        blockers.append(
-            ngettext(
-                "%(num)s objection is not decided yet",
-                "%(num)s objections are not decided yet",
-                found.objections,
-            )
-        )
-    if found.held:
-        blockers.append(
-            ngettext(
-                "%(num)s box is held for review by red flags: clear it with a reason below",
-                "%(num)s boxes are held for review by red flags: clear each with a reason below",
-                found.held,
-            )
-        )
-    return blockers
+    """:func:`primaries.elections.rounds.blocker_sentences` in the reader's language."""
+    return said_problems(blocker_sentences(found))
 
 
 @bp.get("/elections/<slug>/rounds/<int:number>")

@@ -56,7 +56,7 @@ def test_close_reopen_certify_decertify(runoff, sign_in, enter, paper, decide) -
     supervisor.post(ROUND2 + "/close")
     # B4's BBB went from 20% to 51% since round 1 (a red flag): held until a supervisor clears it
     held = supervisor.post(ROUND2 + "/certify")
-    assert "1 box(es) are held for review by red flags" in flashed(supervisor, held.location)
+    assert "1 box is held for review by red flags" in flashed(supervisor, held.location)
     assert status(2) == "closed"
     supervisor.post(ROUND2 + "/reviews/B4/clear", data={"clear-reason": "paper checked: 49/50"})
     supervisor.post(ROUND2 + "/certify")

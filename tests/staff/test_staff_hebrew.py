@@ -260,3 +260,58 @@ def test_the_entry_forms_refusals_speak_the_readers_language(
     above = clerk.post(url, data=too_many)
     assert above.status_code == 422 and eligible_words in above.text
     assert english_runs(above.text) == []
+
+
+@pytest.mark.parametrize(
+    ("language", "not_closed", "blocked", "objection", "english"),
+    [
+        (
+            "he",
+            "יש לסגור את סבב 2 לפני שהוא מאושר",
+            "אי אפשר לאשר את סבב 2: 5 מתוך 5 קלפיות לא נספרו ולא נפסלו",
+            "קלפי: אין ב־test-2024 קלפי 'NOPE'",
+            False,
+        ),
+        (
+            "ar",
+            "يجب إغلاق الجولة 2 قبل المصادقة عليها",
+            "لا يمكن المصادقة على الجولة 2: 5 من 5 صناديق اقتراع لم تُحتسب ولم تُلغَ",
+            "صندوق الاقتراع: لا يوجد في test-2024 صندوق اقتراع 'NOPE'",
+            False,
+        ),
+        (
+            "en",
+            "round 2 must be closed before it is certified",
+            "cannot certify round 2: 5 of 5 branches are neither counted nor annulled",
+            "branch: test-2024 has no branch 'NOPE'",
+            True,
+        ),
+    ],
+)
+def test_the_services_refusals_speak_the_readers_language(
+    runoff: Any,
+    sign_in: Any,
+    language: str,
+    not_closed: str,
+    blocked: str,
+    objection: str,
+    english: bool,
+) -> None:
+    """A service's refusal (primaries.core.words.Said) is said in the reader's language on the
+    page, every part of it (a round's status, a count, a field's name); the command line and
+    the API keep the English sentence (tests/test_cli.py, tests/test_api.py)."""
+    supervisor = sign_in("super1")
+    supervisor.get(f"/staff/?lang={language}")  # the choice is remembered in the cookie
+    early = supervisor.post(ROUND + "/certify")
+    page = supervisor.get(early.headers["Location"]).text
+    assert not_closed in html.unescape(page)
+    supervisor.post(ROUND + "/close")
+    refused = supervisor.post(ROUND + "/certify")
+    page = supervisor.get(refused.headers["Location"]).text
+    assert blocked in html.unescape(page)
+    assert english or english_runs(page) == []
+    # A refusal of another form: an objection about a branch the election does not have.
+    answer = supervisor.post(f"{ROUND}/objections", data={"branch": "NOPE", "text": "ספירה מאוחרת"})
+    assert answer.status_code == 422
+    assert objection in html.unescape(answer.text)
+    assert english or english_runs(answer.text) == []
