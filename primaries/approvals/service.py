@@ -25,6 +25,7 @@ from ..changes import Actor
 from ..core.approvals import (
     KIND_LABELS,
     NUMBER_KINDS,
+    REQUEST_STATUS_LABELS,
     Approval,
     RequestKind,
     RequestStatus,
@@ -34,6 +35,7 @@ from ..core.approvals import (
 )
 from ..core.sheets import Numbers
 from ..core.text import storable_problem
+from ..core.words import N_, Said, Words, about
 from ..database import begin_change
 from ..elections.lookup import get_election, get_round
 from ..elections.rounds import check_decertify, decertify_round
@@ -92,7 +94,7 @@ def ask_decertification(slug: str, number: int, reason: str, *, actor: Actor) ->
         decertify_round(round_, reason, actor=actor)
         return Asked(None)
     reason = check_decertify(round_, reason)
-    _no_pending(round_.election, round_, None, f"round {number}")
+    _no_pending(round_.election, round_, None, Said(N_("round %(number)s"), number=number))
     request = _file(
         RequestKind.DECERTIFY, round_.election, round_, None, round_.data_version, reason, actor
     )
@@ -107,7 +109,7 @@ def ask_four_eyes(slug: str, on: bool, reason: str, *, actor: Actor) -> Asked:
         set_four_eyes(slug, on, reason, actor=actor)
         return Asked(None)
     reason = check_four_eyes(election, on, reason)
-    _no_pending(election, None, None, f"the four eyes of {slug}")
+    _no_pending(election, None, None, Said(N_("the four eyes of %(slug)s"), slug=slug))
     request = _file(RequestKind.FOUR_EYES_OFF, election, None, None, 0, reason, actor)
     return Asked(request.id)
 
@@ -192,9 +194,17 @@ def _no_pending(
     ).first()
     if pending is not None:
         raise Refused(
-            f"{what} already has a request awaiting a second supervisor or admin "
-            f"(#{pending.id}, {KIND_LABELS[pending.kind]} asked by "
-            f"{pending.requested_by.username}): it is approved, refused or withdrawn first"
+            Said(
+                N_(
+                    "%(what)s already has a request awaiting a second supervisor or admin "
+                    "(#%(id)s, %(kind)s asked by %(by)s): it is approved, refused or withdrawn "
+                    "first"
+                ),
+                what=what,
+                id=pending.id,
+                kind=(KIND_LABELS[pending.kind], {}),
+                by=pending.requested_by.username,
+            )
         )
 
 
@@ -209,7 +219,9 @@ def _file(
     proposal: dict[str, Any] | None = None,
 ) -> ChangeRequest:
     if actor.user_id is None:
-        raise Refused("a request is made by a staff account (the command line acts at once)")
+        raise Refused(
+            Said(N_("a request is made by a staff account (the command line acts at once)"))
+        )
     request = ChangeRequest(
         kind=kind,
         status=RequestStatus.PENDING,
@@ -237,7 +249,13 @@ def approve(request_id: int, *, actor: Actor, note: str = "") -> ChangeRequest:
     _ensure_decider(request, actor)
     stale = _stale(request)
     if stale:
-        raise Refused(f"request #{request.id} cannot be approved: {stale}")
+        raise Refused(
+            Said(
+                N_("request #%(id)s cannot be approved: %(problem)s"),
+                id=request.id,
+                problem=(stale, {}),
+            )
+        )
     approval = Approval(request.id, request.requested_by.username, actor.name)
     _EFFECTS[RequestKind(request.kind)](request, actor, approval)
     return _decide(request, RequestStatus.APPROVED, actor, note)
@@ -255,7 +273,7 @@ def withdraw(request_id: int, *, actor: Actor, note: str = "") -> ChangeRequest:
     request = _pending(request_id)
     problem = withdraw_problem(actor.user_id, requested_by=request.requested_by_id)
     if problem:
-        raise Refused(f"request #{request.id}: {problem}")
+        raise Refused(_about_request(request, problem))
     return _decide(request, RequestStatus.WITHDRAWN, actor, note)
 
 
@@ -265,8 +283,14 @@ def _pending(request_id: int) -> ChangeRequest:
     if request is None:
         raise NotFound(f"no request #{request_id}")
     if request.status != RequestStatus.PENDING:
-        by = f" by {request.decided_by.username}" if request.decided_by else ""
-        raise Refused(f"request #{request.id} is already {request.status}{by}: nothing was changed")
+        status: Words = (REQUEST_STATUS_LABELS.get(request.status, request.status), {})
+        by = request.decided_by.username if request.decided_by else None
+        text = (
+            N_("request #%(id)s is already %(status)s by %(by)s: nothing was changed")
+            if by
+            else N_("request #%(id)s is already %(status)s: nothing was changed")
+        )
+        raise Refused(Said(text, id=request.id, status=status, by=by))
     return request
 
 
@@ -278,7 +302,12 @@ def _ensure_decider(request: ChangeRequest, actor: Actor) -> None:
         entrants=entrants_of(request),
     )
     if problem:
-        raise Refused(f"request #{request.id}: {problem}")
+        raise Refused(_about_request(request, problem))
+
+
+def _about_request(request: ChangeRequest, problem: str) -> Said:
+    """``problem`` (marked with ``N_``) about the request."""
+    return Said(N_("request #%(id)s: %(problem)s"), id=request.id, problem=(problem, {}))
 
 
 def _stale(request: ChangeRequest) -> str | None:
@@ -328,7 +357,7 @@ def _decide(
     text = (note or "").strip() or None
     problem = storable_problem(text) if text else None
     if problem:
-        raise Refused(f"note: {problem}")
+        raise Refused(about(N_("note"), problem))
     request.status = status
     request.decided_by_id = actor.user_id
     request.decided_at = utcnow()

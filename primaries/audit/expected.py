@@ -125,7 +125,7 @@ class Expected:
     )  # (slug, code) -> (name, region, eligible, seq)
     branch_names: dict[tuple[str, str], tuple[Any, int]] = field(
         default_factory=dict
-    )  # (slug, code) -> (names in other languages or None, seq): a load sets them, nothing else
+    )  # (slug, code) -> (names in other languages or None, seq): a load or an election.names
     rounds: dict[RoundKey, ExpectedRound] = field(default_factory=dict)
     sheets: dict[SheetKey, ExpectedSheet] = field(default_factory=dict)
     entries: dict[int, ExpectedEntry] = field(default_factory=dict)

@@ -30,6 +30,7 @@ from .expected import (
     ExpectedSheet,
     SheetKey,
 )
+from .names import handlers as names_handlers
 from .objections import handlers as objection_handlers
 from .paper import handlers as paper_handlers
 from .records import numbers_digest, row_numbers
@@ -109,6 +110,7 @@ class Replay:
             **paper_handlers(self.expected, self.user),
             **objection_handlers(self.expected, self.user),
             **review_handlers(self.expected, self.user),
+            **names_handlers(self.expected),
         }
 
     def apply(self, event: Event) -> None:

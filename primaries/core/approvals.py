@@ -156,7 +156,7 @@ def may_decide(
 def withdraw_problem(user_id: int | None, *, requested_by: int | None) -> str | None:
     """Only the one who asked withdraws a request."""
     if user_id is None or user_id != requested_by:
-        return "only the account that asked for a change withdraws its request"
+        return N_("only the account that asked for a change withdraws its request")
     return None
 
 
@@ -165,11 +165,11 @@ def stale_problem(kind: str, asked_version: int, version_now: int) -> str | None
     if asked_version == version_now:
         return None
     if kind in SHEET_KINDS:
-        return (
+        return N_(
             "the sheet has changed since this request was made: it no longer applies to the "
             "sheet as it is now. Refuse it, and ask again if the change is still needed"
         )
-    return (
+    return N_(
         "what it changes has changed since this request was made. Refuse it, and ask again if "
         "the change is still needed"
     )

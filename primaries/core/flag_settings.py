@@ -18,6 +18,7 @@ from fractions import Fraction
 from typing import Any
 
 from .flags import FlagSettings
+from .words import N_, Said
 
 DEFAULTS = FlagSettings()
 NAMES = tuple(f.name for f in fields(FlagSettings))
@@ -26,26 +27,42 @@ _DECIMAL_RE = re.compile(r"^\d{1,3}(\.\d{1,2})?\Z")
 _FRACTION_RE = re.compile(r"^(\d{1,6})/(\d{1,6})\Z|^0?\.\d{1,6}\Z|^0\Z")
 
 
-def _problem(name: str, text: str) -> str | None:
+def _problem(name: str, text: str) -> Said | None:
     """What is wrong with ``text`` as the value of setting ``name`` (None: nothing)."""
     default = getattr(DEFAULTS, name)
     if name == "hold_for_review":
         if text not in ("0", "1"):
-            return f"{name}: must be 1 (flagged boxes are held for review) or 0, not {text!r}"
+            return Said(
+                N_("%(name)s: must be 1 (flagged boxes are held for review) or 0, not %(value)s"),
+                name=name,
+                value=repr(text),
+            )
         return None
     if isinstance(default, int):
         if not text.isdigit() or not 1 <= int(text) <= 1_000_000:
-            return f"{name}: must be a whole number from 1 to 1000000, not {text!r}"
+            return Said(
+                N_("%(name)s: must be a whole number from 1 to 1000000, not %(value)s"),
+                name=name,
+                value=repr(text),
+            )
         return None
     if isinstance(default, Fraction):
         match = _FRACTION_RE.match(text)
         if match is None or _fraction(text) >= 1:
-            return f"{name}: must be a fraction from 0 to below 1 (1/50, 0.02), not {text!r}"
+            return Said(
+                N_("%(name)s: must be a fraction from 0 to below 1 (1/50, 0.02), not %(value)s"),
+                name=name,
+                value=repr(text),
+            )
         return None
     if not _DECIMAL_RE.match(text) or Decimal(text) > 100:
-        return f"{name}: must be a number from 0 to 100 with at most 2 decimals, not {text!r}"
+        return Said(
+            N_("%(name)s: must be a number from 0 to 100 with at most 2 decimals, not %(value)s"),
+            name=name,
+            value=repr(text),
+        )
     if name == "z" and Decimal(text) == 0:
-        return "z: must be above 0 standard deviations"
+        return Said(N_("z: must be above 0 standard deviations"))
     return None
 
 
@@ -58,10 +75,16 @@ def _fraction(text: str) -> Fraction:
 
 def check_changes(changes: Mapping[str, str]) -> list[str]:
     """Every problem of ``changes`` (setting name -> text, or ``default``), one line each."""
-    problems = []
+    problems: list[str] = []
     for name, text in changes.items():
         if name not in NAMES:
-            problems.append(f"{name}: no such setting (the settings: {', '.join(NAMES)})")
+            problems.append(
+                Said(
+                    N_("%(name)s: no such setting (the settings: %(names)s)"),
+                    name=name,
+                    names=", ".join(NAMES),
+                )
+            )
         elif text != DEFAULT:
             problem = _problem(name, text)
             if problem:

@@ -17,7 +17,7 @@ from typing import Any
 
 from .limits import MAX_INT
 from .roles import COUNT
-from .words import N_, Words, spelled
+from .words import N_, Said, Words, spelled
 
 
 class SheetState(StrEnum):
@@ -130,10 +130,15 @@ def entry_numbers_shown(state: str | None, place: EntryPlace, *, resolver: bool 
     return resolver and state == SheetState.MISMATCH
 
 
-def resolver_problem(user_id: int | None, entrants: Iterable[int | None]) -> str | None:
+def resolver_problem(user_id: int | None, entrants: Iterable[int | None]) -> Said | None:
     """Why this account may not resolve a mismatch whose entries ``entrants`` made, or None."""
     if user_id is not None and user_id in set(entrants):
-        return "you made one of its two entries: a supervisor or admin who made neither resolves it"
+        return Said(
+            N_(
+                "you made one of its two entries: a supervisor or admin who made neither "
+                "resolves it"
+            )
+        )
     return None
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, func, select
 
 from ..core import rounds as round_rules
 from ..core.limits import is_branch_code, is_round_number, is_slug
-from ..core.rounds import Words, spelled
+from ..core.rounds import Words
 from ..core.words import N_, Said, about
 from ..errors import NotFound, Refused
 from ..extensions import db
@@ -87,14 +87,14 @@ _AUDITING = select(RlaAudit.id).where(
 )
 
 
-def lock_reason(round_: Round) -> str | None:
+def lock_reason(round_: Round) -> Said | None:
     """Why this round accepts no changes to its count, or None when it does.
 
     The one place that says so: corrections, annulments, lots and imports all ask it (through
     :func:`ensure_changeable`), and so do the staff pages. Besides the round's life (certified,
     or followed by a later round), a risk-limiting audit in progress locks the count it checks.
     """
-    return spelled(lock_words(round_))
+    return _said(lock_words(round_))
 
 
 def lock_words(round_: Round) -> Words | None:
@@ -105,9 +105,9 @@ def lock_words(round_: Round) -> Words | None:
     return locked or audit_lock_words(round_)
 
 
-def audit_lock_reason(round_: Round) -> str | None:
+def audit_lock_reason(round_: Round) -> Said | None:
     """Why a risk-limiting audit in progress keeps this round as it is (nor may it reopen)."""
-    return spelled(audit_lock_words(round_))
+    return _said(audit_lock_words(round_))
 
 
 def audit_lock_words(round_: Round) -> Words | None:
@@ -121,9 +121,13 @@ def audit_lock_words(round_: Round) -> Words | None:
     ), {"number": round_.number, "slug": round_.election.slug}
 
 
-def entry_stop_reason(round_: Round) -> str | None:
+def entry_stop_reason(round_: Round) -> Said | None:
     """Why no new sheet may be typed into this round now, or None when it may."""
-    return spelled(entry_stop_words(round_))
+    return _said(entry_stop_words(round_))
+
+
+def _said(words: Words | None) -> Said | None:
+    return None if words is None else Said(words)
 
 
 def entry_stop_words(round_: Round) -> Words | None:

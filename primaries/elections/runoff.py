@@ -10,6 +10,7 @@ from ..audit.chain import record
 from ..changes import Actor
 from ..core.rounds import RoundAction, RoundStatus
 from ..core.sheets import UNSETTLED
+from ..core.words import N_, Said
 from ..database import begin_change
 from ..errors import Refused
 from ..extensions import db
@@ -36,17 +37,33 @@ def open_runoff(
     election = get_election(slug)
     last = get_round(election)
     if require_certified and last.status != RoundStatus.CERTIFIED:
-        raise Refused(f"round {last.number} must be certified before the runoff is opened")
+        raise Refused(
+            Said(
+                N_("round %(number)s must be certified before the runoff is opened"),
+                number=last.number,
+            )
+        )
     sums = sums_of(last)
     if sums.pending:
         raise Refused(
-            f"round {last.number} is incomplete: {sums.pending} of {sums.branches_total} "
-            "branches are neither counted nor annulled"
+            Said(
+                N_(
+                    "round %(number)s is incomplete: %(pending)s of %(total)s branches are "
+                    "neither counted nor annulled"
+                ),
+                number=last.number,
+                pending=sums.pending,
+                total=sums.branches_total,
+            )
         )
     outcome = decision_of(last, sums).outcome
     if outcome.status != "runoff":
         raise Refused(
-            f"round {last.number}'s outcome is {outcome.status}, not runoff: no runoff to open"
+            Said(
+                N_("round %(number)s's outcome is %(status)s, not runoff: no runoff to open"),
+                number=last.number,
+                status=outcome.status,
+            )
         )
     blockers = db.session.scalar(
         select(Sheet.id)
@@ -58,7 +75,12 @@ def open_runoff(
         .limit(1)
     )
     if blockers:
-        raise Refused(f"round {last.number} has sheets awaiting a second entry or in mismatch")
+        raise Refused(
+            Said(
+                N_("round %(number)s has sheets awaiting a second entry or in mismatch"),
+                number=last.number,
+            )
+        )
     if last.status == RoundStatus.OPEN:
         close_round(last, actor=actor, reason="runoff opened")
     runoff = Round(

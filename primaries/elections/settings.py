@@ -23,6 +23,7 @@ from ..core.approvals import Approval, direct_change_problem, four_eyes_note
 from ..core.flag_settings import apply_changes, check_changes
 from ..core.rounds import Publishing
 from ..core.text import storable_problem
+from ..core.words import N_, Said, about
 from ..database import begin_change
 from ..errors import Refused
 from ..models import Election
@@ -33,13 +34,22 @@ from .versions import bump_election_versions, bump_version
 def check_four_eyes(election: Election, on: bool, reason: str) -> str:
     """Refuse a change of the setting that changes nothing or lacks a reason; return the reason."""
     if election.four_eyes == on:
-        raise Refused(f"four eyes is already {'on' if on else 'off'} for {election.slug}")
+        raise Refused(
+            Said(N_("four eyes is already on for %(slug)s"), slug=election.slug)
+            if on
+            else Said(N_("four eyes is already off for %(slug)s"), slug=election.slug)
+        )
     text = (reason or "").strip()
     if not text:
-        raise Refused(f"reason: turning four eyes {'on' if on else 'off'} needs a reason")
+        needs = (
+            N_("turning four eyes on needs a reason")
+            if on
+            else N_("turning four eyes off needs a reason")
+        )
+        raise Refused(about(N_("reason"), Said(needs)))
     problem = storable_problem(text)
     if problem:
-        raise Refused(f"reason: {problem}")
+        raise Refused(about(N_("reason"), problem))
     return text
 
 
@@ -54,7 +64,7 @@ def set_four_eyes(
     if not on:
         problem = direct_change_problem(True, staff=actor.user_id is not None, approval=approval)
         if problem:
-            raise Refused(f"{slug}: {problem}")
+            raise Refused(Said(N_("%(slug)s: %(problem)s"), slug=slug, problem=problem))
         note = four_eyes_note(True, approval, key="bypassed")  # "four_eyes" is the setting
     election.four_eyes = on
     record(
@@ -79,18 +89,22 @@ def set_flag_settings(
     problems = check_changes(changes)
     text = (reason or "").strip()
     problem = (
-        "changing the red-flag settings needs a reason" if not text else storable_problem(text)
+        Said(N_("changing the red-flag settings needs a reason"))
+        if not text
+        else storable_problem(text)
     )
     if problem:
-        problems.append(f"reason: {problem}")
+        problems.append(about(N_("reason"), problem))
     if not changes:
-        problems.append("give at least one setting to change (NAME=VALUE)")
+        problems.append(Said(N_("give at least one setting to change (NAME=VALUE)")))
     if problems:
         raise Refused(problems)
     before = dict(election.flag_settings or {})
     after = apply_changes(before, changes)
     if after == before:
-        raise Refused(f"{slug}: the red-flag settings are already so: nothing changes")
+        raise Refused(
+            Said(N_("%(slug)s: the red-flag settings are already so: nothing changes"), slug=slug)
+        )
     election.flag_settings = after or None
     bump_election_versions(election)  # the cached flags of every round are stale
     record(
@@ -110,16 +124,29 @@ def set_publishing(slug: str, number: int, publish: str, reason: str, *, actor: 
     reason. Refused, naming every problem, for an unknown choice, no reason, or no change."""
     begin_change()
     round_ = get_round(get_election(slug), number)
-    problems = []
+    problems: list[str] = []
     if publish not in tuple(Publishing):
         choices = ", ".join(Publishing)
-        problems.append(f"publish: {publish!r} is not one of {choices}")
+        not_one = Said(
+            N_("%(value)s is not one of %(choices)s"), value=repr(publish), choices=choices
+        )
+        problems.append(about(N_("publish"), not_one))
     elif publish == round_.publish:
-        problems.append(f"round {number} of {slug} is already published {publish}: nothing changes")
+        problems.append(
+            Said(
+                N_(
+                    "round %(number)s of %(slug)s is already published %(publish)s: nothing changes"
+                ),
+                number=number,
+                slug=slug,
+                publish=publish,
+            )
+        )
     text = (reason or "").strip()
-    problem = "publishing: a change needs a reason" if not text else storable_problem(text)
-    if problem:
-        problems.append(problem if not text else f"reason: {problem}")
+    if not text:
+        problems.append(Said(N_("publishing: a change needs a reason")))
+    elif problem := storable_problem(text):
+        problems.append(about(N_("reason"), problem))
     if problems:
         raise Refused(problems)
     before = round_.publish
@@ -143,12 +170,17 @@ def set_photos_public(slug: str, on: bool, reason: str, *, actor: Actor) -> None
     begin_change()
     election = get_election(slug)
     if election.photos_public == on:
-        state = "public" if on else "not public"
-        raise Refused(f"the photos of {slug}'s signed sheets are already {state}")
+        raise Refused(
+            Said(N_("the photos of %(slug)s's signed sheets are already public"), slug=slug)
+            if on
+            else Said(
+                N_("the photos of %(slug)s's signed sheets are already not public"), slug=slug
+            )
+        )
     text = (reason or "").strip()
-    problem = storable_problem(text) if text else "changing it needs a reason"
+    problem = storable_problem(text) if text else Said(N_("changing it needs a reason"))
     if problem:
-        raise Refused(f"reason: {problem}")
+        raise Refused(about(N_("reason"), problem))
     election.photos_public = on
     bump_election_versions(election)  # the public branch pages change
     record(

@@ -28,7 +28,7 @@ from ..core.sheets import (
     sheet_problems,
     vote_field,
 )
-from ..core.words import N_
+from ..core.words import N_, Said
 from ..elections.versions import bump_version
 from ..errors import NumbersRefused, Refused
 from ..extensions import db
@@ -100,20 +100,39 @@ def enter(ref: SheetRef, numbers: Numbers, *, version: int, actor: Actor) -> Ent
     double = place.election.double_entry
     if state == SheetStatus.ANNULLED:
         raise Refused(
-            f"{place.name} is annulled: a supervisor must reinstate it before it is entered"
+            Said(
+                N_("%(sheet)s is annulled: a supervisor must reinstate it before it is entered"),
+                sheet=place.name,
+            )
         )
     if state == SheetStatus.COUNTED:
-        raise Refused(f"{place.name} is already counted: only a supervisor may correct it")
+        raise Refused(
+            Said(
+                N_("%(sheet)s is already counted: only a supervisor may correct it"),
+                sheet=place.name,
+            )
+        )
     if state == SheetStatus.MISMATCH:
         raise Refused(
-            f"{place.name} has two entries that differ: a supervisor resolves it or sends it back"
+            Said(
+                N_(
+                    "%(sheet)s has two entries that differ: a supervisor resolves it or sends it "
+                    "back"
+                ),
+                sheet=place.name,
+            )
         )
     first = sheet.first_entry if sheet is not None else None
     second = double and state == SheetStatus.AWAITING_SECOND
     if second and first is not None and first.user_id == actor.user_id:
         raise Refused(
-            f"you made the first entry of {place.name}: the second entry must come from a "
-            "different account"
+            Said(
+                N_(
+                    "you made the first entry of %(sheet)s: the second entry must come from a "
+                    "different account"
+                ),
+                sheet=place.name,
+            )
         )
     validate(place, numbers)
     agrees = second and numbers_of(first) == numbers
@@ -190,11 +209,23 @@ def resolve(
     place = begin_on(ref, version)
     mismatch = mismatch_of(place)
     if mismatch is None:
-        raise Refused(f"{place.name} is {STATUS_LABELS[place.state]}, not in mismatch")
+        raise Refused(
+            Said(
+                N_("%(sheet)s is %(status)s, not in mismatch"),
+                sheet=place.name,
+                status=(STATUS_LABELS[place.state], {}),
+            )
+        )
     entrants = (mismatch.first.user_id, mismatch.second.user_id)
     not_yours = resolver_problem(actor.user_id, entrants)
     if not_yours:
-        raise Refused(f"{place.name} cannot be resolved by you: {not_yours}")
+        raise Refused(
+            Said(
+                N_("%(sheet)s cannot be resolved by you: %(problem)s"),
+                sheet=place.name,
+                problem=not_yours,
+            )
+        )
     problems: dict[str, list[str]] = {}
     decided: dict[str, int] = {}
     how: dict[str, str] = {}
@@ -262,8 +293,14 @@ def send_back(ref: SheetRef, *, version: int, actor: Actor, reason: str = "") ->
     state = place.state  # read now: the place reads its sheet's state, which changes below
     if state not in UNSETTLED:
         raise Refused(
-            f"{place.name} is {STATUS_LABELS[state]}: only a sheet awaiting its second "
-            "entry or in mismatch can be sent back"
+            Said(
+                N_(
+                    "%(sheet)s is %(status)s: only a sheet awaiting its second entry or in "
+                    "mismatch can be sent back"
+                ),
+                sheet=place.name,
+                status=(STATUS_LABELS[state], {}),
+            )
         )
     sheet = place.sheet
     assert sheet is not None  # it has entries

@@ -120,8 +120,13 @@ def begin_on(
     place = locate(ref.slug, ref.round_number, ref.branch_code)
     if version is not None and version != place.version:
         raise StaleSheet(
-            "this sheet changed while you were editing it: nothing was saved. It is now "
-            f"{STATUS_LABELS[place.state]}; check the page and save again if it still applies."
+            Said(
+                N_(
+                    "this sheet changed while you were editing it: nothing was saved. It is "
+                    "now %(status)s; check the page and save again if it still applies."
+                ),
+                status=(STATUS_LABELS[place.state], {}),
+            )
         )
     if guard:
         ensure_changeable(place.round, entry=entry)

@@ -303,7 +303,7 @@ def _blind_reason(place: SheetPlace, mismatch: Mismatch) -> str | None:
         return _(
             "%(sheet)s cannot be resolved by you: %(problem)s.",
             sheet=sheet_name(place),
-            problem=mine,
+            problem=said(mine.words),
         )
     return _(
         "the two entries of %(sheet)s are shown only to the supervisor or admin who "

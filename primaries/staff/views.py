@@ -13,7 +13,8 @@
 - :mod:`.objection_pages`: observers' objections to a box's count, and their decisions;
 - :mod:`.photo_pages`: photos of the signed count sheets;
 - :mod:`.setup_pages`: an election set up, and its definition changed, in the browser;
-- :mod:`.review_pages`: clearing a box red flags hold for review.
+- :mod:`.review_pages`: clearing a box red flags hold for review;
+- :mod:`.names_pages`: names in other languages, changed by an admin at any time.
 """
 
 from . import (
@@ -21,6 +22,7 @@ from . import (
     decision_pages,
     flag_pages,
     import_pages,
+    names_pages,
     objection_pages,
     paper_pages,
     photo_pages,
@@ -39,6 +41,7 @@ __all__ = [
     "decision_pages",
     "flag_pages",
     "import_pages",
+    "names_pages",
     "objection_pages",
     "paper_pages",
     "photo_pages",

@@ -51,6 +51,7 @@ EXPECTED: dict[str, dict[str, set[str | None]]] = {
     "staff.withdraw_request": {"POST": COUNT},
     "staff.four_eyes": {"POST": ADMIN},
     "staff.flag_settings": {"GET": SEE, "POST": ADMIN},
+    "staff.names": {"GET": SEE, "POST": ADMIN},
     "staff.new_election": {"GET": ADMIN, "POST": ADMIN},
     "staff.setup": {"GET": SEE, "POST": ADMIN},
     "staff.setup_package": {"GET": SEE},

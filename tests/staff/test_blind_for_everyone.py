@@ -104,6 +104,7 @@ def urls(app: Flask, names: dict[str, User]) -> Iterator[str]:
         "/staff/elections/test-2024/rounds/2?state=mismatch",
         "/staff/elections/test-2024/rounds/2?q=B6",
         "/staff/elections/test-2024/rounds/2/sheets?branch=B6",
+        "/staff/elections/test-2024/names?q=B6",
         "/elections/test-2024/rounds/2/branches?q=B6",
         "/api/v1/elections/test-2024/rounds/2/branches?status=pending",
     ]

@@ -153,6 +153,8 @@ PAGES: list[tuple[str, str, list[str]]] = [
     ("super1", f"{ELECTION}/rounds/1/rla", ["ביקורת"]),
     ("admin1", "/staff/elections/new", ["בחירות חדשות", "יצירת הבחירות", "השיעור שמנצח בסבב 1"]),
     ("super1", f"{ELECTION}/setup", ["הורדת חבילת הבחירות", "ההגדרה כבר אינה יכולה להשתנות"]),
+    ("admin1", f"{ELECTION}/names", ["שמות בשפות אחרות", "השם כפי שהוזן", "שמירת השמות"]),
+    ("observer1", f"{ELECTION}/names?q=B1", ["חיפוש קלפי לפי הקוד שלה", "קלפי אחת"]),
 ]
 
 
