@@ -245,6 +245,15 @@ def test_compare_page_by_region_and_branch(client: FlaskClient, demo: str) -> No
     gain = comparison.total.vote_change("YAC")
     assert gain == comparison.total.votes_after["YAC"] - comparison.total.votes_before["YAC"]
     assert (("+" if gain > 0 else "−") + f"{abs(gain):,}") in page
+    # The region table counts each region's branches; the branch table has no such column
+    # (it would say 1 on every row).
+    region_table, branch_table = html.split('<table class="compare">')[1:3]
+    assert ">Branches</th>" in region_table and ">Branches</th>" not in branch_table
+    first_row = branch_table.split("<tbody>")[1].split("</tr>")[0]
+    assert first_row.count('<td class="num') == 3 + 3 * len(comparison.candidates)
+    # In Hebrew the sentence names each round once (the runoff was named twice).
+    hebrew = text_of(get_text(client, "/elections/labor-2011/rounds/2/compare?lang=he"))
+    assert "של כל אחד משני המועמדים, בסיבוב ראשון ובסיבוב שני" in hebrew
     assert client.get("/elections/labor-2011/rounds/1/compare").status_code == 404
 
 
