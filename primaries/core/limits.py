@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from .words import N_, Said
+
 # ``\Z``, not ``$``: ``$`` also matches before a trailing newline.
 SLUG_RE = re.compile(r"^[a-z0-9-]{1,64}\Z")
 CANDIDATE_CODE_RE = re.compile(r"^[A-Z0-9_-]{1,16}\Z")
@@ -20,7 +22,7 @@ LANGUAGE_TAG_RE = re.compile(r"^(?=.{2,35}\Z)[a-z]{2,3}(-[a-z0-9]{2,8})*\Z")
 
 SLUG_RULE = "1-64 lowercase letters, digits or -"
 CANDIDATE_CODE_RULE = "1-16 capital letters, digits, - or _"
-BRANCH_CODE_RULE = "1-32 letters, digits, -, _ or ."
+BRANCH_CODE_RULE = N_("1-32 letters, digits, -, _ or .")
 LANGUAGE_TAG_RULE = (
     "a lowercase language tag: 2-3 letters, then optional -subtags of 2-8 letters or digits "
     "(he, ar, en-gb)"
@@ -71,13 +73,18 @@ def code_key(code: str) -> str:
     return unicodedata.normalize("NFC", code).casefold()
 
 
-def same_code_problem(code: str, other: str, where: str) -> str:
+def same_code_problem(code: str, other: str, where: str) -> Said:
     """The words for ``code`` given again (as ``other``, at ``where``)."""
     if code == other:
-        return f"{code} is already used by {where}"
-    return (
-        f"{code} is the same code as {other} (used by {where}): codes that differ only by case"
-        " or Unicode form are one code"
+        return Said(N_("%(code)s is already used by %(where)s"), code=code, where=where)
+    return Said(
+        N_(
+            "%(code)s is the same code as %(other)s (used by %(where)s): codes that differ only "
+            "by case or Unicode form are one code"
+        ),
+        code=code,
+        other=other,
+        where=where,
     )
 
 

@@ -60,6 +60,13 @@ class Said(str):
 
 
 def about(field: str, problem: str) -> Said:
-    """``problem`` about a form's or a file's ``field`` (marked with ``N_``): ``reason: at most
-    2000 characters``, each part said in the reader's language where it is shown."""
-    return Said(N_("%(field)s: %(problem)s"), field=(field, {}), problem=problem)
+    """``problem`` about a form's or a file's ``field`` (marked with ``N_``, or a :class:`Said`
+    such as ``line 3``): ``reason: at most 2000 characters``, each part said in the reader's
+    language where it is shown."""
+    where: Words = field.words if isinstance(field, Said) else (field, {})
+    return Said(N_("%(field)s: %(problem)s"), field=where, problem=problem)
+
+
+def on_line(number: int) -> Said:
+    """A file's line, as its problems name it (``line 3``)."""
+    return Said(N_("line %(line)s"), line=number)

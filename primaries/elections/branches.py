@@ -17,6 +17,7 @@ from sqlalchemy import select
 from ..audit.chain import record
 from ..changes import Actor
 from ..core.limits import code_key, eligible_total_problem, same_code_problem
+from ..core.words import N_, Said, about, on_line
 from ..database import begin_change
 from ..extensions import db
 from ..formats.csvfiles import read_branches
@@ -48,34 +49,41 @@ def import_branches(slug: str, raw: bytes, *, actor: Actor) -> ImportSummary:
     summary = ImportSummary()
     changes: dict[str, Any] = {}
     for spec in specs:
-        where = f"line {spec.line}" if spec.line else spec.code
+        where = on_line(spec.line) if spec.line else spec.code
         branch = existing.get(spec.code)
         if branch is None and code_key(spec.code) in by_key:
             other = by_key[code_key(spec.code)]
-            problems.append(
-                f"{where}: code: "
-                + same_code_problem(spec.code, other, f"the existing branch {other}")
-            )
+            existing_branch = Said(N_("the existing branch %(code)s"), code=other)
+            same = same_code_problem(spec.code, other, existing_branch)
+            problems.append(about(where, about("code", same)))
             continue
         if branch is None:
             if locked:
-                problems.append(
-                    f"{where}: code: cannot add branch {spec.code!r}: "
-                    + (lock_reason(locked[0]) or "")
+                cannot = Said(
+                    N_("cannot add branch %(code)s: %(reason)s"),
+                    code=repr(spec.code),
+                    reason=lock_reason(locked[0]) or "",
                 )
+                problems.append(about(where, about("code", cannot)))
             continue
         if branch.eligible != spec.eligible:
             for round_number, cast, is_locked in counted_cast.get(branch.id, []):
                 if spec.eligible < cast:
-                    problems.append(
-                        f"{where}: eligible: {spec.eligible} is less than the {cast} ballots "
-                        f"cast counted at branch {spec.code} in round {round_number}"
+                    less = N_(
+                        "%(eligible)s is less than the %(cast)s ballots cast counted at branch "
+                        "%(code)s in round %(number)s"
                     )
+                    said = Said(
+                        less, eligible=spec.eligible, cast=cast, code=spec.code, number=round_number
+                    )
+                    problems.append(about(where, about("eligible", said)))
                 elif is_locked:
-                    problems.append(
-                        f"{where}: eligible: cannot change branch {spec.code}'s eligible members:"
-                        f" its sheet counts in round {round_number}, which accepts no changes"
+                    locked_words = N_(
+                        "cannot change branch %(code)s's eligible members: its sheet counts in "
+                        "round %(number)s, which accepts no changes"
                     )
+                    said = Said(locked_words, code=spec.code, number=round_number)
+                    problems.append(about(where, about("eligible", said)))
     after_import = {code: branch.eligible for code, branch in existing.items()}
     after_import.update((spec.code, spec.eligible) for spec in specs)
     problem = eligible_total_problem(sum(after_import.values()))

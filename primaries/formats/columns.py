@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from ..core.words import N_, Said, about, on_line
 from .encoding import quote
 from .problems import FormatError
 from .spreadsheets import Line, read_table
@@ -52,7 +53,13 @@ def read_rows(
     table = read_table(raw, labels)
     if not table.lines:
         raise FormatError(
-            [table.stopped or f"the file is empty: expected the header {','.join(columns)}"]
+            [
+                table.stopped
+                or Said(
+                    N_("the file is empty: expected the header %(header)s"),
+                    header=",".join(columns),
+                )
+            ]
         )
     header_line, *lines = table.lines
     header = [cell.strip() for cell in header_line.cells]
@@ -85,18 +92,23 @@ def _labels(columns: Sequence[str], names: Mapping[str, tuple[str, ...]]) -> dic
 def _row(line: Line, header: list[str], keys: list[str]) -> Row:
     fields = line.cells
     width = len(header)
-    where = f"line {line.number}"
+    where = on_line(line.number)
     if len(fields) > width and not any(cell.strip() for cell in fields[width:]):
         fields = fields[:width]
     if len(fields) != width:
-        problem = (
-            f"{where}: has {len(fields)} values, but the header has {width} columns "
-            f"({', '.join(header)})"
+        problem = about(
+            where,
+            Said(
+                N_("has %(count)s values, but the header has %(width)s columns (%(header)s)"),
+                count=len(fields),
+                width=width,
+                header=", ".join(header),
+            ),
         )
         return Row(line.number, {}, [*line.problems, problem])
     cells = [cell.strip() for cell in fields]
     if cells == header:
-        problem = f"{where}: repeats the header (a second header?): delete the line"
+        problem = about(where, Said(N_("repeats the header (a second header?): delete the line")))
         return Row(line.number, {}, [*line.problems, problem])
     if not line.cell_problems:  # the common case, kept cheap
         return Row(line.number, dict(zip(keys, cells, strict=True)), line.problems)
@@ -105,7 +117,7 @@ def _row(line: Line, header: list[str], keys: list[str]) -> Row:
     for index, (key, text) in enumerate(zip(keys, cells, strict=True)):
         unreadable = line.cell_problems.get(index)
         if unreadable:
-            problems.append(f"{where}: {key}: {unreadable}")
+            problems.append(about(where, about(key, unreadable)))
         else:
             values[key] = text
     return Row(line.number, values, problems)
@@ -121,9 +133,13 @@ def _check_header(
     """The column each cell of the header stands for; raises with every problem of the header."""
     number = line.number
     problems = list(line.problems)
+    header_line = on_line(number)
     problems.extend(
-        f"line {number}: column {index + 1} of the header: {problem}"
-        for index, problem in sorted(line.cell_problems.items())
+        about(
+            header_line,
+            Said(N_("column %(index)s of the header: %(problem)s"), index=index + 1, problem=p),
+        )
+        for index, p in sorted(line.cell_problems.items())
     )
     expected = ", ".join(columns)
     keys: list[str] = []
@@ -133,23 +149,37 @@ def _check_header(
         key = next(iter(targets)) if len(targets) == 1 else ""
         keys.append(key)
         if not label:
-            problems.append(
-                f"line {number}: column {position} of the header is empty (expected: {expected})"
-            )
+            empty = N_("column %(position)s of the header is empty (expected: %(expected)s)")
+            problems.append(about(header_line, Said(empty, position=position, expected=expected)))
         elif not targets:
-            problems.append(f"line {number}: unknown column {quote(label)} (expected: {expected})")
-        elif len(targets) > 1:
-            what = " and ".join(_meaning(label, target, names) for target in sorted(targets))
+            unknown = N_("unknown column %(label)s (expected: %(expected)s)")
             problems.append(
-                f"line {number}: column {quote(label)} is ambiguous: it is {what}; head the "
-                "column with the candidate's code"
+                about(header_line, Said(unknown, label=quote(label), expected=expected))
+            )
+        elif len(targets) > 1:
+            meanings = [_meaning(label, target, names) for target in sorted(targets)]
+            ambiguous_words = N_(
+                "column %(label)s is ambiguous: it is %(what)s; head the column with the "
+                "candidate's code"
+            )
+            what = Said(N_("%(one)s and %(other)s"), one=meanings[0], other=meanings[1])
+            if len(meanings) > 2:
+                what = Said(" and ".join(meanings))
+            problems.append(
+                about(header_line, Said(ambiguous_words, label=quote(label), what=what))
             )
         elif key in seen and seen[key] == label:
-            problems.append(f"line {number}: column {label} appears more than once in the header")
+            twice = N_("column %(label)s appears more than once in the header")
+            problems.append(about(header_line, Said(twice, label=label)))
         elif key in seen:
+            both = N_(
+                "columns %(first)s and %(second)s are both candidate %(code)s: keep one of them"
+            )
             problems.append(
-                f"line {number}: columns {quote(seen[key])} and {quote(label)} are both "
-                f"candidate {key}: keep one of them"
+                about(
+                    header_line,
+                    Said(both, first=quote(seen[key]), second=quote(label), code=key),
+                )
             )
         if key and key not in seen:
             seen[key] = label
@@ -160,14 +190,23 @@ def _check_header(
         if column in seen or column in ambiguous:
             continue
         usable = [name for name in names.get(column, ()) if len(labels.get(name, ())) == 1]
-        also = "".join(f" or {quote(name)}" for name in usable)
-        problems.append(f"line {number}: missing column {column}{also} (expected: {expected})")
+        missing = (
+            N_("missing column %(column)s or %(names)s (expected: %(expected)s)")
+            if usable
+            else N_("missing column %(column)s (expected: %(expected)s)")
+        )
+        names_text = " or ".join(quote(name) for name in usable)
+        problems.append(
+            about(header_line, Said(missing, column=column, names=names_text, expected=expected))
+        )
     if problems:
         raise FormatError(problems)
     return keys
 
 
-def _meaning(label: str, target: str, names: Mapping[str, tuple[str, ...]]) -> str:
+def _meaning(label: str, target: str, names: Mapping[str, tuple[str, ...]]) -> Said:
     if target == label:
-        return f"the column {target}" if target not in names else f"the code of candidate {target}"
-    return f"the name of candidate {target}"
+        if target not in names:
+            return Said(N_("the column %(column)s"), column=target)
+        return Said(N_("the code of candidate %(code)s"), code=target)
+    return Said(N_("the name of candidate %(code)s"), code=target)

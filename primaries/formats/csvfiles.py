@@ -32,8 +32,9 @@ from primaries.core.limits import (
     same_code_problem,
     short_number,
 )
-from primaries.core.sheets import Numbers, sum_problems
+from primaries.core.sheets import Numbers, sum_words
 from primaries.core.text import name_problem
+from primaries.core.words import N_, Said, about, on_line
 
 from .columns import Names, Row, read_rows
 from .encoding import quote
@@ -64,28 +65,35 @@ def csv_number(text: str) -> tuple[int | None, str | None]:
         if value <= MAX_INT:
             return value, None
     if not text:
-        return None, "is empty: a whole number >= 0 is required"
+        return None, Said(N_("is empty: a whole number >= 0 is required"))
     if _DIGITS_RE.match(text):
         digits = text.lstrip("0") or "0"  # int() refuses more than 4300 digits, zeros too
         if len(digits) <= 19 and int(digits) <= MAX_INT:
             return int(digits), None
-        return None, f"must be at most {MAX_INT}, not {quote(short_number(text))}"
-    if _THOUSANDS_RE.match(text):
-        return (
-            None,
-            f"must be written in plain digits, without thousands separators, not {quote(text)}",
+        return None, Said(
+            N_("must be at most %(max)s, not %(value)s"),
+            max=MAX_INT,
+            value=quote(short_number(text)),
         )
-    return None, f"must be a whole number >= 0 written in digits, not {quote(text)}"
+    if _THOUSANDS_RE.match(text):
+        return None, Said(
+            N_("must be written in plain digits, without thousands separators, not %(value)s"),
+            value=quote(text),
+        )
+    return None, Said(
+        N_("must be a whole number >= 0 written in digits, not %(value)s"), value=quote(text)
+    )
 
 
 def _check_csv_code(
     text: str, pattern: re.Pattern[str], rule: str, where: str, problems: list[str]
 ) -> str | None:
     if not text:
-        problems.append(f"{where}: is empty")
+        problems.append(about(where, Said(N_("is empty"))))
         return None
     if not pattern.match(text):
-        problems.append(f"{where}: must be {rule}, not {quote(text)}")
+        wrong = Said(N_("must be %(rule)s, not %(value)s"), rule=(rule, {}), value=quote(text))
+        problems.append(about(where, wrong))
         return None
     return text
 
@@ -120,7 +128,7 @@ def _parse_rows(
         if not row.values:
             continue
         count = len(problems)
-        where = f"line {row.line}: {code_column}"
+        where = about(on_line(row.line), code_column)
         text = row.values.get(code_column)
         code = None
         if text is not None:
@@ -130,9 +138,10 @@ def _parse_rows(
             if key in first_line:
                 other, line = first_line[key]
                 if other == code:
-                    problems.append(f"{where}: {code} is already on line {line}")
+                    again = Said(N_("%(code)s is already on line %(line)s"), code=code, line=line)
+                    problems.append(about(where, again))
                 else:
-                    problems.append(f"{where}: {same_code_problem(code, other, f'line {line}')}")
+                    problems.append(about(where, same_code_problem(code, other, on_line(line))))
             else:
                 first_line[key] = (code, row.line)
         spec = build(row, code or "", problems)
@@ -149,7 +158,7 @@ def _number(row: Row, column: str, problems: list[str]) -> int | None:
         return None
     value, problem = csv_number(text)
     if problem:
-        problems.append(f"line {row.line}: {column}: {problem}")
+        problems.append(about(on_line(row.line), about(column, problem)))
     return value
 
 
@@ -161,11 +170,11 @@ def read_branches(raw: bytes | str) -> Parsed[BranchSpec]:
         name = row.values.get("name")
         region = row.values.get("region")
         if name == "":
-            problems.append(f"line {row.line}: name: is empty")
+            problems.append(about(on_line(row.line), about("name", Said(N_("is empty")))))
         for column, text in (("name", name), ("region", region)):
             problem = name_problem(text) if text else None
             if problem:
-                problems.append(f"line {row.line}: {column}: {problem}")
+                problems.append(about(on_line(row.line), about(column, problem)))
         eligible = _number(row, "eligible", problems)
         if not (code and name and eligible is not None):
             return None
@@ -203,8 +212,8 @@ def read_sheets(
         votes = {candidate: numbers[candidate] for candidate in ballot}
         sheet_numbers = Numbers(numbers["ballots_cast"], numbers["invalid"], votes)
         problems.extend(
-            f"line {row.line}: {message}"
-            for message in sum_problems(sheet_numbers, cast_word="ballots_cast")
+            about(on_line(row.line), Said(words))
+            for words in sum_words(sheet_numbers, cast_word="ballots_cast")
         )
         return SheetSpec(
             branch=code,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from primaries.core.words import N_, Said, about
 from primaries.errors import Refused
 
 MAX_PROBLEMS = 200
@@ -24,7 +25,8 @@ class FormatError(Refused):
         problems = list(problems)
         if len(problems) > MAX_PROBLEMS:
             left_off = len(problems) - MAX_PROBLEMS
-            problems = [*problems[:MAX_PROBLEMS], f"... and {left_off} more problems"]
+            more = Said(N_("... and %(count)s more problems"), count=left_off)
+            problems = [*problems[:MAX_PROBLEMS], more]
         super().__init__(problems)
         # Pickled and copied as it was made: FormatError(problems), not from the joined text.
         self.args = (self.problems,)
@@ -54,7 +56,7 @@ class Problems:
         self.lines: list[str] = []
 
     def add(self, path: str, message: str) -> None:
-        self.lines.append(f"{path}: {message}" if path else message)
+        self.lines.append(about(path, message) if path else message)
 
     def __len__(self) -> int:
         return len(self.lines)

@@ -30,6 +30,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..core.words import N_, Said, about, on_line
 from .encoding import quote
 from .problems import FormatError
 
@@ -94,12 +95,11 @@ def decode_text(raw: bytes | str) -> str:
         try:
             text = raw.decode("utf-16")
         except UnicodeDecodeError as error:
-            raise FormatError(
-                [
-                    f"the file starts as UTF-16 text but is not: bytes at offset {error.start} "
-                    "are not UTF-16"
-                ]
-            ) from None
+            not_utf16 = N_(
+                "the file starts as UTF-16 text but is not: bytes at offset %(offset)s are not "
+                "UTF-16"
+            )
+            raise FormatError([Said(not_utf16, offset=error.start)]) from None
     else:
         try:
             text = raw.decode("utf-8-sig")
@@ -108,21 +108,20 @@ def decode_text(raw: bytes | str) -> str:
                 text = raw.decode("cp1255")
             except UnicodeDecodeError as error:
                 byte = raw[error.start]
-                raise FormatError(
-                    [
-                        f"the file is not text in UTF-8, UTF-16 or Windows-1255: byte 0x{byte:02X}"
-                        f" at offset {error.start} is none of them (is it a CSV file?); save it as"
-                        " CSV in UTF-8"
-                    ]
-                ) from None
+                not_text = N_(
+                    "the file is not text in UTF-8, UTF-16 or Windows-1255: byte %(byte)s at "
+                    "offset %(offset)s is none of them (is it a CSV file?); save it as CSV in "
+                    "UTF-8"
+                )
+                said = Said(not_text, byte=f"0x{byte:02X}", offset=error.start)
+                raise FormatError([said]) from None
     if "\x00" in text:
         offset = text.index("\x00")
-        raise FormatError(
-            [
-                f"the file is not text: it has a NUL character at offset {offset} (is it UTF-16 "
-                "without its byte-order mark, or not a CSV file?); save it as CSV in UTF-8"
-            ]
+        nul = N_(
+            "the file is not text: it has a NUL character at offset %(offset)s (is it UTF-16 "
+            "without its byte-order mark, or not a CSV file?); save it as CSV in UTF-8"
         )
+        raise FormatError([Said(nul, offset=offset)])
     return text
 
 
@@ -161,7 +160,9 @@ def _read_csv(text: str, header_words: Collection[str]) -> Table:
     except csv.Error as error:
         hint = " (a quote left open?)" if "end of data" in str(error) else ""
         kind = "" if delimiter == "," else f" ({_DELIMITER_NAMES[delimiter]}-separated)"
-        stopped = f"line {reader.line_num}: the CSV{kind} is malformed: {error}{hint}"
+        malformed = N_("the CSV%(kind)s is malformed: %(error)s%(hint)s")
+        said = Said(malformed, kind=kind, error=str(error), hint=hint)
+        stopped = about(on_line(reader.line_num), said)
     return Table(lines, "csv", stopped)
 
 
@@ -176,19 +177,17 @@ def _read_xlsx(raw: bytes) -> Table:
         with zipfile.ZipFile(io.BytesIO(raw)) as archive:
             unpacked = sum(member.file_size for member in archive.infolist())
             if "mimetype" in archive.namelist() and b"opendocument" in archive.read("mimetype"):
-                raise FormatError(
-                    [
-                        "the file is an OpenDocument spreadsheet (.ods): save it as an Excel "
-                        "workbook (.xlsx) or as CSV"
-                    ]
+                ods = N_(
+                    "the file is an OpenDocument spreadsheet (.ods): save it as an Excel "
+                    "workbook (.xlsx) or as CSV"
                 )
+                raise FormatError([Said(ods)])
         if unpacked > MAX_UNPACKED:
-            raise FormatError(
-                [
-                    f"the workbook unpacks to {unpacked} bytes, more than the {MAX_UNPACKED} "
-                    "read: is it the right file?"
-                ]
+            big = N_(
+                "the workbook unpacks to %(size)s bytes, more than the %(max)s read: is it the "
+                "right file?"
             )
+            raise FormatError([Said(big, size=unpacked, max=MAX_UNPACKED)])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns of styles and extensions it skips
             workbook = openpyxl.load_workbook(io.BytesIO(raw), data_only=False)
@@ -196,14 +195,13 @@ def _read_xlsx(raw: bytes) -> Table:
         raise
     except Exception as error:  # a broken archive or workbook fails in many ways, all refused
         reason = str(error) or type(error).__name__
-        raise FormatError(
-            [
-                "the file is a ZIP archive but not an Excel workbook (.xlsx) that can be read: "
-                f"{reason}"
-            ]
-        ) from None
+        zipped = N_(
+            "the file is a ZIP archive but not an Excel workbook (.xlsx) that can be read: "
+            "%(reason)s"
+        )
+        raise FormatError([Said(zipped, reason=reason)]) from None
     if not workbook.worksheets:
-        raise FormatError(["the workbook has no worksheet"])
+        raise FormatError([Said(N_("the workbook has no worksheet"))])
     sheet = workbook.worksheets[0]
     lines: dict[int, Line] = {}
     hidden_columns = {
@@ -220,14 +218,17 @@ def _read_xlsx(raw: bytes) -> Table:
             text, problem = _cell_text(cell.value, cell.data_type)
             cells.append(text)
             if problem:
-                problems[index] = f"cell {cell.coordinate} {problem}"
+                problems[index] = Said(
+                    N_("cell %(cell)s %(problem)s"), cell=cell.coordinate, problem=problem
+                )
         if is_blank(cells) and not problems:
             continue
         number = row[0].row
         assert number is not None
         line = Line(number, cells, cell_problems=problems)
         if sheet.row_dimensions[number].hidden:
-            line.problems.append(f"line {number}: the row is hidden in the workbook: show it")
+            hidden = Said(N_("the row is hidden in the workbook: show it"))
+            line.problems.append(about(on_line(number), hidden))
         width = max(width, len(cells))
         lines[number] = line
     for index in range(width):
@@ -236,16 +237,16 @@ def _read_xlsx(raw: bytes) -> Table:
             index < len(line.cells) and line.cells[index].strip() for line in lines.values()
         ):
             first = min(lines)
-            lines[first].problems.append(
-                f"line {first}: column {letter} is hidden in the workbook: show it"
-            )
+            hidden = Said(N_("column %(letter)s is hidden in the workbook: show it"), letter=letter)
+            lines[first].problems.append(about(on_line(first), hidden))
     for merged in sheet.merged_cells.ranges:
         first_line = lines.get(merged.min_row)
         if first_line is not None:
-            first_line.problems.append(
-                f"line {merged.min_row}: cells {merged.coord} are merged: unmerge them and give "
-                "each cell its own value"
+            merged_words = N_(
+                "cells %(cells)s are merged: unmerge them and give each cell its own value"
             )
+            said = Said(merged_words, cells=merged.coord)
+            first_line.problems.append(about(on_line(merged.min_row or 0), said))
     return Table([lines[number] for number in sorted(lines)], "xlsx")
 
 
@@ -262,7 +263,7 @@ def _cell_text(value: Any, data_type: str | None) -> tuple[str, str | None]:
     if value is None:
         return "", None
     if data_type == "f":
-        return "", f"holds a formula ({quote(str(value))}): give its value instead"
+        return "", _formula(value)
     if isinstance(value, bool):
         return ("TRUE" if value else "FALSE"), None
     if isinstance(value, int):
@@ -274,5 +275,10 @@ def _cell_text(value: Any, data_type: str | None) -> tuple[str, str | None]:
     if isinstance(value, dt.datetime | dt.date | dt.time | dt.timedelta):
         return value.isoformat() if not isinstance(value, dt.timedelta) else str(value), None
     if not isinstance(value, str):  # an array formula, a data table formula
-        return "", f"holds a formula ({quote(str(value))}): give its value instead"
+        return "", _formula(value)
     return value, None
+
+
+def _formula(value: Any) -> Said:
+    formula = N_("holds a formula (%(formula)s): give its value instead")
+    return Said(formula, formula=quote(str(value)))

@@ -32,9 +32,9 @@ from ..core.sheets import (
     Numbers,
     SheetState,
     SheetStatus,
-    eligible_problem,
+    eligible_words,
 )
-from ..core.words import N_
+from ..core.words import N_, Said, Words, about, on_line
 from ..database import begin_change
 from ..elections.lookup import ensure_changeable, get_election, get_round
 from ..elections.versions import bump_version
@@ -117,28 +117,32 @@ def import_sheets(
     corrections: list[tuple[Branch, Sheet, Numbers]] = []
     summary = ImportSummary(sha256=hashlib.sha256(raw).hexdigest())
     for spec in specs:
-        where = f"line {spec.line}"
+        where = on_line(spec.line or 0)
         branch = branches.get(spec.branch)
         if branch is None:
-            problems.append(f"{where}: branch: no branch {spec.branch!r} in {election.slug}")
+            none = Said(
+                N_("no branch %(code)s in %(slug)s"), code=repr(spec.branch), slug=election.slug
+            )
+            problems.append(about(where, about(N_("branch"), none)))
             continue
         numbers = Numbers(
             spec.ballots_cast or 0,
             spec.invalid or 0,
             {code: (spec.votes or {})[code] for _, code, _ in ballot},
         )
-        too_many = eligible_problem(
-            numbers.ballots_cast, branch.eligible, branch.code, cast_word="ballots_cast"
-        )
-        if too_many:
-            problems.append(f"{where}: {too_many}")
+        if numbers.ballots_cast > branch.eligible:
+            too_many = eligible_words(
+                numbers.ballots_cast, branch.eligible, branch.code, cast_word="ballots_cast"
+            )
+            problems.append(about(where, Said(too_many)))
             continue
         sheet = sheets.get(branch.id)
         if sheet is not None and sheet.annulled:
-            problems.append(
-                f"{where}: branch {branch.code} is annulled in round {round_.number}: "
-                "reinstate it before importing its sheet"
+            annulled = N_(
+                "branch %(code)s is annulled in round %(number)s: reinstate it before importing "
+                "its sheet"
             )
+            problems.append(about(where, Said(annulled, code=branch.code, number=round_.number)))
             continue
         if sheet is not None and sheet.state in UNSETTLED:
             # Entries typed by staff are never overwritten by a file, nor compared with it (that
@@ -146,12 +150,14 @@ def import_sheets(
             if correct:
                 corrections.append((branch, sheet, numbers))
             else:
-                problems.append(
-                    f"{where}: branch {branch.code}: {_unsettled_words(sheet.state)} in round "
-                    f"{round_.number}; an import does not overwrite entries typed by staff "
-                    "(let the double entry finish, or import the line as a correction with a "
-                    "reason to replace them)"
+                unsettled = N_(
+                    "branch %(code)s: %(state)s in round %(number)s; an import does not "
+                    "overwrite entries typed by staff (let the double entry finish, or import "
+                    "the line as a correction with a reason to replace them)"
                 )
+                state: Words = (_unsettled_words(sheet.state), {})
+                said = Said(unsettled, code=branch.code, state=state, number=round_.number)
+                problems.append(about(where, said))
             continue
         if sheet is not None and sheet.state == SheetState.COUNTED:
             if counted.get(branch.id) == numbers:
@@ -159,16 +165,16 @@ def import_sheets(
             elif correct:
                 corrections.append((branch, sheet, numbers))
             else:
-                problems.append(
-                    f"{where}: branch {branch.code} already has a different counted sheet in "
-                    f"round {round_.number} ({correct_hint})"
+                different = N_(
+                    "branch %(code)s already has a different counted sheet in round "
+                    "%(number)s (%(hint)s)"
                 )
+                said = Said(different, code=branch.code, number=round_.number, hint=correct_hint)
+                problems.append(about(where, said))
             continue
         if round_.status == RoundStatus.CLOSED:
-            problems.append(
-                f"{where}: round {round_.number} is closed: new sheets are not accepted "
-                "(reopen it first)"
-            )
+            closed = N_("round %(number)s is closed: new sheets are not accepted (reopen it first)")
+            problems.append(about(where, Said(closed, number=round_.number)))
             continue
         new_rows.append(
             CountedRow(
@@ -251,18 +257,24 @@ def correct_as_imported(
     sheet = place.sheet
     if sheet is None or place.state not in (SheetStatus.COUNTED, *UNSETTLED):
         raise Refused(
-            f"{place.name} is {STATUS_LABELS[place.state]}: an imported line corrects only a "
-            "counted sheet or one whose entries are not settled"
+            Said(
+                N_(
+                    "%(sheet)s is %(status)s: an imported line corrects only a counted sheet or "
+                    "one whose entries are not settled"
+                ),
+                sheet=place.name,
+                status=(STATUS_LABELS[place.state], {}),
+            )
         )
     reason = storable_reason(reason, N_("a correction"))
     validate(place, numbers)
     if place.state == SheetStatus.COUNTED and numbers_of(sheet.counted_entry) == numbers:
-        raise Refused("these are the numbers that count already: nothing to correct")
+        raise Refused(Said(N_("these are the numbers that count already: nothing to correct")))
     note = ensure_direct(place, actor, approval)
     apply_correction(place, sheet, numbers, reason=reason, actor=actor, note=note)
 
 
 def _unsettled_words(state: str) -> str:
     if state == SheetState.AWAITING_SECOND:
-        return "its sheet has a first entry awaiting the second"
-    return "its sheet has two entries that differ (mismatch) awaiting a supervisor"
+        return N_("its sheet has a first entry awaiting the second")
+    return N_("its sheet has two entries that differ (mismatch) awaiting a supervisor")
