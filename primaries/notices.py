@@ -8,11 +8,13 @@ runs one daemon :class:`Listener` thread (``LISTEN`` on a connection of its own,
 started on its first results request, so after gunicorn forks a worker. A notice makes the
 process forget what it kept, and its next request asks the database.
 
-``RESULTS_CHANGE_NOTIFY`` (default on; PostgreSQL only) turns the listener on or off. The recheck
-interval stays as the safety net: while the listener's connection is down (it reconnects, and
-logs both) or a notice is late, a change still shows within ``RESULTS_RECHECK_SECONDS``. SQLite
-serves one machine, whose single server sees its own changes at once, and has no notices.
-Disposing of the app's engine (tests do, before dropping their database) stops its listener.
+``RESULTS_CHANGE_NOTIFY`` (default on) turns the listener on or off. The recheck interval stays as
+the safety net: while the listener's connection is down (it reconnects, and logs both) or a
+notice is late, a change still shows within ``RESULTS_RECHECK_SECONDS``. SQLite serves one
+machine and has no notices of its own: with ``RESULTS_CHANGE_REDIS_URL`` set, a committed change
+is published on that Redis (after the commit: Redis is not part of the transaction) and the
+listener subscribes there, so that several workers on that machine learn of it too. Disposing of
+the app's engine (tests do, before dropping their database) stops its listener.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from collections.abc import Callable
 from typing import Any
 
 import psycopg
-from flask import Flask
+import redis
+from flask import Flask, current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -34,6 +37,7 @@ from .database import is_change
 from .extensions import db
 
 CHANNEL = "primaries_changes"
+CLIENT_NAME = "primaries-notices"  # the Redis subscriber's name, with its process id
 EXTENSION_KEY = "primaries.change_listener"
 WAIT_SECONDS = 0.2  # the longest a stop waits for the listener thread
 PING_SECONDS = 10.0  # an idle connection is checked this often (a silent drop is noticed)
@@ -64,17 +68,43 @@ def _send_notice(session: Session) -> None:
         connection.connection.driver_connection.execute(f"NOTIFY {CHANNEL}")  # type: ignore[union-attr]
 
 
+@event.listens_for(Session, "after_commit")
+def _publish_notice(session: Session) -> None:
+    # SQLite with Redis: published once committed (a change the publisher never sees is caught
+    # by the recheck interval).
+    if not (is_change(session) and has_app_context()):
+        return
+    url = current_app.config.get("RESULTS_CHANGE_REDIS_URL")
+    if not url or session.get_bind().dialect.name == "postgresql":
+        return
+    try:
+        with redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1) as client:
+            client.publish(CHANNEL, "")
+    except redis.RedisError as exc:
+        log.warning("change notices: not published on Redis: %s", exc)
+
+
 class Listener:
     """A daemon thread that calls ``on_change(app)`` on every notice, and once on each
-    (re)connection (what changed while it was not listening)."""
+    (re)connection (what changed while it was not listening): PostgreSQL's ``LISTEN`` on
+    ``conninfo``, or with ``redis_url`` a Redis subscription."""
 
-    def __init__(self, app: Flask, conninfo: str, on_change: Callable[[Flask], None]) -> None:
+    def __init__(
+        self,
+        app: Flask,
+        on_change: Callable[[Flask], None],
+        *,
+        conninfo: str = "",
+        redis_url: str = "",
+    ) -> None:
         self.app = app
         self.conninfo = conninfo
+        self.redis_url = redis_url
         self.on_change = on_change
         self.pid = os.getpid()
         self.connected = threading.Event()
         self.connections = 0  # how many times it has connected (tests watch it reconnect)
+        self.failures = 0  # connections lost or refused in a row
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="primaries-notices", daemon=True)
 
@@ -92,38 +122,34 @@ class Listener:
         return self._thread.is_alive()
 
     def _run(self) -> None:
-        failures = 0
         while not self._stop.is_set():
             try:
-                with psycopg.connect(self.conninfo, autocommit=True, connect_timeout=5) as conn:
-                    if _replica(conn):
-                        log.warning(
-                            "change notices: the database is a read replica, which relays none;"
-                            " changes show within RESULTS_RECHECK_SECONDS"
-                        )
-                        return
-                    conn.execute(f"LISTEN {CHANNEL}")
-                    self.connections += 1
-                    self.connected.set()
-                    if failures:
-                        log.warning("change notices: listening again after %d failures", failures)
-                    failures = 0
-                    self._changed()
-                    self._listen(conn)
-            except psycopg.Error as exc:
+                if self.redis_url:
+                    self._subscribe()
+                elif not self._listen():
+                    return
+            except (psycopg.Error, redis.RedisError) as exc:
                 if self._stop.is_set():
                     break
-                wait = RETRY_SECONDS[min(failures, len(RETRY_SECONDS) - 1)]
-                failures += 1
+                wait = RETRY_SECONDS[min(self.failures, len(RETRY_SECONDS) - 1)]
+                self.failures += 1
                 log.warning(
                     "change notices: %s; reconnecting in %.1f s (meanwhile a change made by another"
                     " server shows within RESULTS_RECHECK_SECONDS)",
-                    str(exc).strip() or type(exc).__name__,
+                    " ".join(str(exc).split()) or type(exc).__name__,
                     wait,
                 )
                 self._stop.wait(wait)
             finally:
                 self.connected.clear()
+
+    def _connected(self) -> None:
+        self.connections += 1
+        self.connected.set()
+        if self.failures:
+            log.warning("change notices: listening again after %d failures", self.failures)
+        self.failures = 0
+        self._changed()
 
     def _changed(self) -> None:
         try:
@@ -131,14 +157,42 @@ class Listener:
         except Exception:  # pragma: no cover - a bug: logged, and the thread keeps listening
             log.exception("change notices: forgetting what was kept failed")
 
-    def _listen(self, conn: psycopg.Connection[Any]) -> None:
-        pinged = time.monotonic()
-        while not self._stop.is_set():
-            for _notice in conn.notifies(timeout=WAIT_SECONDS):
-                self._changed()
-            if time.monotonic() - pinged > PING_SECONDS:
-                conn.execute("SELECT 1")
-                pinged = time.monotonic()
+    def _listen(self) -> bool:
+        """PostgreSQL's notices until stopped (False: there are none to listen for)."""
+        with psycopg.connect(self.conninfo, autocommit=True, connect_timeout=5) as conn:
+            if _replica(conn):
+                log.warning(
+                    "change notices: the database is a read replica, which relays none;"
+                    " changes show within RESULTS_RECHECK_SECONDS"
+                )
+                return False
+            conn.execute(f"LISTEN {CHANNEL}")
+            self._connected()
+            pinged = time.monotonic()
+            while not self._stop.is_set():
+                for _notice in conn.notifies(timeout=WAIT_SECONDS):
+                    self._changed()
+                if time.monotonic() - pinged > PING_SECONDS:
+                    conn.execute("SELECT 1")
+                    pinged = time.monotonic()
+        return True
+
+    def _subscribe(self) -> None:
+        """Redis's notices until stopped."""
+        client = redis.Redis.from_url(
+            self.redis_url, socket_connect_timeout=5, client_name=f"{CLIENT_NAME}-{os.getpid()}"
+        )
+        with client, client.pubsub() as pubsub:  # type: ignore[no-untyped-call]
+            pubsub.subscribe(CHANNEL)
+            pubsub.get_message(timeout=5)  # the subscription's confirmation: now listening
+            self._connected()
+            pinged = time.monotonic()
+            while not self._stop.is_set():
+                if pubsub.get_message(ignore_subscribe_messages=True, timeout=WAIT_SECONDS):
+                    self._changed()
+                if time.monotonic() - pinged > PING_SECONDS:
+                    pubsub.ping()
+                    pinged = time.monotonic()
 
 
 def _replica(conn: psycopg.Connection[Any]) -> bool:
@@ -150,11 +204,17 @@ def _conninfo(engine: Engine) -> str:
     return engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def wanted(app: Flask, engine: Engine) -> bool:
-    """Does this app listen? ``RESULTS_CHANGE_NOTIFY`` (default on), on PostgreSQL only."""
-    return engine.dialect.name == "postgresql" and bool(
-        app.config.get("RESULTS_CHANGE_NOTIFY", True)
-    )
+def make_listener(
+    app: Flask, engine: Engine, on_change: Callable[[Flask], None]
+) -> Listener | None:
+    """This app's listener, if it listens: ``RESULTS_CHANGE_NOTIFY`` (default on), on PostgreSQL
+    or with ``RESULTS_CHANGE_REDIS_URL``."""
+    if not app.config.get("RESULTS_CHANGE_NOTIFY", True):
+        return None
+    if engine.dialect.name == "postgresql":
+        return Listener(app, on_change, conninfo=_conninfo(engine))
+    url = app.config.get("RESULTS_CHANGE_REDIS_URL")
+    return Listener(app, on_change, redis_url=str(url)) if url else None
 
 
 class _Off:
@@ -176,10 +236,10 @@ def ensure_listening(app: Flask, on_change: Callable[[Flask], None]) -> None:
             return
         app = getattr(app, "_get_current_object", lambda: app)()  # not current_app's proxy
         engine = db.engine
-        if not wanted(app, engine):
+        listener = make_listener(app, engine, on_change)
+        if listener is None:
             app.extensions[EXTENSION_KEY] = _Off()
             return
-        listener = Listener(app, _conninfo(engine), on_change)
         app.extensions[EXTENSION_KEY] = listener
 
         def stop(_engine: Engine) -> None:

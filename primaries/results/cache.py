@@ -14,10 +14,10 @@ election night thousands of readers ask the same thing many times a second, so t
 itself kept for ``RESULTS_RECHECK_SECONDS`` (default 0.5 s) per process by :func:`recent`: a
 reader may see a change up to that long after it is committed by another process (published
 answers already say ``max-age=10``), and a change committed by this process is seen at once.
-On PostgreSQL a change committed by another process is seen at once too: its notice makes this
-process forget what it kept (:mod:`primaries.notices`, ``RESULTS_CHANGE_NOTIFY``), and the
-interval is only the safety net. ``RESULTS_RECHECK_SECONDS = 0`` asks the database on every
-request.
+On PostgreSQL (or SQLite with Redis) a change committed by another process is seen at once too:
+its notice makes this process forget what it kept (:mod:`primaries.notices`,
+``RESULTS_CHANGE_NOTIFY``), and the interval is only the safety net.
+``RESULTS_RECHECK_SECONDS = 0`` asks the database on every request.
 """
 
 from __future__ import annotations

@@ -1,26 +1,62 @@
-"""Two app servers on one PostgreSQL database: a change saved through one is seen by the other at
-once (``NOTIFY`` on commit, a ``LISTEN`` thread per process: primaries.notices), not after
-``RESULTS_RECHECK_SECONDS``; the listener comes back after its connection is killed."""
+"""Two app servers on one database: a change saved through one is seen by the other at once, not
+after ``RESULTS_RECHECK_SECONDS`` (primaries.notices: on PostgreSQL ``NOTIFY`` on commit and a
+``LISTEN`` thread per process; on SQLite the same through Redis, ``RESULTS_CHANGE_REDIS_URL``);
+the listener comes back after its connection is killed."""
 
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable
 
 import pytest
+import redis
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from primaries.extensions import db
-from primaries.notices import Listener, listener_of
+from primaries.notices import CLIENT_NAME, Listener, listener_of
 from primaries.results.cache import Recent
-from tests.conftest import superuser_connection
+from tests.conftest import skip_or_fail, superuser_connection
 
 API = "/api/v1/elections/labor-2011/rounds/2"
 ROUND = "/elections/labor-2011/rounds/2"
 RECHECK = 30.0  # far longer than any wait below: only a notice can explain a change seen in time
+REDIS_URL = os.environ.get("PRIMARIES_TEST_REDIS", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture
+def notices(backend: str, app: Flask) -> dict[str, str]:
+    """The settings that make an app listen (and the test's ``app``, the writer, send)."""
+    if backend == "postgresql":
+        return {}
+    try:
+        with redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1) as client:
+            client.ping()
+    except redis.RedisError:
+        skip_or_fail(f"Redis is not reachable at {REDIS_URL}")
+    app.config["RESULTS_CHANGE_REDIS_URL"] = REDIS_URL
+    return {"RESULTS_CHANGE_REDIS_URL": REDIS_URL}
+
+
+def kill_listeners(backend: str) -> int:
+    """Kill this process's listener connections, as a restarted server or a network cut would."""
+    if backend == "postgresql":
+        with superuser_connection() as conn:
+            return len(
+                conn.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                        " WHERE datname = current_database() AND query LIKE 'LISTEN %'"
+                    )
+                ).all()
+            )
+    with redis.Redis.from_url(REDIS_URL) as client:
+        mine = f"{CLIENT_NAME}-{os.getpid()}"
+        ids = [c["id"] for c in client.client_list(_type="pubsub") if c["name"] == mine]
+        return sum(bool(client.client_kill_filter(_id=i)) for i in ids)
 
 
 def counted(client: FlaskClient) -> int:
@@ -46,15 +82,15 @@ def seen_within(seconds: float, check: Callable[[], bool]) -> float | None:
     return None
 
 
-@pytest.mark.backends("postgresql")
 def test_a_change_saved_through_one_server_is_seen_by_the_other_at_once(
     app: Flask,
     demo: str,
+    notices: dict[str, str],
     make_app: Callable[..., Flask],
     import_pending: Callable[[int], None],
 ) -> None:
-    reader = make_app(RESULTS_CHANGE_NOTIFY=True, RESULTS_RECHECK_SECONDS=RECHECK)
-    deaf = make_app(RESULTS_CHANGE_NOTIFY=False, RESULTS_RECHECK_SECONDS=RECHECK)
+    reader = make_app(RESULTS_CHANGE_NOTIFY=True, RESULTS_RECHECK_SECONDS=RECHECK, **notices)
+    deaf = make_app(RESULTS_CHANGE_NOTIFY=False, RESULTS_RECHECK_SECONDS=RECHECK, **notices)
     readers, others = reader.test_client(), deaf.test_client()
     listener = listening(reader, readers)
     assert listener_of(deaf) is None
@@ -72,37 +108,32 @@ def test_a_change_saved_through_one_server_is_seen_by_the_other_at_once(
     assert not listener.alive and listener_of(reader) is None
 
 
-@pytest.mark.backends("postgresql")
 def test_the_listener_comes_back_after_its_connection_is_killed(
     app: Flask,
+    backend: str,
     demo: str,
+    notices: dict[str, str],
     make_app: Callable[..., Flask],
     import_pending: Callable[[int], None],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    reader = make_app(RESULTS_CHANGE_NOTIFY=True, RESULTS_RECHECK_SECONDS=RECHECK)
+    reader = make_app(RESULTS_CHANGE_NOTIFY=True, RESULTS_RECHECK_SECONDS=RECHECK, **notices)
     readers = reader.test_client()
     listener = listening(reader, readers)
     before = counted(readers)
     caplog.set_level(logging.WARNING, logger="primaries.notices")
-    with superuser_connection() as conn:
-        killed = conn.execute(
-            text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                " WHERE datname = current_database() AND query LIKE 'LISTEN %'"
-            )
-        ).all()
-    assert killed == [(True,)], killed
+    assert kill_listeners(backend) == 1
     assert seen_within(10, lambda: listener.connections == 2 and listener.connected.is_set())
     assert any("reconnecting" in r.getMessage() for r in caplog.records), caplog.text
     assert any("listening again" in r.getMessage() for r in caplog.records), caplog.text
+    assert counted(readers) == before  # kept again: from now on only a notice makes it forgotten
     import_pending(1)
     took = seen_within(5, lambda: counted(readers) == before + 1)
     assert took is not None and took < 1.0, took
 
 
 @pytest.mark.backends("sqlite")
-def test_sqlite_has_no_listener(make_app: Callable[..., Flask]) -> None:
+def test_sqlite_without_redis_has_no_listener(make_app: Callable[..., Flask]) -> None:
     one = make_app(RESULTS_CHANGE_NOTIFY=True)
     one.test_client().get(API)
     assert listener_of(one) is None
