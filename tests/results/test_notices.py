@@ -20,11 +20,11 @@ from primaries.extensions import db
 from primaries.notices import CLIENT_NAME, Listener, listener_of
 from primaries.results.cache import Recent
 from tests.conftest import skip_or_fail, superuser_connection
+from tests.reliability.conftest import REDIS_URL  # the suite's Redis (channels span its databases)
 
 API = "/api/v1/elections/labor-2011/rounds/2"
 ROUND = "/elections/labor-2011/rounds/2"
 RECHECK = 30.0  # far longer than any wait below: only a notice can explain a change seen in time
-REDIS_URL = os.environ.get("PRIMARIES_TEST_REDIS", "redis://127.0.0.1:6379/0")
 
 
 @pytest.fixture
