@@ -132,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=10.0, help="each load-generator run")
     parser.add_argument("--night-seconds", type=float, default=60.0)
     parser.add_argument("--readers", type=int, default=200)
+    parser.add_argument("--night-servers", type=int, default=2, help="app servers, one database")
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     steps = [s for s in args.only.split(",") if s]

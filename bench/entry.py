@@ -234,8 +234,11 @@ def night_bench(
     readers: int = 200,
     seconds: float = 60.0,
     poll_every: float = 2.0,
+    reader_ports: list[int] | None = None,
 ) -> dict[str, Any]:
-    """Clerks at a steady pace for about ``seconds`` while ``readers`` poll the result JSON."""
+    """Clerks at a steady pace for about ``seconds`` while ``readers`` poll the result JSON (of
+    the clerks' server, or in turn of each of ``reader_ports``: other servers, same database)."""
+    ports = reader_ports or [port]
     pace = seconds / (2 * len(sheets) / len(names))
     polls: list[tuple[float, int, float]] = []  # (answer time, counted, asked at)
     poll_latencies: list[float] = []
@@ -250,7 +253,7 @@ def night_bench(
         while not stop.is_set():
             start = time.perf_counter()
             try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                conn = http.client.HTTPConnection("127.0.0.1", ports[seed % len(ports)], timeout=30)
                 conn.request("GET", path)
                 response = conn.getresponse()
                 body = response.read()
@@ -298,6 +301,7 @@ def night_bench(
     out.update(
         clerks=len(names),
         readers=readers,
+        servers=len(set(ports) | {port}),
         poll_every_s=poll_every,
         polls=len(polls),
         poll_errors=poll_errors[0],

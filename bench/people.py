@@ -1,12 +1,14 @@
 """The entry and election-night steps: a fresh PostgreSQL database with the labor election's
-runoff open and empty, clerk accounts, gunicorn with 2 workers, and the harness of
-:mod:`bench.entry`. When the app has no staff entry form (yet), both are recorded as not
+runoff open and empty, clerk accounts, gunicorn with 2 workers (election night: ``--night-servers``
+such servers on the one database, the clerks on the first, the readers spread over all), and the
+harness of :mod:`bench.entry`. When the app has no staff entry form (yet), both are recorded as not
 available rather than failing the run."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -54,9 +56,16 @@ def people(
                 continue
             database.primaries("load", package).check("load the election-night package")
             names = create_clerks(database, clerks)
-            with gunicorn(database, cache=True) as base:
-                port = int(urlsplit(base).port or 0)
-                log(f"{step} on {backend}: {clerks} clerks, {len(sheets)} sheets")
+            servers = args.night_servers if step == "night" else 1
+            with ExitStack() as stack:
+                bases = [
+                    stack.enter_context(gunicorn(database, cache=True)) for _ in range(servers)
+                ]
+                ports = [int(urlsplit(base).port or 0) for base in bases]
+                port = ports[0]
+                log(
+                    f"{step} on {backend}: {clerks} clerks, {len(sheets)} sheets, servers {servers}"
+                )
                 if step == "entry":
                     figures = entry_bench(port, SLUG, 2, sheets, names)
                 else:
@@ -68,6 +77,7 @@ def people(
                         names,
                         readers=args.readers,
                         seconds=args.night_seconds,
+                        reader_ports=ports,
                     )
             figures.update(available=True, backend=backend, sheets=len(sheets))
             log(f"  {figures}")

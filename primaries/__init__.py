@@ -18,7 +18,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def create_app(test_config: dict[str, Any] | None = None, *, for_command: bool = False) -> Flask:
     """The app; ``for_command`` makes the lean one a ``primaries`` command runs in: no pages, no
     sign-in, no web security (nothing to import for them), Flask-Migrate only if it migrates."""
-    from . import models  # noqa: F401  (models registers the tables)
+    # models registers the tables; notices, the hook that tells other servers of each change
+    from . import models, notices  # noqa: F401
     from .config import configure
     from .database import install_engine_hooks
     from .extensions import db

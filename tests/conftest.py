@@ -113,6 +113,8 @@ def _base_config(url: str, tmp: Path) -> dict[str, Any]:
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         "RATELIMIT_STORAGE_URI": "memory://",
+        # no listener thread holding each test's database open (tests/results/test_notices.py)
+        "RESULTS_CHANGE_NOTIFY": False,
     }
     if sa.make_url(url).username == APP_ROLE:  # migrations (db upgrade...) run as the owner
         config["MIGRATIONS_DATABASE_URL"] = owner_url(url)

@@ -7,8 +7,9 @@ version (ETags, the rendered-page cache). So it is kept out of what is cached: p
 with :data:`MARKER` in their footer, and the head is put in its place as each page is served
 (:func:`put_head_in_page`); API answers carry it in the ``Audit-Chain-Head`` header
 (:func:`put_head_in_header`). Reading it is one indexed query, kept for ``RESULTS_RECHECK_SECONDS``
-per process like the data versions (see :mod:`.cache`). A page or answer revalidated with
-304 keeps the head it was first served with: an older head, still a true one to note.
+per process like the data versions (see :mod:`.cache`), and forgotten with them. A page or answer
+revalidated with 304 keeps the head it was first served with: an older head, still a true one to
+note.
 
 The public keys come from this server's instance folder (:mod:`primaries.audit.keys`), never from
 the database.
@@ -16,17 +17,14 @@ the database.
 
 from __future__ import annotations
 
-from flask import current_app, has_app_context, url_for
+from flask import current_app, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
-from sqlalchemy import event
-from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from ..audit.head import Head, current_head
 from ..audit.keys import PublicKey, published_public_keys, signing_key
-from ..database import is_change
-from .cache import DEFAULT_RECHECK_SECONDS, Recent
+from .cache import DEFAULT_RECHECK_SECONDS, recent_store
 
 MARKER = Markup("<!-- primaries:audit-head -->")
 HEADER = "Audit-Chain-Head"
@@ -39,18 +37,8 @@ def noted_head() -> Head:
     seconds = float(current_app.config.get("RESULTS_RECHECK_SECONDS", DEFAULT_RECHECK_SECONDS))
     if seconds <= 0:
         return current_head()
-    kept: Recent | None = current_app.extensions.get(_KEPT)
-    if kept is None:
-        kept = current_app.extensions[_KEPT] = Recent()
-    return kept.get_or_compute("head", seconds, current_head)
-
-
-@event.listens_for(Session, "after_commit")
-def _forget_head(session: Session) -> None:
-    if is_change(session) and has_app_context():
-        kept = current_app.extensions.get(_KEPT)
-        if kept is not None:
-            kept.clear()
+    # forgotten with the data versions, on a change here or a notice of one elsewhere
+    return recent_store(current_app, _KEPT).get_or_compute("head", seconds, current_head)
 
 
 def head_line(head: Head) -> str:

@@ -14,6 +14,9 @@ election night thousands of readers ask the same thing many times a second, so t
 itself kept for ``RESULTS_RECHECK_SECONDS`` (default 0.5 s) per process by :func:`recent`: a
 reader may see a change up to that long after it is committed by another process (published
 answers already say ``max-age=10``), and a change committed by this process is seen at once.
+On PostgreSQL (or SQLite with Redis) a change committed by another process is seen at once too:
+its notice makes this process forget what it kept (:mod:`primaries.notices`,
+``RESULTS_CHANGE_NOTIFY``), and the interval is only the safety net.
 ``RESULTS_RECHECK_SECONDS = 0`` asks the database on every request.
 """
 
@@ -30,6 +33,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from ..database import is_change
+from ..notices import ensure_listening
 
 T = TypeVar("T")
 
@@ -116,16 +120,22 @@ def cached(key: Hashable, compute: Callable[[], T]) -> T:
 
 
 class Recent:
-    """Answers kept for a short time: ``key -> (monotonic deadline, value)``."""
+    """Answers kept for a short time: ``key -> (monotonic deadline, value)``.
+
+    An answer computed while :meth:`clear` ran is not kept: it may predate the change that
+    cleared the rest.
+    """
 
     def __init__(self) -> None:
         self._items: dict[Hashable, tuple[float, Any]] = {}
         self._lock = threading.Lock()
+        self._cleared = 0  # how many times clear() ran
 
     def get_or_compute(self, key: Hashable, seconds: float, compute: Callable[[], T]) -> T:
         now = time.monotonic()
         with self._lock:
             kept = self._items.get(key)
+            cleared = self._cleared
         if kept is not None and kept[0] > now:
             found: T = kept[1]  # what compute() returned for this key
             return found
@@ -133,6 +143,8 @@ class Recent:
         if value is None:  # nothing found (a wrong address): not kept
             return value
         with self._lock:
+            if cleared != self._cleared:
+                return value
             if len(self._items) >= RECENT_SIZE:
                 self._items.clear()
             self._items[key] = (now + seconds, value)
@@ -141,13 +153,29 @@ class Recent:
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+            self._cleared += 1
 
 
-def _recent_store(app: Flask) -> Recent:
-    store: Recent | None = app.extensions.get(RECENT_KEY)
+_RECENT_KEYS = {RECENT_KEY}  # every app's Recent stores are kept under these keys
+
+
+def recent_store(app: Flask, key: str = RECENT_KEY) -> Recent:
+    """The app's :class:`Recent` kept under ``key`` (forgotten with the rest on a change), after
+    starting this process's change listener if it does not run (:mod:`primaries.notices`)."""
+    ensure_listening(app, forget_recent)
+    store: Recent | None = app.extensions.get(key)
     if store is None:
-        store = app.extensions[RECENT_KEY] = Recent()
+        _RECENT_KEYS.add(key)
+        store = app.extensions[key] = Recent()
     return store
+
+
+def forget_recent(app: Flask) -> None:
+    """Forget every answer the app keeps for ``RESULTS_RECHECK_SECONDS``: something changed."""
+    for key in tuple(_RECENT_KEYS):
+        store: Recent | None = app.extensions.get(key)
+        if store is not None:
+            store.clear()
 
 
 def recent(key: Hashable, compute: Callable[[], T]) -> T:
@@ -159,13 +187,11 @@ def recent(key: Hashable, compute: Callable[[], T]) -> T:
     seconds = float(current_app.config.get("RESULTS_RECHECK_SECONDS", DEFAULT_RECHECK_SECONDS))
     if seconds <= 0:
         return compute()
-    return _recent_store(current_app).get_or_compute(key, seconds, compute)
+    return recent_store(current_app).get_or_compute(key, seconds, compute)
 
 
 @event.listens_for(Session, "after_commit")
 def _forget_recent(session: Session) -> None:
     # A change this process has just committed is seen by its next request, not 0.5 s later.
     if is_change(session) and has_app_context():
-        store = current_app.extensions.get(RECENT_KEY)
-        if store is not None:
-            store.clear()
+        forget_recent(current_app)
