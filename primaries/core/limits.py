@@ -20,10 +20,10 @@ BRANCH_CODE_RE = re.compile(r"^[A-Za-z0-9._-]{1,32}\Z")
 # two or three letters and optional subtags (script, region), e.g. he, ar, en, en-gb, zh-hant.
 LANGUAGE_TAG_RE = re.compile(r"^(?=.{2,35}\Z)[a-z]{2,3}(-[a-z0-9]{2,8})*\Z")
 
-SLUG_RULE = "1-64 lowercase letters, digits or -"
-CANDIDATE_CODE_RULE = "1-16 capital letters, digits, - or _"
+SLUG_RULE = N_("1-64 lowercase letters, digits or -")
+CANDIDATE_CODE_RULE = N_("1-16 capital letters, digits, - or _")
 BRANCH_CODE_RULE = N_("1-32 letters, digits, -, _ or .")
-LANGUAGE_TAG_RULE = (
+LANGUAGE_TAG_RULE = N_(
     "a lowercase language tag: 2-3 letters, then optional -subtags of 2-8 letters or digits "
     "(he, ar, en-gb)"
 )

@@ -70,3 +70,9 @@ def about(field: str, problem: str) -> Said:
 def on_line(number: int) -> Said:
     """A file's line, as its problems name it (``line 3``)."""
     return Said(N_("line %(line)s"), line=number)
+
+
+def literal(text: str) -> Said:
+    """``text`` shown as it is in every language: a file's column (``invalid``), a JSON path, a
+    code; for :func:`about`'s field, which is otherwise translated."""
+    return Said("%(literal)s", literal=text)

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from ..audit.chain import record
 from ..changes import Actor
 from ..core.limits import code_key, eligible_total_problem, same_code_problem
-from ..core.words import N_, Said, about, on_line
+from ..core.words import N_, Said, about, literal, on_line
 from ..database import begin_change
 from ..extensions import db
 from ..formats.csvfiles import read_branches
@@ -55,7 +55,7 @@ def import_branches(slug: str, raw: bytes, *, actor: Actor) -> ImportSummary:
             other = by_key[code_key(spec.code)]
             existing_branch = Said(N_("the existing branch %(code)s"), code=other)
             same = same_code_problem(spec.code, other, existing_branch)
-            problems.append(about(where, about("code", same)))
+            problems.append(about(where, about(literal("code"), same)))
             continue
         if branch is None:
             if locked:
@@ -64,7 +64,7 @@ def import_branches(slug: str, raw: bytes, *, actor: Actor) -> ImportSummary:
                     code=repr(spec.code),
                     reason=lock_reason(locked[0]) or "",
                 )
-                problems.append(about(where, about("code", cannot)))
+                problems.append(about(where, about(literal("code"), cannot)))
             continue
         if branch.eligible != spec.eligible:
             for round_number, cast, is_locked in counted_cast.get(branch.id, []):
@@ -76,14 +76,14 @@ def import_branches(slug: str, raw: bytes, *, actor: Actor) -> ImportSummary:
                     said = Said(
                         less, eligible=spec.eligible, cast=cast, code=spec.code, number=round_number
                     )
-                    problems.append(about(where, about("eligible", said)))
+                    problems.append(about(where, about(literal("eligible"), said)))
                 elif is_locked:
                     locked_words = N_(
                         "cannot change branch %(code)s's eligible members: its sheet counts in "
                         "round %(number)s, which accepts no changes"
                     )
                     said = Said(locked_words, code=spec.code, number=round_number)
-                    problems.append(about(where, about("eligible", said)))
+                    problems.append(about(where, about(literal("eligible"), said)))
     after_import = {code: branch.eligible for code, branch in existing.items()}
     after_import.update((spec.code, spec.eligible) for spec in specs)
     problem = eligible_total_problem(sum(after_import.values()))

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from ..core.words import N_, Said, about, on_line
+from ..core.words import N_, Said, about, literal, on_line
 from .encoding import quote
 from .problems import FormatError
 from .spreadsheets import Line, read_table
@@ -117,7 +117,7 @@ def _row(line: Line, header: list[str], keys: list[str]) -> Row:
     for index, (key, text) in enumerate(zip(keys, cells, strict=True)):
         unreadable = line.cell_problems.get(index)
         if unreadable:
-            problems.append(about(where, about(key, unreadable)))
+            problems.append(about(where, about(literal(key), unreadable)))
         else:
             values[key] = text
     return Row(line.number, values, problems)

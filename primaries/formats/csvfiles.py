@@ -34,7 +34,7 @@ from primaries.core.limits import (
 )
 from primaries.core.sheets import Numbers, sum_words
 from primaries.core.text import name_problem
-from primaries.core.words import N_, Said, about, on_line
+from primaries.core.words import N_, Said, about, literal, on_line
 
 from .columns import Names, Row, read_rows
 from .encoding import quote
@@ -128,7 +128,7 @@ def _parse_rows(
         if not row.values:
             continue
         count = len(problems)
-        where = about(on_line(row.line), code_column)
+        where = about(on_line(row.line), literal(code_column))
         text = row.values.get(code_column)
         code = None
         if text is not None:
@@ -158,7 +158,7 @@ def _number(row: Row, column: str, problems: list[str]) -> int | None:
         return None
     value, problem = csv_number(text)
     if problem:
-        problems.append(about(on_line(row.line), about(column, problem)))
+        problems.append(about(on_line(row.line), about(literal(column), problem)))
     return value
 
 
@@ -170,11 +170,11 @@ def read_branches(raw: bytes | str) -> Parsed[BranchSpec]:
         name = row.values.get("name")
         region = row.values.get("region")
         if name == "":
-            problems.append(about(on_line(row.line), about("name", Said(N_("is empty")))))
+            problems.append(about(on_line(row.line), about(literal("name"), Said(N_("is empty")))))
         for column, text in (("name", name), ("region", region)):
             problem = name_problem(text) if text else None
             if problem:
-                problems.append(about(on_line(row.line), about(column, problem)))
+                problems.append(about(on_line(row.line), about(literal(column), problem)))
         eligible = _number(row, "eligible", problems)
         if not (code and name and eligible is not None):
             return None

@@ -40,6 +40,7 @@ from primaries.core.limits import (
     same_code_problem,
 )
 from primaries.core.rules import Rules
+from primaries.core.words import N_, Said
 
 from .encoding import decode
 from .problems import FormatError, Problems
@@ -103,7 +104,7 @@ class _PackageParser:
         slug = name = None
         election = document.get("election")
         if "election" in document and not isinstance(election, dict):
-            self.add("election", f"must be an object, not {describe(election)}")
+            self.add("election", _not_object(election))
         elif isinstance(election, dict):
             slug, name = self.parse_election(election)
 
@@ -149,7 +150,7 @@ class _PackageParser:
             if isinstance(value, str) and SLUG_RE.match(value):
                 slug = value
             else:
-                self.add("election.slug", f"must be {SLUG_RULE}, not {describe(value)}")
+                self.add("election.slug", _not_rule(SLUG_RULE, value))
         name = None
         if "name" in election:
             name = check_name(election["name"], "election.name", self.problems)
@@ -170,7 +171,8 @@ class _PackageParser:
     def parse_candidates(self, value: object) -> None:
         path = "election.candidates"
         if not isinstance(value, list) or not value:
-            self.add(path, f"must be a list of at least one candidate, not {describe(value)}")
+            not_list = N_("must be a list of at least one candidate, not %(value)s")
+            self.add(path, Said(not_list, value=describe(value)))
             return
         count = len(self.problems)
         candidates: list[CandidateSpec] = []
@@ -178,15 +180,13 @@ class _PackageParser:
         for index, item in enumerate(value):
             item_path = f"{path}[{index}]"
             if not isinstance(item, dict):
-                self.add(item_path, f"must be an object, not {describe(item)}")
+                self.add(item_path, _not_object(item))
                 continue
             check_keys(item, item_path, self.problems, ("code", "name", "names"), ("code", "name"))
             code = item.get("code")
             if "code" in item:
                 if not (isinstance(code, str) and CANDIDATE_CODE_RE.match(code)):
-                    self.add(
-                        f"{item_path}.code", f"must be {CANDIDATE_CODE_RULE}, not {describe(code)}"
-                    )
+                    self.add(f"{item_path}.code", _not_rule(CANDIDATE_CODE_RULE, code))
                     code = None
                 elif code_key(code) in first_seen:
                     self.add(
@@ -209,7 +209,8 @@ class _PackageParser:
     def parse_branches(self, value: object) -> None:
         path = "election.branches"
         if not isinstance(value, list):
-            self.add(path, f"must be a list (it may be empty), not {describe(value)}")
+            not_list = N_("must be a list (it may be empty), not %(value)s")
+            self.add(path, Said(not_list, value=describe(value)))
             return
         count = len(self.problems)
         branches: list[BranchSpec] = []
@@ -217,7 +218,7 @@ class _PackageParser:
         for index, item in enumerate(value):
             item_path = f"{path}[{index}]"
             if not isinstance(item, dict):
-                self.add(item_path, f"must be an object, not {describe(item)}")
+                self.add(item_path, _not_object(item))
                 continue
             check_keys(
                 item,
@@ -229,9 +230,7 @@ class _PackageParser:
             code = item.get("code")
             if "code" in item:
                 if not (isinstance(code, str) and BRANCH_CODE_RE.match(code)):
-                    self.add(
-                        f"{item_path}.code", f"must be {BRANCH_CODE_RULE}, not {describe(code)}"
-                    )
+                    self.add(f"{item_path}.code", _not_rule(BRANCH_CODE_RULE, code))
                     code = None
                 elif code_key(code) in first_seen:
                     self.add(
@@ -273,14 +272,15 @@ class _PackageParser:
     def parse_regions(self, value: object) -> tuple[RegionSpec, ...] | None:
         path = "election.regions"
         if not isinstance(value, list):
-            self.add(path, f"must be a list of regions (it may be empty), not {describe(value)}")
+            not_list = N_("must be a list of regions (it may be empty), not %(value)s")
+            self.add(path, Said(not_list, value=describe(value)))
             return None
         regions: list[RegionSpec] = []
         first_seen: dict[str, str] = {}
         for index, item in enumerate(value):
             item_path = f"{path}[{index}]"
             if not isinstance(item, dict):
-                self.add(item_path, f"must be an object, not {describe(item)}")
+                self.add(item_path, _not_object(item))
                 continue
             check_keys(item, item_path, self.problems, ("name", "names"), ("name", "names"))
             name = (
@@ -289,10 +289,8 @@ class _PackageParser:
                 else None
             )
             if name is not None and name in first_seen:
-                self.add(
-                    f"{item_path}.name",
-                    f"the region {name!r} is given twice (also at {first_seen[name]})",
-                )
+                twice = N_("the region %(name)s is given twice (also at %(where)s)")
+                self.add(f"{item_path}.name", Said(twice, name=repr(name), where=first_seen[name]))
                 name = None
             elif name is not None:
                 first_seen[name] = item_path
@@ -300,3 +298,12 @@ class _PackageParser:
             if name is not None and names is not None:
                 regions.append(RegionSpec(name=name, names=names))
         return tuple(regions)
+
+
+def _not_object(value: object) -> Said:
+    return Said(N_("must be an object, not %(value)s"), value=describe(value))
+
+
+def _not_rule(rule: str, value: object) -> Said:
+    """A code or slug that breaks its rule (``rule`` marked with ``N_``)."""
+    return Said(N_("must be %(rule)s, not %(value)s"), rule=(rule, {}), value=describe(value))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from primaries.core.words import N_, Said, about
+from primaries.core.words import N_, Said, about, literal
 from primaries.errors import Refused
 
 MAX_PROBLEMS = 200
@@ -56,7 +56,7 @@ class Problems:
         self.lines: list[str] = []
 
     def add(self, path: str, message: str) -> None:
-        self.lines.append(about(path, message) if path else message)
+        self.lines.append(about(literal(path), message) if path else message)
 
     def __len__(self) -> int:
         return len(self.lines)

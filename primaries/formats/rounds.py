@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from primaries.core.rules import Rules, decide
+from primaries.core.words import N_, Said
 
 from ..core.limits import is_int
 from .problems import Problems
@@ -113,7 +114,10 @@ class RoundsParser:
             except ValueError:
                 self.add(
                     f"{path}.held_on",
-                    f'must be a date written "YYYY-MM-DD", or null, not {describe(value)}',
+                    Said(
+                        N_('must be a date written "YYYY-MM-DD", or null, not %(value)s'),
+                        value=describe(value),
+                    ),
                 )
 
         ballot = self.round_ballot(item, path, number, before)

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from primaries.core.rules import Rules
+from primaries.core.words import N_, Said
 
 from .problems import Problems
 from .values import Unrepresentable, check_int, check_keys, describe, join
@@ -45,7 +46,7 @@ def check_rules(obj: object, path: str, problems: Problems) -> dict[str, object]
     if obj is None:
         return {}
     if not isinstance(obj, dict):
-        problems.add(path, f"must be an object, not {describe(obj)}")
+        problems.add(path, Said(N_("must be an object, not %(value)s"), value=describe(obj)))
         return None
     count = len(problems)
     check_keys(obj, path, problems, _RULE_KEYS)
@@ -54,22 +55,27 @@ def check_rules(obj: object, path: str, problems: Problems) -> dict[str, object]
     if "threshold_percent" in obj:
         key_path = join(path, "threshold_percent")
         value = obj["threshold_percent"]
-        example = 'e.g. "40" or "33.33"'
         if not isinstance(value, str):
             is_number = isinstance(value, int | float | Unrepresentable)
             kind = "the number " if is_number and not isinstance(value, bool) else ""
-            problems.add(
-                key_path,
-                f"must be a decimal number in a string, {example}, not {kind}{describe(value)}",
+            in_string = (
+                N_(
+                    'must be a decimal number in a string, e.g. "40" or "33.33", not the number '
+                    "%(value)s"
+                )
+                if kind
+                else N_('must be a decimal number in a string, e.g. "40" or "33.33", not %(value)s')
             )
+            problems.add(key_path, Said(in_string, value=describe(value)))
         elif not _THRESHOLD_RE.match(value):
-            problems.add(
-                key_path,
-                f"must be a decimal number from 0 to 100 with at most 2 decimals, {example}, "
-                f"not {describe(value)}",
+            decimals = N_(
+                'must be a decimal number from 0 to 100 with at most 2 decimals, e.g. "40" or '
+                '"33.33", not %(value)s'
             )
+            problems.add(key_path, Said(decimals, value=describe(value)))
         elif Decimal(value) > 100:
-            problems.add(key_path, f"must be at most 100, not {describe(value)}")
+            at_most = N_("must be at most 100, not %(value)s")
+            problems.add(key_path, Said(at_most, value=describe(value)))
         else:
             values["threshold_percent"] = Decimal(value)
 
@@ -78,15 +84,16 @@ def check_rules(obj: object, path: str, problems: Problems) -> dict[str, object]
             if isinstance(obj[key], bool):
                 values[key] = obj[key]
             else:
-                problems.add(join(path, key), f"must be true or false, not {describe(obj[key])}")
+                true_false = N_("must be true or false, not %(value)s")
+                problems.add(join(path, key), Said(true_false, value=describe(obj[key])))
 
     if "threshold_basis" in obj:
         if obj["threshold_basis"] in ("valid", "cast"):
             values["threshold_basis"] = obj["threshold_basis"]
         else:
+            basis = N_('must be "valid" or "cast", not %(value)s')
             problems.add(
-                join(path, "threshold_basis"),
-                f'must be "valid" or "cast", not {describe(obj["threshold_basis"])}',
+                join(path, "threshold_basis"), Said(basis, value=describe(obj["threshold_basis"]))
             )
 
     if "runoff_size" in obj:

@@ -24,6 +24,7 @@ from typing import Any
 
 from primaries.core.limits import LANGUAGE_TAG_RE, LANGUAGE_TAG_RULE, MAX_INT, short_number
 from primaries.core.text import name_problem, storable_problem
+from primaries.core.words import N_, Said
 
 from .encoding import quote
 from .problems import Problems
@@ -105,10 +106,12 @@ def check_int(value: object, path: str, problems: Problems, minimum: int = 0) ->
         too_big = value > MAX_INT
     else:
         too_big = isinstance(value, Unrepresentable) and value.too_big
-    wanted = f"must be an integer >= {minimum}"
-    if too_big:
-        wanted += f" and at most {MAX_INT}"
-    problems.add(path, f"{wanted}, not {describe(value)}")
+    wanted = (
+        N_("must be an integer >= %(minimum)s and at most %(max)s, not %(value)s")
+        if too_big
+        else N_("must be an integer >= %(minimum)s, not %(value)s")
+    )
+    problems.add(path, Said(wanted, minimum=minimum, max=MAX_INT, value=describe(value)))
     return None
 
 
@@ -122,13 +125,14 @@ def check_keys(
     """Report unknown, repeated and missing keys. True when there were none."""
     count = len(problems)
     for key in getattr(obj, "duplicate_keys", ()):
-        problems.add(join(path, key), "is given more than once")
+        problems.add(join(path, key), Said(N_("is given more than once")))
     for key in obj:
         if key not in allowed:
-            problems.add(join(path, key), f"unknown key (expected: {', '.join(allowed)})")
+            unknown = N_("unknown key (expected: %(keys)s)")
+            problems.add(join(path, key), Said(unknown, keys=", ".join(allowed)))
     for key in required:
         if key not in obj:
-            problems.add(join(path, key), "is required")
+            problems.add(join(path, key), Said(N_("is required")))
     return len(problems) == count
 
 
@@ -154,25 +158,32 @@ def check_name(value: object, path: str, problems: Problems) -> str | None:
     """A name: a non-empty string keeping the rule of names."""
     if isinstance(value, str) and value.strip():
         return named(value, path, problems)
-    problems.add(path, f"must be a non-empty string, not {describe(value)}")
+    problems.add(path, _not_empty(value))
     return None
+
+
+def _not_empty(value: object) -> Said:
+    return Said(N_("must be a non-empty string, not %(value)s"), value=describe(value))
 
 
 def check_names(value: object, path: str, problems: Problems) -> dict[str, str] | None:
     """Names in other languages: an object from a language tag to a name, in the order given
     (it may be empty). Each problem at its own path (``names.he``)."""
     if not isinstance(value, dict):
-        problems.add(path, f"must be an object from language tags to names, not {describe(value)}")
+        not_names = N_("must be an object from language tags to names, not %(value)s")
+        problems.add(path, Said(not_names, value=describe(value)))
         return None
     count = len(problems)
     for key in getattr(value, "duplicate_keys", ()):
-        problems.add(join(path, key), "is given more than once")
+        problems.add(join(path, key), Said(N_("is given more than once")))
     names: dict[str, str] = {}
     for tag, name in value.items():
         item_path = join(path, tag)
         if not LANGUAGE_TAG_RE.match(tag):
             hint = f' (write "{tag.lower()}")' if LANGUAGE_TAG_RE.match(tag.lower()) else ""
-            problems.add(item_path, f"must be {LANGUAGE_TAG_RULE}, not {describe(tag)}{hint}")
+            not_tag = N_("must be %(rule)s, not %(value)s%(hint)s")
+            said = Said(not_tag, rule=(LANGUAGE_TAG_RULE, {}), value=describe(tag), hint=hint)
+            problems.add(item_path, said)
             continue
         checked = check_name(name, item_path, problems)
         if checked is not None:
@@ -184,7 +195,7 @@ def check_text(value: object, path: str, problems: Problems) -> str | None:
     """Free text (a reason): a non-empty string a database can store."""
     if isinstance(value, str) and value.strip():
         return storable(value, path, problems)
-    problems.add(path, f"must be a non-empty string, not {describe(value)}")
+    problems.add(path, _not_empty(value))
     return None
 
 
@@ -194,7 +205,7 @@ def check_optional_name(value: object, path: str, problems: Problems) -> str | N
         return None
     if isinstance(value, str):
         return named(value, path, problems)
-    problems.add(path, f"must be a string or null, not {describe(value)}")
+    problems.add(path, _string_or_null(value))
     return None
 
 
@@ -203,5 +214,9 @@ def check_optional_string(value: object, path: str, problems: Problems) -> str |
         return None
     if isinstance(value, str):
         return storable(value, path, problems)
-    problems.add(path, f"must be a string or null, not {describe(value)}")
+    problems.add(path, _string_or_null(value))
     return None
+
+
+def _string_or_null(value: object) -> Said:
+    return Said(N_("must be a string or null, not %(value)s"), value=describe(value))

@@ -31,6 +31,7 @@ from ..extensions import db
 from ..formats import FORMAT
 from ..formats.csvfiles import BRANCH_COLUMNS
 from ..formats.specs import BranchSpec
+from ..i18n import said_problems
 from ..models import Branch, Election
 from .forms import options
 from .import_forms import FILE_ACCEPT
@@ -340,7 +341,7 @@ def _branch_field(form: SetupForm, lines: Lines) -> Any:
 def file_problems(problems: list[str], form: SetupForm, from_file: bool) -> list[str]:
     """A branches file's or text's own problems (``line N: ...``), named by the field."""
     target = form.branches_file if from_file else form.branches
-    said = [f"{target.label.text}, {problem}" for problem in problems]
+    said = [f"{target.label.text}, {problem}" for problem in said_problems(problems)]
     for text in said:
         _attach(target, text)
     return said

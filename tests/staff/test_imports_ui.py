@@ -195,3 +195,36 @@ def test_templates_hold_the_pending_branches(runoff, sign_in) -> None:
         ["code", "name", "region", "eligible"],
         ["B1", "Haifa - Carmel", "North", 500],
     ]
+
+
+def test_a_files_problems_in_the_readers_language(runoff, sign_in, client) -> None:
+    """The same file's problems, in Hebrew and in Arabic: each line, column and rule said in the
+    reader's words (the command line keeps the English above)."""
+    supervisor = sign_in("super1")
+    first = "branch;ballots_cast;invalid;AAA;BBB\nB1;300;4;150;146\n"
+    assert upload(supervisor, SHEETS_URL, first).status_code == 200
+    raw = (
+        "branch;ballots_cast;invalid;AAA;BBB\n"
+        "B2;500;5;250;200\n"  # the sum rule
+        "B77;1;0;1;0\n"  # no such branch
+        "B3;1;x;1;0\n"  # not a number
+    )
+    said = {
+        "he": [
+            "שורה 2: קולות 450 + פסולים 5 = 455, אבל ballots_cast הוא 500",
+            "שורה 3: קלפי: אין קלפי 'B77' ב־test-2024",
+            'שורה 4: invalid: חייב להיות מספר שלם \u200e>= 0 בספרות, לא "x"',
+        ],
+        "ar": [
+            "السطر 3: صندوق الاقتراع: لا يوجد صندوق اقتراع 'B77' في test-2024",
+            'السطر 4: invalid: يجب أن يكون عددًا صحيحًا \u200e>= 0 مكتوبًا بالأرقام، لا "x"',
+        ],
+    }
+    for language, expected in said.items():
+        refused = upload(supervisor, f"{SHEETS_URL}?lang={language}", raw)
+        assert refused.status_code == 422
+        found = problems_of(refused)
+        assert len(found) == 3, found
+        for problem in expected:
+            assert problem in found, (problem, found)
+    assert client.get("/api/v1/elections/test-2024/rounds/2").get_json()["branches"]["counted"] == 1

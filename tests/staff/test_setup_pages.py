@@ -5,6 +5,7 @@ downloads its package at any time."""
 
 from __future__ import annotations
 
+import html
 import io
 import json
 from typing import Any
@@ -134,6 +135,31 @@ def test_every_problem_is_named_by_its_field_and_line(sign_in: Any) -> None:
     ):
         assert words in page, words
     assert 'aria-invalid="true"' in page
+    assert db.session.scalar(select(Election.id)) is None
+
+
+def test_the_problems_in_the_readers_language(sign_in: Any) -> None:
+    """The package's problems (formats.values, formats.rules, formats.package) said in Hebrew
+    and Arabic beside the form's own labels."""
+    admin = sign_in("admin1")
+    bad = form(slug="Bad Slug", threshold_percent="forty", candidates="AAA, Alice\nbb b, Boaz")
+    expected = {
+        "he": [
+            'חייב להיות: 1 עד 64 אותיות לטיניות קטנות, ספרות או \u200f-, לא "Bad Slug"',
+            "שורה 2: code: ",
+            "חייב להיות מספר עשרוני בין 0 ל־100",
+        ],
+        "ar": [
+            'يجب أن يكون: من 1 إلى 64 حرفًا لاتينيًا صغيرًا أو رقمًا أو \u200f-، لا "Bad Slug"',
+            "يجب أن يكون عددًا عشريًا من 0 إلى 100",
+        ],
+    }
+    for language, phrases in expected.items():
+        response = admin.post(f"{NEW}?lang={language}", data=bad)
+        assert response.status_code == 422
+        page = html.unescape(response.text)
+        for phrase in phrases:
+            assert phrase in page, (language, phrase)
     assert db.session.scalar(select(Election.id)) is None
 
 
