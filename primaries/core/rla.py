@@ -27,6 +27,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from .rules import Outcome, Rules
+from .words import N_, Said
 
 __all__ = [
     "Assertion",
@@ -333,12 +334,16 @@ _RISK_LIMIT = re.compile(r"\d{1,2}(?:\.\d{1,4})?")
 _SEED = re.compile(r"[0-9]{20,64}")
 
 
-def risk_limit_problem(text: str) -> str | None:
+def risk_limit_problem(text: str) -> Said | None:
     """Why ``text`` is not a risk limit (a decimal string, 0 < PCT < 50), or None."""
     if not _RISK_LIMIT.fullmatch(text or ""):
-        return f"risk limit {text!r} is not a percentage such as 5 or 2.5"
+        return Said(
+            N_("risk limit %(value)s is not a percentage such as 5 or 2.5"), value=repr(text)
+        )
     if not 0 < Decimal(text) < 50:
-        return f"risk limit {text} must be more than 0 and less than 50 (percent)"
+        return Said(
+            N_("risk limit %(value)s must be more than 0 and less than 50 (percent)"), value=text
+        )
     return None
 
 
@@ -347,8 +352,11 @@ def normal_risk_limit(text: str) -> str:
     return format(Decimal(text).normalize(), "f")
 
 
-def seed_problem(text: str) -> str | None:
+def seed_problem(text: str) -> Said | None:
     """Why ``text`` is not a seed (20 to 64 decimal digits, as rolled), or None."""
     if not _SEED.fullmatch(text or ""):
-        return f"the seed must be 20 to 64 decimal digits (0-9), got {len(text or '')} characters"
+        return Said(
+            N_("the seed must be 20 to 64 decimal digits (0-9), got %(count)s characters"),
+            count=len(text or ""),
+        )
     return None

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from ..audit.chain import record
 from ..changes import Actor
+from ..core.words import N_, Said
 from ..database import begin_change
 from ..elections.lookup import get_election, get_round
 from ..errors import Refused
@@ -23,7 +24,7 @@ from ..formats import SheetSpec
 from ..models import Branch
 from ..models.rla import RlaAudit, RlaCount, RlaEntry
 from .queries import state_of
-from .service import SpecCheck, branch_ids, running_audit, write_counts
+from .service import SpecCheck, branch_ids, branch_where, running_audit, write_counts
 
 
 class EntryOutcome(StrEnum):
@@ -69,25 +70,27 @@ def enter_count(slug: str, round_number: int, spec: SheetSpec, *, actor: Actor) 
     audit = running_audit(round_)
     state = state_of(round_, audit)
     problems: list[str] = []
-    batch = SpecCheck.of(round_, state).batch(spec, f"branch {spec.branch}", problems)
+    batch = SpecCheck.of(round_, state).batch(spec, branch_where(spec.branch), problems)
     if batch is None:
         raise Refused(problems)
     if batch.code in state.audited:
-        raise Refused(
-            f"branch {batch.code} already has an audited count: a supervisor corrects it, "
-            "with a reason"
+        audited = N_(
+            "branch %(code)s already has an audited count: a supervisor corrects it, with a reason"
         )
+        raise Refused(Said(audited, code=batch.code))
     pair = open_entries(audit).get(batch.code, [])
     if len(pair) >= 2:
-        raise Refused(
-            f"branch {batch.code}: the two entries differ: a supervisor decides the count "
-            "(with a reason)"
+        differ = N_(
+            "branch %(code)s: the two entries differ: a supervisor decides the count (with a "
+            "reason)"
         )
+        raise Refused(Said(differ, code=batch.code))
     if pair and actor.user_id is not None and pair[0].user_id == actor.user_id:
-        raise Refused(
-            f"branch {batch.code}: the second entry must be typed by another account "
-            "(blind double entry)"
+        blind = N_(
+            "branch %(code)s: the second entry must be typed by another account (blind double "
+            "entry)"
         )
+        raise Refused(Said(blind, code=batch.code))
     ids = branch_ids(round_)
     entry = RlaEntry(
         audit_id=audit.id,

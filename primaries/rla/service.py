@@ -31,8 +31,9 @@ from ..core.rla import (
 )
 from ..core.rla_risk import estimate
 from ..core.rounds import RoundStatus
-from ..core.sheets import Numbers, sum_problems
+from ..core.sheets import Numbers, sum_words
 from ..core.text import storable_problem
+from ..core.words import N_, Said, about, on_line
 from ..database import begin_change
 from ..elections.lookup import get_election, get_round
 from ..elections.rounds import close_round
@@ -99,19 +100,26 @@ def start_audit(
     begin_change()
     election = get_election(slug)
     round_ = get_round(election, round_number)
-    problems = [p for p in (risk_limit_problem(risk_limit), seed_problem(seed)) if p]
+    problems: list[str] = [p for p in (risk_limit_problem(risk_limit), seed_problem(seed)) if p]
     if draws is not None and draws < 0:
-        problems.append(f"draws must be 0 or more, got {draws}")
+        problems.append(Said(N_("draws must be 0 or more, got %(count)s"), count=draws))
     if problems:
         raise Refused(problems)
     if audit_of(round_) is not None:
-        raise Refused(f"round {round_.number} of {slug} already has a risk-limiting audit")
+        raise Refused(
+            Said(
+                N_("round %(number)s of %(slug)s already has a risk-limiting audit"),
+                number=round_.number,
+                slug=slug,
+            )
+        )
     sums = sums_of(round_)
     if sums.pending:
-        raise Refused(
-            f"round {round_.number} has {sums.pending} pending branches (neither counted nor "
-            "annulled): an audit starts when every branch is counted or annulled"
+        pending = N_(
+            "round %(number)s has %(pending)s pending branches (neither counted nor annulled): "
+            "an audit starts when every branch is counted or annulled"
         )
+        raise Refused(Said(pending, number=round_.number, pending=sums.pending))
     if round_.status == RoundStatus.OPEN:
         close_round(round_, actor=actor, reason="risk-limiting audit")
     the_plan = round_plan(round_)
@@ -156,7 +164,13 @@ def start_audit(
 def running_audit(round_: Round) -> RlaAudit:
     audit = audit_of(round_)
     if audit is None:
-        raise Refused(f"round {round_.number} of {round_.election.slug} has no risk-limiting audit")
+        raise Refused(
+            Said(
+                N_("round %(number)s of %(slug)s has no risk-limiting audit"),
+                number=round_.number,
+                slug=round_.election.slug,
+            )
+        )
     return audit
 
 
@@ -166,14 +180,16 @@ def draw_more(slug: str, round_number: int, count: int, *, actor: Actor) -> RlaA
     round_ = get_round(get_election(slug), round_number)
     audit = running_audit(round_)
     if count < 1:
-        raise Refused(f"draws must be 1 or more, got {count}")
+        raise Refused(Said(N_("draws must be 1 or more, got %(count)s"), count=count))
     if audit.status == "full_hand_count":
-        raise Refused(
-            f"the outcome of round {round_.number} cannot be confirmed by sampling: "
-            "count every box by hand"
+        by_hand = N_(
+            "the outcome of round %(number)s cannot be confirmed by sampling: count every box "
+            "by hand"
         )
+        raise Refused(Said(by_hand, number=round_.number))
     if audit.status == "confirmed":
-        raise Refused(f"the audit of round {round_.number} has confirmed the outcome already")
+        confirmed = N_("the audit of round %(number)s has confirmed the outcome already")
+        raise Refused(Said(confirmed, number=round_.number))
     the_plan = round_plan(round_)
     made = _add_draws(round_, audit, the_plan, count)
     _settle(round_, audit, the_plan)
@@ -211,27 +227,32 @@ class SpecCheck:
     def batch(self, spec: SheetSpec, where: str, problems: list[str]) -> Batch | None:
         """The count as a batch, or None with its problems added."""
         if spec.branch not in self.eligible:
-            problems.append(f"{where}: branch: no branch {spec.branch!r} in {self.slug}")
+            none = Said(
+                N_("no branch %(code)s in %(slug)s"), code=repr(spec.branch), slug=self.slug
+            )
+            problems.append(about(where, about(N_("branch"), none)))
             return None
         if spec.branch not in self.drawn:
-            problems.append(
-                f"{where}: branch {spec.branch} was not drawn in the audit of round "
-                f"{self.number}: only drawn boxes are counted"
+            not_drawn = N_(
+                "branch %(code)s was not drawn in the audit of round %(number)s: only drawn "
+                "boxes are counted"
             )
+            problems.append(about(where, Said(not_drawn, code=spec.branch, number=self.number)))
             return None
         votes = dict(spec.votes or {})
         if set(votes) != set(self.codes):
-            problems.append(f"{where}: votes must name exactly {', '.join(self.codes)}")
+            exactly = N_("votes must name exactly %(codes)s")
+            problems.append(about(where, Said(exactly, codes=", ".join(self.codes))))
             return None
         batch = Batch(spec.branch, spec.ballots_cast or 0, spec.invalid or 0, votes)
-        wrong = sum_problems(
+        wrong = sum_words(
             Numbers(batch.ballots_cast, batch.invalid, votes),
             eligible=self.eligible[spec.branch],
             branch=spec.branch,
             cast_word="ballots_cast",
         )
         if wrong:
-            problems.extend(f"{where}: {message}" for message in wrong)
+            problems.extend(about(where, Said(words)) for words in wrong)
             return None
         return batch
 
@@ -281,9 +302,9 @@ def record_specs(
     audit = running_audit(round_)
     if correct:
         reason = (reason or "").strip()
-        problem = storable_problem(reason) if reason else "a correction needs a reason"
+        problem = storable_problem(reason) if reason else Said(N_("a correction needs a reason"))
         if problem:
-            raise Refused(f"reason: {problem}")
+            raise Refused(about(N_("reason"), problem))
     state = state_of(round_, audit)
     check = SpecCheck.of(round_, state)
     ids = branch_ids(round_)
@@ -292,9 +313,10 @@ def record_specs(
     done = Recorded()
     seen: set[str] = set()
     for spec in specs:
-        where = f"line {spec.line}" if spec.line else f"branch {spec.branch}"
+        where = on_line(spec.line) if spec.line else branch_where(spec.branch)
         if spec.branch in seen:
-            problems.append(f"{where}: branch {spec.branch} is counted twice")
+            twice = Said(N_("branch %(code)s is counted twice"), code=spec.branch)
+            problems.append(about(where, twice))
             continue
         seen.add(spec.branch)
         batch = check.batch(spec, where, problems)
@@ -310,10 +332,11 @@ def record_specs(
             rows.append((batch, reason))
             done.corrected.append(spec.branch)
         else:
-            problems.append(
-                f"{where}: branch {spec.branch} already has an audited count that differs: "
-                "a correction needs a reason (--correct --reason TEXT)"
+            differs = N_(
+                "branch %(code)s already has an audited count that differs: a correction needs "
+                "a reason (--correct --reason TEXT)"
             )
+            problems.append(about(where, Said(differs, code=spec.branch)))
     if problems:
         raise Refused(problems)
     if rows:
@@ -352,3 +375,8 @@ def write_counts(
             "risk": audit.risk,
         },
     )
+
+
+def branch_where(code: str) -> Said:
+    """Where a count of no file line is: its branch."""
+    return Said(N_("branch %(code)s"), code=code)
