@@ -142,7 +142,8 @@ def set_full_name(user: User, full_name: str, *, actor: Actor) -> User:
     user = db.session.get_one(User, user.id)
     name = full_name.strip()
     if user.full_name == name:
-        raise Refused(f"account {user.username} already has the full name {name!r}")
+        already = N_("account %(name)s already has the full name %(full)s")
+        raise Refused(Said(already, name=user.username, full=repr(name)))
     before = user.full_name
     user.full_name = name
     record(
@@ -229,7 +230,10 @@ def set_role(user: User, role: str, *, actor: Actor) -> User:
     the admin role from the last active admin."""
     begin_change()
     if role not in ROLES:
-        raise Refused(f"role: {role!r} is not one of {', '.join(ROLES)}")
+        not_one = Said(
+            N_("%(value)s is not one of %(choices)s"), value=repr(role), choices=", ".join(ROLES)
+        )
+        raise Refused(about(N_("role"), not_one))
     user = db.session.get_one(User, user.id)
     if user.role == role:
         raise Refused(

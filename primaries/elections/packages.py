@@ -18,6 +18,7 @@ from ..audit.chain import record
 from ..audit.records import DataLog
 from ..changes import Actor
 from ..core.rounds import RoundAction, RoundStatus
+from ..core.words import N_, Said, about, literal
 from ..database import begin_change
 from ..errors import Refused
 from ..extensions import db
@@ -46,7 +47,8 @@ def load_package(raw: bytes, *, actor: Actor) -> LoadSummary:
     spec = parse_package(raw)
     begin_change()
     if db.session.scalar(select(Election.id).where(Election.slug == spec.slug)):
-        raise Refused(f"election.slug: an election {spec.slug!r} already exists")
+        exists = Said(N_("an election %(slug)s already exists"), slug=repr(spec.slug))
+        raise Refused(about(literal("election.slug"), exists))
     return _insert_package(spec, hashlib.sha256(raw).hexdigest(), actor=actor)
 
 

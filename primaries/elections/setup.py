@@ -26,8 +26,8 @@ from sqlalchemy import delete, exists, select
 
 from ..audit.chain import record
 from ..changes import Actor
-from ..core.rounds import RoundStatus, Words, spelled
-from ..core.words import N_
+from ..core.rounds import RoundStatus, Words
+from ..core.words import N_, Said, about, literal
 from ..database import begin_change
 from ..errors import Refused
 from ..extensions import db
@@ -99,23 +99,25 @@ def define_election(slug: str, raw: bytes, *, actor: Actor) -> DefineSummary:
     and no lots), while nothing is recorded for it. Refused, changing nothing, with every problem
     of the package (``path: message``, as ``load`` says them) or the reason it is too late."""
     spec = parse_package(raw)
-    problems = []
+    problems: list[str] = []
     if spec.slug != slug:
-        problems.append(
-            f"election.slug: must stay {slug!r} (it is in every address of the election), "
-            f"not {spec.slug!r}"
-        )
+        stay = N_("must stay %(slug)s (it is in every address of the election), not %(value)s")
+        said = Said(stay, slug=repr(slug), value=repr(spec.slug))
+        problems.append(about(literal("election.slug"), said))
     if len(spec.rounds) != 1:
-        problems.append("rounds: must be round 1 alone: a runoff is opened when round 1 ends")
+        alone = Said(N_("must be round 1 alone: a runoff is opened when round 1 ends"))
+        problems.append(about(literal("rounds"), alone))
     elif spec.rounds[0].sheets or spec.rounds[0].lots:
-        problems.append("rounds[0]: must hold no sheets and no lots: they are entered, not set up")
+        empty = Said(N_("must hold no sheets and no lots: they are entered, not set up"))
+        problems.append(about(literal("rounds[0]"), empty))
     if problems:
         raise Refused(problems)
     begin_change()
     election = get_election(slug)
-    too_late = spelled(setup_lock_words(election))
+    too_late = setup_lock_words(election)
     if too_late is not None:
-        raise Refused(f"the election {slug!r} can no longer be changed: {too_late}")
+        late = N_("the election %(slug)s can no longer be changed: %(reason)s")
+        raise Refused(Said(late, slug=repr(slug), reason=too_late))
     first = election.rounds[0]
     added, removed = _branches(election, spec)
     ballot = _candidates(election, first, spec)
