@@ -150,7 +150,7 @@ def test_no_page_download_or_answer_shows_a_sheet_awaiting_its_second_entry(
             audit = pages["/staff/audit?branch=B6"]
             assert "sheet.enter" in audit and HIDDEN in audit
             assert HIDDEN in pages["/staff/audit.csv?branch=B6"]
-            assert "audit chain intact" in pages["/staff/audit/verify?branch=B6"]
+            assert "The audit chain is intact" in pages["/staff/audit/verify?branch=B6"]
     crawl(app, client, SECRET)  # signed out: the public pages and the API
 
     # The second entry agrees: the sheet counts and its numbers appear for all to see.
@@ -247,7 +247,7 @@ def test_masking_leaves_the_chain_intact(b6_mismatch, sign_in, runner) -> None:
     events = db.session.query(AuditEvent).filter_by(action="sheet.enter", branch="B6").all()
     assert [e.after["ballots_cast"] for e in events] == [4321, 4321]  # stored as entered
     page = sign_in("observer1").get("/staff/audit/verify").text
-    assert SECRET_MISMATCH.search(page) is None and "audit chain intact" in page
+    assert SECRET_MISMATCH.search(page) is None and "The audit chain is intact" in page
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 0, result.output
 
