@@ -108,6 +108,29 @@ def branch_columns(round_: Round, codes: Collection[str] | None = None) -> Seque
     return db.session.execute(stmt).all()
 
 
+def branch_codes(round_: Round) -> list[str]:
+    """The codes of the election's branches, in :func:`branch_columns`' order."""
+    return list(
+        db.session.scalars(
+            select(Branch.code)
+            .where(Branch.election_id == round_.election_id)
+            .order_by(Branch.code)
+        )
+    )
+
+
+def branch_regions(round_: Round) -> list[str]:
+    """The regions of the election's branches, sorted, once each (no region left out)."""
+
+    def compute() -> list[str]:
+        found = db.session.scalars(
+            select(Branch.region).distinct().where(Branch.election_id == round_.election_id)
+        )
+        return sorted(region for region in found if region)
+
+    return cached(round_key("regions", round_), compute)
+
+
 def round_summary(round_: Round) -> dict[str, Any]:
     """A round as the election's detail lists it: number, date, status, ballot, certificate."""
 

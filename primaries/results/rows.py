@@ -19,7 +19,7 @@ from ..core.sheets import PublicStatus
 from ..models import Round
 from ..tally import ballot_of
 from .cache import cached
-from .documents import branches_of, round_branches
+from .documents import branch_codes, branches_of, round_branches
 from .versions import round_key
 
 
@@ -135,6 +135,18 @@ def table_rows(round_: Round, sort: str) -> list[BranchRow]:
     return cached(
         round_key("table-rows", round_),
         lambda: [_branch_row(item, ()) for item in round_branches(round_, votes=False)],
+    )
+
+
+def code_rows(round_: Round) -> list[BranchRow]:
+    """Every branch as its code alone (the rest empty: name the code, status pending), in the
+    order :func:`table_rows` has them: what a view of the table in code order needs."""
+    return cached(
+        round_key("code-rows", round_),
+        lambda: [
+            BranchRow(code=code, name=code, region=None, eligible=0, status=PublicStatus.PENDING)
+            for code in branch_codes(round_)
+        ],
     )
 
 

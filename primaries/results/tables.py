@@ -25,7 +25,8 @@ from urllib.parse import urlencode
 from ..core.limits import CANDIDATE_CODE_RE, page_number
 from ..core.sheets import PublicStatus
 from ..models import Round
-from .rows import BranchRow, page_rows, table_rows
+from .documents import branch_regions
+from .rows import BranchRow, code_rows, page_rows, table_rows
 
 if TYPE_CHECKING:
     from .local import LocalNames
@@ -210,9 +211,19 @@ def branch_table(
 
 def round_table(
     round_: Round, query: TableQuery, local: LocalNames, names: Mapping[str, str]
-) -> tuple[TablePage, list[BranchRow]]:
-    """The round's table as ``query`` asks (names in ``local``'s language), and every row it was
-    made from (without votes, unless the sort needs them): only the page's rows are read whole."""
-    rows = local.rows(table_rows(round_, query.sort))
+) -> tuple[TablePage, list[str]]:
+    """The round's table as ``query`` asks (names in ``local``'s language), and the regions of
+    its branches (what ``?region=`` offers).
+
+    Only the page's rows are read whole. The rows filtered and sorted have no votes unless the
+    sort needs them (:func:`.rows.table_rows`); a view in code order that keeps every branch
+    (the first page of the list, as most readers see it) reads only the codes.
+    """
+    if query.sort == "code" and not (query.q or query.status or query.region):
+        rows = code_rows(round_)
+        regions = branch_regions(round_)
+    else:
+        rows = local.rows(table_rows(round_, query.sort))
+        regions = sorted({row.region for row in rows if row.region})
     table = branch_table(rows, query, names, also=local.search_text)
-    return replace(table, rows=local.rows(page_rows(round_, table.rows))), rows
+    return replace(table, rows=local.rows(page_rows(round_, table.rows))), regions

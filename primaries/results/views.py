@@ -259,7 +259,7 @@ def branches_page(slug: str, number: int) -> Response:
         overview, view = _round_view(slug, number)
         query = for_ballot(asked, [code for code, _ in ballot(view.round)])
         local = local_names(overview.election)
-        table, rows = round_table(view.round, query, local, local.mapping(view.names))
+        table, regions = round_table(view.round, query, local, local.mapping(view.names))
         return render_template(
             "results/branches.html",
             overview=overview,
@@ -268,7 +268,7 @@ def branches_page(slug: str, number: int) -> Response:
             table=table,
             ballot=local.pairs(ballot(view.round)),
             names=local.mapping(view.names),
-            regions=sorted({row.region for row in rows if row.region}),
+            regions=regions,
             statuses=STATUSES,
             per_page=PER_PAGE,
             live=_live(view),

@@ -56,6 +56,9 @@ QUERIES: tuple[dict[str, str], ...] = (
     {"q": "box"},
     {"q": "תל"},
     {"page": "99"},
+    {"dir": "desc"},
+    {"sort": "code", "dir": "desc", "page": "3", "per": "25"},
+    {"q": "", "status": "bogus", "page": "2", "per": "25"},
 )
 
 
@@ -156,10 +159,9 @@ def check(app: Flask, step: str) -> None:
         full = local.rows(branch_rows(round_))
         for args in QUERIES:
             query = parse_query(args)
-            table, rows = round_table(round_, query, local, names)
+            table, regions = round_table(round_, query, local, names)
             assert table == branch_table(full, query, names, also=local.search_text), (step, args)
-            assert sorted(row.code for row in rows) == sorted(row.code for row in full), step
-            assert {row.region for row in rows} == {row.region for row in full}, step
+            assert regions == sorted({row.region for row in full if row.region}), step
 
 
 def test_fast_branch_list_equals_a_plain_reading_after_every_kind_of_change(app: Flask) -> None:
