@@ -128,7 +128,7 @@ def branch_regions(round_: Round) -> list[str]:
         )
         return sorted(region for region in found if region)
 
-    return cached(round_key("regions", round_), compute)
+    return cached(round_key("branch-regions", round_), compute)
 
 
 def round_summary(round_: Round) -> dict[str, Any]:

@@ -283,3 +283,22 @@ def test_counted_votes_of_some_branches_only(app: Flask) -> None:
         sheet.counted_entry_id: [40, 30, 22, 10]
     }
     assert counted_votes_in_order(round_, branch_ids=[]) == {}
+
+
+def test_branches_page_beside_the_round_page_with_the_cache_on(app: Flask) -> None:
+    """The page's regions and rows are kept under keys of their own: the round page's region
+    table, kept first, is not taken for the branches page's list of regions."""
+    load_package(json.dumps(package(12)).encode(), actor=Actor("test"))
+    db.session.commit()
+    client = app.test_client()
+    for _ in range(2):
+        assert client.get(f"/elections/{SLUG}/rounds/1").status_code == 200
+        for query in ("", "?sort=turnout&dir=desc", "?sort=leader", "?region=North"):
+            page = client.get(f"/elections/{SLUG}/rounds/1/branches{query}")
+            assert page.status_code == 200, query
+            assert '<option value="North"' in page.text, query
+            assert "B10" in page.text or query == "?region=North", query
+        answer = client.get(f"/api/v1/elections/{SLUG}/rounds/1/branches")
+        round_ = get_round(get_election(SLUG), 1)
+        document = {"election": SLUG, "round": 1, "branches": reference(round_)}
+        assert answer.get_data() == jsonify(document).get_data()
