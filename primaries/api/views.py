@@ -28,8 +28,9 @@ from ..errors import NotFound
 from ..extensions import db, login_manager
 from ..models import Round
 from ..results.audit_head import keys_document, noted_head, put_head_in_header
+from ..results.branches_json import branches_json
 from ..results.cache import cached
-from ..results.documents import branches_of, election_detail, elections_summary, result_of
+from ..results.documents import election_detail, elections_summary, result_of
 from ..results.etags import api_etag, conditional
 from ..results.versions import (
     RoundState,
@@ -68,8 +69,8 @@ def _state(slug: str, number: int) -> RoundState:
     return state
 
 
-def _round_answer(kind: str, slug: str, number: int, body: Callable[[Round], Any]) -> Response:
-    """A round's answer: 304 or the serialised JSON kept per (kind, round, data version).
+def _round_answer(kind: str, slug: str, number: int, body: Callable[[Round], bytes]) -> Response:
+    """A round's answer: 304 or the serialised JSON (``body``) kept per (kind, round, version).
 
     While nothing changes this costs one query (the round's version) and no serialisation.
     """
@@ -80,7 +81,7 @@ def _round_answer(kind: str, slug: str, number: int, body: Callable[[Round], Any
         def serialise() -> bytes:
             round_ = db.session.get(Round, state.round_id)
             assert round_ is not None
-            return bytes(jsonify(body(round_)).get_data())
+            return body(round_)
 
         return Response(cached(("json", *key), serialise), mimetype="application/json")
 
@@ -115,17 +116,16 @@ def election(slug: str) -> Response:
 @bp.get("/elections/<slug>/rounds/<int:number>")
 @results
 def round_result_view(slug: str, number: int) -> Response:
-    return _round_answer("result", slug, number, result_of)
+    return _round_answer(
+        "result", slug, number, lambda round_: bytes(jsonify(result_of(round_)).get_data())
+    )
 
 
 @bp.get("/elections/<slug>/rounds/<int:number>/branches")
 @results
 def round_branches_view(slug: str, number: int) -> Response:
     return _round_answer(
-        "branches",
-        slug,
-        number,
-        lambda round_: {"election": slug, "round": number, "branches": branches_of(round_)},
+        "branches", slug, number, lambda round_: branches_json(round_, slug, number)
     )
 
 

@@ -8,6 +8,7 @@ elections and one election's detail with its rounds' summaries. The pages' branc
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from sqlalchemy import func, select
@@ -15,7 +16,7 @@ from sqlalchemy import func, select
 from ..core.sheets import PublicStatus, public_status
 from ..extensions import db
 from ..models import Branch, Election, Round, Sheet, SheetEntry
-from ..tally import ballot_of, counted_votes_by_entry, round_result, rules_dict
+from ..tally import ballot_of, counted_votes_in_order, round_result, rules_dict
 from .cache import cached
 from .certificates import current_certificate, matches
 from .versions import round_key
@@ -31,13 +32,58 @@ def branches_of(round_: Round) -> list[dict[str, Any]]:
     return cached(round_key("branches", round_), lambda: round_branches(round_))
 
 
-def round_branches(round_: Round, *, code: str | None = None) -> list[dict[str, Any]]:
+def round_branches(
+    round_: Round,
+    *,
+    code: str | None = None,
+    codes: Collection[str] | None = None,
+    votes: bool = True,
+) -> list[dict[str, Any]]:
     """One object per branch: code, name, region, eligible, status and counted numbers.
 
-    Every branch of the election, or only the one with ``code`` (a branch's own page). Plain
-    columns, not ORM objects: at national scale this is 12,926 rows and 500,000 votes.
+    Every branch of the election, or only the one with ``code`` (a branch's own page), or those
+    with ``codes`` (a page of the branch table). Plain columns, not ORM objects: at national
+    scale this is 12,926 rows and 500,000 votes (one row per sheet: :func:`counted_votes_in_order`).
+    ``votes=False`` reads no vote: a counted branch's ``votes`` are then empty (not the contract's
+    object: for what the branch table filters and sorts by, :func:`.rows.table_rows`).
     """
-    ballot = ballot_of(round_)
+    order = [c for _, c, _ in ballot_of(round_)]
+    wanted = None
+    if code is not None or codes is not None:
+        wanted = [*(codes or ()), *([] if code is None else [code])]
+    rows = branch_columns(round_, wanted)
+    ids = None if wanted is None else [row[0] for row in rows]
+    votes_of = counted_votes_in_order(round_, branch_ids=ids) if rows and votes else {}
+    out = []
+    for _id, b_code, name, region, eligible, state, annulled, reason, entry_id, cast, inv in rows:
+        item: dict[str, Any] = {
+            "code": b_code,
+            "name": name,
+            "region": region,
+            "eligible": eligible,
+        }
+        # A counted sheet always has its counted entry (constraint ``counted_has_entry``).
+        status = public_status(state, bool(annulled))
+        if status == PublicStatus.ANNULLED:
+            item.update(status=status.value, reason=reason)
+        elif status == PublicStatus.COUNTED:
+            counted = votes_of.get(entry_id)
+            item.update(
+                status=status.value,
+                ballots_cast=cast,
+                invalid=inv,
+                votes=dict(zip(order, counted or [0] * len(order), strict=True)) if votes else {},
+            )
+        else:
+            item["status"] = status.value
+        out.append(item)
+    return out
+
+
+def branch_columns(round_: Round, codes: Collection[str] | None = None) -> Sequence[Any]:
+    """Per branch of the election (or of those with ``codes``), by code: branch id, code, name,
+    region, eligible; its sheet's state, annulled, reason; the counted entry's id, ballots cast
+    and invalid (None where there is no sheet or no counted entry)."""
     stmt = (
         select(
             Branch.id,
@@ -57,35 +103,32 @@ def round_branches(round_: Round, *, code: str | None = None) -> list[dict[str, 
         .where(Branch.election_id == round_.election_id)
         .order_by(Branch.code)
     )
-    if code is not None:
-        stmt = stmt.where(Branch.code == code)
-    rows = db.session.execute(stmt).all()
-    only = rows[0][0] if code is not None and rows else None
-    votes_of = counted_votes_by_entry(round_, branch_id=only) if rows else {}
-    out = []
-    for _id, b_code, name, region, eligible, state, annulled, reason, entry_id, cast, inv in rows:
-        item: dict[str, Any] = {
-            "code": b_code,
-            "name": name,
-            "region": region,
-            "eligible": eligible,
-        }
-        # A counted sheet always has its counted entry (constraint ``counted_has_entry``).
-        status = public_status(state, bool(annulled))
-        if status == PublicStatus.ANNULLED:
-            item.update(status=status.value, reason=reason)
-        elif status == PublicStatus.COUNTED:
-            counted = votes_of.get(entry_id, {})
-            item.update(
-                status=status.value,
-                ballots_cast=cast,
-                invalid=inv,
-                votes={c: counted.get(c, 0) for _, c, _ in ballot},
-            )
-        else:
-            item["status"] = status.value
-        out.append(item)
-    return out
+    if codes is not None:
+        stmt = stmt.where(Branch.code.in_(codes))
+    return db.session.execute(stmt).all()
+
+
+def branch_codes(round_: Round) -> list[str]:
+    """The codes of the election's branches, in :func:`branch_columns`' order."""
+    return list(
+        db.session.scalars(
+            select(Branch.code)
+            .where(Branch.election_id == round_.election_id)
+            .order_by(Branch.code)
+        )
+    )
+
+
+def branch_regions(round_: Round) -> list[str]:
+    """The regions of the election's branches, sorted, once each (no region left out)."""
+
+    def compute() -> list[str]:
+        found = db.session.scalars(
+            select(Branch.region).distinct().where(Branch.election_id == round_.election_id)
+        )
+        return sorted(region for region in found if region)
+
+    return cached(round_key("branch-regions", round_), compute)
 
 
 def round_summary(round_: Round) -> dict[str, Any]:

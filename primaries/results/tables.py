@@ -8,8 +8,10 @@ default: a hand-typed address never errors.
 Every address is read into one normal form (:func:`parse_query`; ``per`` clamped to the sizes
 offered), which names the view: the results pages keep rendered views by it.
 
-The rows come from the cache of the round's data version (:func:`.rows.branch_rows`), so
-searching and sorting never reach the database: no text from the address ever gets near SQL.
+The rows come from the cache of the round's data version (:func:`.rows.table_rows`: without
+their votes unless the sort needs them), so searching and sorting never reach the database: no
+text from the address ever gets near SQL. Only the page's rows are then read with their votes
+(:func:`round_table`, by the branch codes found).
 """
 
 from __future__ import annotations
@@ -17,12 +19,17 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from ..core.limits import CANDIDATE_CODE_RE, page_number
 from ..core.sheets import PublicStatus
-from .rows import BranchRow
+from ..models import Round
+from .documents import branch_regions
+from .rows import BranchRow, code_rows, page_rows, table_rows
+
+if TYPE_CHECKING:
+    from .local import LocalNames
 
 SORT_KEYS = ("code", "name", "region", "eligible", "cast", "turnout", "leader", "status")
 PER_PAGE = (25, 50, 100, 500)
@@ -200,3 +207,23 @@ def branch_table(
         total=len(rows),
         pages=pages,
     )
+
+
+def round_table(
+    round_: Round, query: TableQuery, local: LocalNames, names: Mapping[str, str]
+) -> tuple[TablePage, list[str]]:
+    """The round's table as ``query`` asks (names in ``local``'s language), and the regions of
+    its branches (what ``?region=`` offers).
+
+    Only the page's rows are read whole. The rows filtered and sorted have no votes unless the
+    sort needs them (:func:`.rows.table_rows`); a view in code order that keeps every branch
+    (the first page of the list, as most readers see it) reads only the codes.
+    """
+    if query.sort == "code" and not (query.q or query.status or query.region):
+        rows = code_rows(round_)
+        regions = branch_regions(round_)
+    else:
+        rows = local.rows(table_rows(round_, query.sort))
+        regions = sorted({row.region for row in rows if row.region})
+    table = branch_table(rows, query, names, also=local.search_text)
+    return replace(table, rows=local.rows(page_rows(round_, table.rows))), regions

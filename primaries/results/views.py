@@ -45,8 +45,8 @@ from .overview import ElectionOverview, RoundView, all_elections, election_overv
 from .package import export_package
 from .publishing import ensure_download_published, ensure_published
 from .regions import region_rows
-from .rows import ballot, branch_rows
-from .tables import PER_PAGE, STATUSES, branch_table, for_ballot, parse_query
+from .rows import ballot
+from .tables import PER_PAGE, STATUSES, for_ballot, parse_query, round_table
 from .variants import VariantRefused, turn_to_render, variant_store
 from .versions import (
     all_final,
@@ -259,8 +259,7 @@ def branches_page(slug: str, number: int) -> Response:
         overview, view = _round_view(slug, number)
         query = for_ballot(asked, [code for code, _ in ballot(view.round)])
         local = local_names(overview.election)
-        rows = local.rows(branch_rows(view.round))
-        table = branch_table(rows, query, local.mapping(view.names), also=local.search_text)
+        table, regions = round_table(view.round, query, local, local.mapping(view.names))
         return render_template(
             "results/branches.html",
             overview=overview,
@@ -269,7 +268,7 @@ def branches_page(slug: str, number: int) -> Response:
             table=table,
             ballot=local.pairs(ballot(view.round)),
             names=local.mapping(view.names),
-            regions=sorted({row.region for row in rows if row.region}),
+            regions=regions,
             statuses=STATUSES,
             per_page=PER_PAGE,
             live=_live(view),
