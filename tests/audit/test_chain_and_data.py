@@ -134,11 +134,13 @@ def test_the_log_page_shows_a_few_rows_of_a_load_and_the_csv_all(history: Any, a
 def test_the_log_page_verifies_the_data_too(history: Any, app: Flask) -> None:
     client = app.test_client()
     client.post("/staff/sign-in", data={"username": "admin1", "password": "correct horse battery"})
-    assert "audit chain intact: " in client.get("/staff/audit/verify").get_data(as_text=True)
+    page = client.get("/staff/audit/verify").get_data(as_text=True)
+    assert "The audit chain is intact (" in page and "does not verify" not in page
     behind_the_back(
         "UPDATE candidate_totals SET votes = votes + 3000 WHERE candidate_id = "
         "(SELECT id FROM candidates WHERE code = 'AAA')"
     )
     page = client.get("/staff/audit/verify").get_data(as_text=True)
+    assert "The audit chain or the data does not verify." in page
     assert "but the data does not match the audit chain at round 1 of test-2024" in page
     assert "candidate_totals.votes for AAA" in page
