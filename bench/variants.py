@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from . import OUT, ROOT
+from .databases import AUDIT_KEY
 from .machine import BIN, load_average
 
 SLUG = "bench-national"
@@ -147,6 +148,8 @@ def start(database_url: str, *, before: bool, app_dir: Path) -> tuple[subprocess
         **os.environ,
         "DATABASE_URL": database_url,
         "SECRET_KEY": "bench-secret-key-not-for-production",
+        # The bench's own key: nothing is written into instance/ (a key there is the checkout's).
+        "AUDIT_SIGNING_KEY": AUDIT_KEY,
         "TRUSTED_PROXIES": "1",
         "PYTHONPATH": str(app_dir),
     }
