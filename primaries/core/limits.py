@@ -66,6 +66,12 @@ def page_number(text: str | None) -> int:
     return number if 1 <= number <= MAX_PAGE else 1
 
 
+def page_count(total: int, per_page: int) -> int:
+    """How many pages of ``per_page`` items ``total`` items fill: at least 1 (an empty list is
+    one empty page)."""
+    return max(1, -(-total // per_page))
+
+
 def code_key(code: str) -> str:
     """What makes two codes the same: they are equal after Unicode NFC normalisation and case
     folding (``X1`` and ``x1`` are one branch). Codes must be unique by this key within a file

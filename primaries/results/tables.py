@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from ..core.limits import CANDIDATE_CODE_RE, page_number
+from ..core.limits import CANDIDATE_CODE_RE, page_count, page_number
 from ..core.sheets import PublicStatus
 from ..models import Round
 from .documents import branch_regions
@@ -196,7 +196,7 @@ def branch_table(
     missing = [row for row in kept if value(row) is None]
     present.sort(key=value, reverse=query.dir == "desc")
     ordered = present + missing
-    pages = max(1, -(-len(ordered) // query.per))
+    pages = page_count(len(ordered), query.per)
     page = min(query.page, pages)
     query = replace(query, page=page)
     start = (page - 1) * query.per

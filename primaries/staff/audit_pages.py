@@ -27,7 +27,7 @@ from ..audit.log import (
     election_slugs,
     shown_events,
 )
-from ..core.limits import page_number
+from ..core.limits import page_count, page_number
 from ..core.text import spreadsheet_cell
 from ..extensions import db
 from ..formats.tables_out import XLSX_MIMETYPE, Cell, xlsx_bytes
@@ -88,7 +88,7 @@ def audit_log() -> str:
         events=shown_events(events),
         total=total,
         page=page,
-        pages=max(1, -(-total // PER_PAGE)),
+        pages=page_count(total, PER_PAGE),
         verification=None,
     )
 
@@ -108,7 +108,7 @@ def audit_verify() -> tuple[str, int]:
         events=shown_events(events),
         total=total,
         page=1,
-        pages=max(1, -(-total // PER_PAGE)),
+        pages=page_count(total, PER_PAGE),
         verification=verification,
     )
     return page, 200

@@ -20,12 +20,13 @@ from werkzeug.wrappers import Response
 
 from ..access import roles
 from ..changes import attempt
-from ..core.limits import page_number
+from ..core.limits import page_count, page_number
 from ..core.roles import ADMIN, Role
 from ..elections.names import NameChanges, regions_of, set_names
 from ..extensions import db
 from ..models import Branch, Candidate, Election
 from .blueprint import actor, bp, election_or_404
+from .queries import BranchPage
 from .setup_forms import NAME_LANGUAGES
 
 PER_PAGE = 50
@@ -41,23 +42,12 @@ class Row:
     names: dict[str, str]
 
 
-@dataclass(frozen=True)
-class BranchRows:
-    rows: list[Row]
-    total: int
-    page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // PER_PAGE))
-
-
 def _matches(text: str, code: str, name: str, names: dict[str, str] | None) -> bool:
     folded = text.casefold()
     return any(folded in value.casefold() for value in (code, name, *(names or {}).values()))
 
 
-def branch_rows(election: Election, text: str, page: int) -> BranchRows:
+def branch_rows(election: Election, text: str, page: int) -> BranchPage[Row]:
     """The election's branches whose code or a name (in any language) holds ``text``, in code
     order, one page of them."""
     found = [
@@ -69,9 +59,8 @@ def branch_rows(election: Election, text: str, page: int) -> BranchRows:
         )
         if not text or _matches(text, str(code), str(name), names)
     ]
-    pages = max(1, -(-len(found) // PER_PAGE))
-    page = min(page, pages)
-    return BranchRows(found[(page - 1) * PER_PAGE : page * PER_PAGE], len(found), page)
+    page = min(page, page_count(len(found), PER_PAGE))
+    return BranchPage(found[(page - 1) * PER_PAGE : page * PER_PAGE], len(found), page, PER_PAGE)
 
 
 def _typed(prefix: str) -> dict[str, str] | None:

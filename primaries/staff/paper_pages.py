@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from ..access import roles
-from ..core.limits import page_number
+from ..core.limits import page_count, page_number
 from ..core.paper import sheet_link
 from ..errors import NotFound
 from ..results.local import local_names
@@ -43,7 +43,7 @@ def paper(slug: str, number: int) -> str:
     if region is not None and region not in known:
         abort(404, f"election {slug!r} has no region {region!r}")
     branches = round_branches(round_, region)
-    parts = max(1, -(-len(branches) // PAPER_BATCH))
+    parts = page_count(len(branches), PAPER_BATCH)
     part = page_number(request.args.get("part"))
     if part > parts:
         abort(404, f"there are only {parts} parts")

@@ -6,11 +6,12 @@ Nothing here writes; sums and counts are done in SQL. A branch's history is in
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Select, and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import aliased
 
+from ..core.limits import page_count
 from ..core.sheets import (
     STATUS_LABELS,
     SheetState,
@@ -60,16 +61,21 @@ def state_counts(round_: Round) -> dict[str, int]:
     return counts
 
 
+R = TypeVar("R")
+
+
 @dataclass
-class BranchPage:
-    rows: list[tuple[Branch, str]]
+class BranchPage(Generic[R]):
+    """One page of a list of branches, and where it stands in the list."""
+
+    rows: list[R]
     total: int
     page: int
     per_page: int
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+        return page_count(self.total, self.per_page)
 
 
 def branch_list(
@@ -80,7 +86,7 @@ def branch_list(
     region: str | None = None,
     page: int = 1,
     per_page: int = 100,
-) -> BranchPage:
+) -> BranchPage[tuple[Branch, str]]:
     """Branches of the round's election with their state, filtered, in code order, paged."""
     stmt = _branches_with_state(round_)
     if state in STATUS_LABELS:
