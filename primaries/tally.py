@@ -283,30 +283,22 @@ def round_result(round_: Round, sums: Sums | None = None) -> dict[str, Any]:
     }
 
 
-def counted_votes_by_entry(
-    round_: Round, *, branch_id: int | None = None
-) -> dict[int, dict[str, int]]:
-    """The votes of every counted, not annulled sheet of the round (or of one branch's sheet):
-    entry id -> {code: votes}."""
-    code_of = {candidate_id: code for candidate_id, code, _ in ballot_of(round_)}
-    votes_of: dict[int, dict[str, int]] = {}
-    stmt = (
-        select(EntryVote.entry_id, EntryVote.candidate_id, EntryVote.votes)
-        .join(Sheet, Sheet.counted_entry_id == EntryVote.entry_id)
-        .where(Sheet.round_id == round_.id, Sheet.annulled.is_(False))
-    )
-    if branch_id is not None:
-        stmt = stmt.where(Sheet.branch_id == branch_id)
-    for entry_id, candidate_id, votes in db.session.execute(stmt):
-        votes_of.setdefault(entry_id, {})[code_of[candidate_id]] = int(votes)
-    return votes_of
+def counted_votes_by_entry(round_: Round) -> dict[int, dict[str, int]]:
+    """The votes of every counted, not annulled sheet of the round: entry id -> {code: votes}
+    (:func:`counted_votes_in_order` by candidate code)."""
+    order = [code for _, code, _ in ballot_of(round_)]
+    return {
+        entry_id: dict(zip(order, votes, strict=True))
+        for entry_id, votes in counted_votes_in_order(round_).items()
+    }
 
 
 def counted_votes_in_order(
     round_: Round, *, branch_ids: Collection[int] | None = None
 ) -> dict[int, list[int]]:
-    """What :func:`counted_votes_by_entry` finds, as lists in ballot order (0 for a candidate
-    without a row): entry id -> votes."""
+    """The votes of every counted, not annulled sheet of the round (or of the branches
+    ``branch_ids``), as lists in ballot order (0 for a candidate without a row): entry id ->
+    votes."""
     texts = counted_vote_texts(round_, branch_ids=branch_ids)
     return {entry_id: list(map(int, votes)) for entry_id, votes in texts.items()}
 

@@ -162,9 +162,9 @@ def _check_header(
                 "column %(label)s is ambiguous: it is %(what)s; head the column with the "
                 "candidate's code"
             )
-            what = Said(N_("%(one)s and %(other)s"), one=meanings[0], other=meanings[1])
-            if len(meanings) > 2:
-                what = Said(" and ".join(meanings))
+            what = meanings[0]
+            for other in meanings[1:]:  # "A and B and C", each part said in the reader's words
+                what = Said(N_("%(one)s and %(other)s"), one=what, other=other)
             problems.append(
                 about(header_line, Said(ambiguous_words, label=quote(label), what=what))
             )
