@@ -21,6 +21,9 @@ from .extensions import db
 WRITE_OPTION = "primaries_write"
 # An arbitrary constant naming "the write lock of this database" for pg_advisory_xact_lock.
 _PG_LOCK_SQL = "SELECT pg_advisory_xact_lock(7020202605)"
+# The audit chain's lock (PostgreSQL): held only while a change appends its events, just before
+# it commits. The bench times how long a change holds it.
+CHAIN_LOCK_SQL = "SELECT pg_advisory_xact_lock(7020202606)"
 
 
 def install_engine_hooks(engine: Engine) -> None:
