@@ -66,6 +66,7 @@ def attempt(service: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> Attem
     """Run ``service``; commit once on success, roll back and return the problems if refused."""
     try:
         value = service(*args, **kwargs)
+        db.session.commit()  # (a change confined to a sheet signs its events here: may refuse)
     except Refused as exc:
         db.session.rollback()
         by_field: dict[str, list[str]] = getattr(exc, "by_field", {})
@@ -74,5 +75,4 @@ def attempt(service: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> Attem
             by_field={key: said_problems(problems) for key, problems in by_field.items()},
             stale=isinstance(exc, StaleSheet),
         )
-    db.session.commit()
     return Attempt(value=value)

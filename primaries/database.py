@@ -1,15 +1,29 @@
-"""How changes reach the database: one serialised write transaction per change.
+"""How changes reach the database: one write transaction per change, serialised where it must be.
 
 Every change (a load, an entry, an annulment...) starts with :func:`begin_change`. It ends
-whatever read-only transaction the session had and begins a write transaction that holds the
-database's write lock from its first statement: ``BEGIN IMMEDIATE`` on SQLite, a transaction-level
-advisory lock on PostgreSQL. Changes are therefore applied one at a time, which is what keeps the
-audit chain a chain (no two events after the same one) even with several app servers, and lets a
-change read the current state without racing another change. Readers are never blocked.
+whatever read-only transaction the session had and begins a write transaction that takes its
+locks before its first statement. Readers are never blocked.
+
+- **A change of the whole database** (``begin_change()``: a load, an import, a round closed or
+  certified, a setting, a key rotated...) holds the database's write lock: ``BEGIN IMMEDIATE`` on
+  SQLite, an exclusive transaction-level advisory lock on PostgreSQL. It runs alone and reads a
+  state nobody else is changing.
+- **A change confined to one object** (``begin_change(only=NAME)``: a sheet's entry, decision or
+  correction; a sign-in) holds, on PostgreSQL, the write lock *shared* and an exclusive lock on
+  that object alone, so changes of different sheets run at once, while a change of the whole
+  database waits for them (and they for it). SQLite has one writer at a time whatever the change.
+
+What every change writes to rows that all changes share is left to the end, just before the commit
+(:func:`at_commit`): the audit chain's next events, the round's version. That tail runs under the
+audit chain's own lock (:data:`CHAIN_LOCK_SQL`), held only from there to the commit, so the chain
+is still a chain (no two events after the same one) with several app servers, and two sheets'
+changes overlap for everything but their last milliseconds. The running totals, also shared, are
+written by the database's triggers into a slot of the change's own (migration 0017).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import event
@@ -19,8 +33,16 @@ from sqlalchemy.orm import Session, SessionTransaction
 from .extensions import db
 
 WRITE_OPTION = "primaries_write"
-# An arbitrary constant naming "the write lock of this database" for pg_advisory_xact_lock.
+# An arbitrary constant naming "the write lock of this database" for pg_advisory_xact_lock:
+# exclusive for a change of the whole database, shared for a change confined to one object.
 _PG_LOCK_SQL = "SELECT pg_advisory_xact_lock(7020202605)"
+# The write lock shared, then the lock of one object (a sheet, an account): the two-key form, a
+# space of its own, keyed by a hash of the object's name (two names with one hash only wait for
+# each other). In one statement, in that order (the subquery in FROM is run first).
+_PG_OBJECT_LOCK_SQL = (
+    "SELECT pg_advisory_xact_lock(70202026, hashtext(%s)) "
+    "FROM (SELECT pg_advisory_xact_lock_shared(7020202605)) AS shared"
+)
 # The audit chain's lock (PostgreSQL): held only while a change appends its events, just before
 # it commits. The bench times how long a change holds it.
 CHAIN_LOCK_SQL = "SELECT pg_advisory_xact_lock(7020202606)"
@@ -61,13 +83,16 @@ def _remember_write(session: Session, _context: Any) -> None:
 
 
 _CHANGE = "primaries_change"  # session.info: this transaction is a change (begin_change)
+_ONLY = "primaries_only"  # session.info: the one object a confined change may change
+_TAIL = "primaries_tail"  # session.info: what the change does just before it commits
+_MEMO = "primaries_memo"  # session.info: what the change's own code keeps until it ends
 
 
 @event.listens_for(Session, "after_transaction_end")
 def _forget_write(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:
-        session.info.pop(_WROTE, None)
-        session.info.pop(_CHANGE, None)
+        for key in (_WROTE, _CHANGE, _ONLY, _TAIL, _MEMO):
+            session.info.pop(key, None)
 
 
 def is_change(session: Session) -> bool:
@@ -76,12 +101,30 @@ def is_change(session: Session) -> bool:
     return bool(session.info.get(_CHANGE))
 
 
-def begin_change() -> Connection:
-    """Begin (or continue) the write transaction of a change; see the module docstring."""
+def confined_to(session: Session) -> str | None:
+    """The object a confined change may change (None: not a change, or one of the whole
+    database)."""
+    return session.info.get(_ONLY) if is_change(session) else None
+
+
+def begin_change(only: str | None = None) -> Connection:
+    """Begin (or continue) the write transaction of a change; see the module docstring.
+
+    ``only`` names the one object the change is confined to (a sheet as the audit chain names
+    it, ``user:NAME``); without it the change is one of the whole database. A change of the whole
+    database may go on into any object; a confined change may not widen (the lock it would need
+    could deadlock with another change's): that is a programming error.
+    """
     session = db.session()
     if session.in_transaction():
         connection = session.connection()
         if connection.get_execution_options().get(WRITE_OPTION):
+            began = session.info.get(_ONLY)
+            if began is not None and began != only:
+                raise RuntimeError(
+                    f"a change begun for {began or 'the whole database'} continued for "
+                    f"{only or 'the whole database'}"
+                )
             return connection
         if session.new or session.dirty or session.deleted or session.info.get(_WROTE):
             raise RuntimeError("begin_change() after unsaved changes: commit them or call it first")
@@ -90,9 +133,41 @@ def begin_change() -> Connection:
         session.info.update(kept)
     connection = session.connection(execution_options={WRITE_OPTION: True})
     if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql(_PG_LOCK_SQL)
+        if only is None:
+            connection.exec_driver_sql(_PG_LOCK_SQL)
+        else:
+            connection.exec_driver_sql(_PG_OBJECT_LOCK_SQL, (only,))
     session.info[_CHANGE] = True
+    session.info[_ONLY] = only
     return connection
+
+
+def at_commit(key: str, action: Callable[[Session], None]) -> None:
+    """Run ``action`` just before the current change commits, under the audit chain's lock (once
+    per ``key``, in the order first asked); see the module docstring. Dropped on a rollback."""
+    session = db.session()
+    if not is_change(session):
+        raise RuntimeError("at_commit() inside begin_change() only")
+    session.info.setdefault(_TAIL, {}).setdefault(key, action)
+
+
+def change_memo(session: Session) -> dict[str, Any]:
+    """What the current change's code keeps until the change ends, committed or rolled back."""
+    memo: dict[str, Any] = session.info.setdefault(_MEMO, {})
+    return memo
+
+
+@event.listens_for(Session, "before_commit")
+def _run_tail(session: Session) -> None:
+    tail: dict[str, Callable[[Session], None]] | None = session.info.pop(_TAIL, None)
+    if not tail:
+        return
+    session.flush()  # the change itself first, outside the chain's lock
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(CHAIN_LOCK_SQL)
+    for action in tail.values():
+        action(session)
 
 
 def dialect_name() -> str:

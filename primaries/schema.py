@@ -17,7 +17,7 @@ from . import ROOT
 from .errors import Refused
 from .extensions import db
 
-HEAD = "0016"
+HEAD = "0017"
 """The newest migration's revision: the schema this version of primaries reads and writes."""
 
 MIGRATIONS = ROOT / "migrations"

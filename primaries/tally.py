@@ -2,7 +2,8 @@
 
 :func:`round_result` returns the contract's result JSON (section 4) for one round. It reads the
 round's running totals (``round_totals`` and ``candidate_totals``, kept by database triggers in
-the same transaction as every change of a sheet: migration 0002), so it runs two small queries
+the same transaction as every change of a sheet: migrations 0002 and 0017; read summed over
+their slots, :func:`round_totals_summed`), so it runs two small queries
 whatever the number of branches (the sums in one statement, so that they come from one snapshot
 of the database, and the lots), then hands the sums to :func:`primaries.core.rules.decide`.
 :func:`recount_of` sums the same numbers from the sheets themselves (GROUP BY over the counted
@@ -23,6 +24,7 @@ from sqlalchemy import String, and_, event, func, select
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import Subquery
 
 from .core.rules import Basis, Decision, Rules, decide, percent
 from .core.sheets import SheetState
@@ -136,6 +138,34 @@ def _lots_of(round_: Round) -> list[list[str]]:
     ]
 
 
+ROUND_TOTALS = ("counted", "annulled", "eligible", "ballots_cast", "invalid")
+
+
+def round_totals_summed(*where: ColumnElement[bool]) -> Subquery:
+    """``round_totals`` as one row per round (its slots summed), for the rounds ``where`` picks."""
+    sums = (func.sum(getattr(RoundTotal, column)).label(column) for column in ROUND_TOTALS)
+    return (
+        select(RoundTotal.round_id, *sums)
+        .where(*where)
+        .group_by(RoundTotal.round_id)
+        .subquery("round_totals_summed")
+    )
+
+
+def candidate_totals_summed(*where: ColumnElement[bool]) -> Subquery:
+    """``candidate_totals`` as one row per round and candidate (its slots summed)."""
+    return (
+        select(
+            CandidateTotal.round_id,
+            CandidateTotal.candidate_id,
+            func.sum(CandidateTotal.votes).label("votes"),
+        )
+        .where(*where)
+        .group_by(CandidateTotal.round_id, CandidateTotal.candidate_id)
+        .subquery("candidate_totals_summed")
+    )
+
+
 def sums_of(round_: Round) -> Sums:
     """The round's sums from its running totals, in one statement whatever the number of branches.
 
@@ -148,30 +178,22 @@ def sums_of(round_: Round) -> Sums:
         .where(Branch.election_id == round_.election_id)
         .scalar_subquery()
     )
+    rounds = round_totals_summed(RoundTotal.round_id == round_.id)
+    votes = candidate_totals_summed(CandidateTotal.round_id == round_.id)
     rows = db.session.execute(
         select(
             Candidate.id,
             Candidate.code,
             Candidate.name,
-            CandidateTotal.votes,
+            votes.c.votes,
             branches_total,
-            RoundTotal.counted,
-            RoundTotal.annulled,
-            RoundTotal.eligible,
-            RoundTotal.ballots_cast,
-            RoundTotal.invalid,
+            *(rounds.c[column] for column in ROUND_TOTALS),
         )
         .select_from(Round)
         .outerjoin(RoundCandidate, RoundCandidate.round_id == Round.id)
         .outerjoin(Candidate, Candidate.id == RoundCandidate.candidate_id)
-        .outerjoin(
-            CandidateTotal,
-            and_(
-                CandidateTotal.round_id == Round.id,
-                CandidateTotal.candidate_id == Candidate.id,
-            ),
-        )
-        .outerjoin(RoundTotal, RoundTotal.round_id == Round.id)
+        .outerjoin(votes, votes.c.candidate_id == Candidate.id)
+        .outerjoin(rounds, rounds.c.round_id == Round.id)
         .where(Round.id == round_.id)
         .order_by(RoundCandidate.position)
     ).all()

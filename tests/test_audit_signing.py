@@ -325,8 +325,10 @@ def test_the_head_is_the_newest_event(history: list[AuditEvent]) -> None:
 
 def test_recording_costs_one_signature(app: Flask) -> None:
     begin_change()
-    event = record("test.write", actor="t", object_type="t", object_id="1")
+    record("test.write", actor="t", object_type="t", object_id="1")
     db.session.commit()
+    event = db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
+    assert event is not None
     assert event.key_id == key_id_of(TEST_KEY.public.raw)
     assert event.signature == TEST_KEY.sign(event.hash)  # Ed25519 signatures are deterministic
 
@@ -346,8 +348,10 @@ def test_the_key_is_generated_on_first_run_in_the_instance_folder(
     assert key.public.hex in (instance / PUBLIC_KEYS_FILE).read_text()
     with app.app_context():
         begin_change()
-        event = record("test.write", actor="t", object_type="t", object_id="1")
+        record("test.write", actor="t", object_type="t", object_id="1")
         db.session.commit()
+        event = db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
+        assert event is not None
     assert event.key_id == key.public.key_id
     # The next start keeps the key.
     written = key_file.read_text()

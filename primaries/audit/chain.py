@@ -20,8 +20,11 @@ and may only come first: migration 0005 appended an ``audit.signing_began`` even
 vouches for them. Once one event is signed, every later one must be, by the key in force: the
 first signing key, then the key each ``audit.rotate_key`` event names.
 
-Appends happen inside the change's own transaction, after :func:`primaries.database.begin_change`
-has serialised it against every other change; the unique ``prev_hash`` is the last line of defence.
+Appends happen inside the change's own transaction: at once in a change of the whole database,
+which runs alone; just before the commit, under the chain's own lock
+(:func:`primaries.database.at_commit`), in a change confined to one sheet or account, which runs
+beside others. Either way no two events follow the same one; the unique ``prev_hash`` is the last
+line of defence.
 """
 
 from __future__ import annotations
@@ -34,8 +37,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, insert, select
+from sqlalchemy.orm import Session
 
-from ..database import WRITE_OPTION
+from ..database import WRITE_OPTION, at_commit, change_memo, confined_to
 from ..errors import Refused
 from ..extensions import db
 from ..models import AuditEvent
@@ -151,6 +155,9 @@ def _row(event: AuditEvent) -> dict[str, Any]:
     return {name: getattr(event, name) for name in _WRITTEN}
 
 
+_PENDING = "audit"  # change_memo: a confined change's events, not yet appended
+
+
 def record(
     action: str,
     *,
@@ -162,32 +169,52 @@ def record(
     branch: str | None = None,
     before: Any = None,
     after: Any = None,
-) -> AuditEvent:
-    """Append a signed event to the chain in the current change's transaction (written at once)."""
+) -> None:
+    """Append a signed event to the chain in the current change's transaction: at once, or in a
+    change confined to one object, just before it commits (see the module docstring)."""
     session = db.session()
     if not session.connection().get_execution_options().get(WRITE_OPTION):
         raise RuntimeError("audit events are recorded only inside begin_change()")
+    fields = {
+        "actor": actor,
+        "action": action,
+        "object_type": object_type,
+        "object_id": object_id,
+        "election": election,
+        "round_number": round_number,
+        "branch": branch,
+        "before": before,
+        "after": after,
+    }
+    if confined_to(session) is not None:
+        # Signed at the commit, by the key in force then (a rotation is a change of the whole
+        # database: none runs beside this one), or refused then (KeyNotInForce).
+        change_memo(session).setdefault(_PENDING, []).append(fields)
+        at_commit("audit", _append_pending)
+        return
     seq, prev_hash, in_force = key_in_force()
     key = _signing_key_for(in_force, seq)
-    event = _new_event(
-        seq + 1,
-        prev_hash,
-        key,
-        actor=actor,
-        action=action,
-        object_type=object_type,
-        object_id=object_id,
-        election=election,
-        round_number=round_number,
-        branch=branch,
-        before=before,
-        after=after,
-    )
     session.flush()  # the change itself first: its errors are the change's, not the event's
     # Straight to the table (every change writes one; the unit of work would only add its
-    # bookkeeping). The event returned is not attached to the session.
-    session.execute(insert(AuditEvent.__table__), _row(event))
-    return event
+    # bookkeeping).
+    session.execute(
+        insert(AuditEvent.__table__), _row(_new_event(seq + 1, prev_hash, key, **fields))
+    )
+
+
+def _append_pending(session: Session) -> None:
+    """A confined change's events, appended after the newest event as the chain is now (under
+    the chain's lock: no other change appends until this one commits)."""
+    pending: list[dict[str, Any]] = change_memo(session).pop(_PENDING, [])
+    seq, prev_hash, in_force = key_in_force()
+    key = _signing_key_for(in_force, seq)
+    rows = []
+    for fields in pending:
+        event = _new_event(seq + 1, prev_hash, key, **fields)
+        rows.append(_row(event))
+        seq, prev_hash = event.seq, event.hash
+    if rows:
+        session.execute(insert(AuditEvent.__table__), rows)
 
 
 def vouch_for_unsigned_events(connection: Connection, actor: str) -> AuditEvent | None:

@@ -24,15 +24,13 @@ from ..core.sheets import Numbers
 from ..extensions import db
 from ..models import (
     Annulment,
-    CandidateTotal,
     Round,
-    RoundTotal,
     Sheet,
     SheetDecision,
     SheetEntry,
 )
 from ..results.certificates import result_digest
-from ..tally import Sums, round_result
+from ..tally import ROUND_TOTALS, Sums, candidate_totals_summed, round_result, round_totals_summed
 from .expected import Expected, ExpectedEntry, RoundKey, SheetKey, difference
 from .records import numbers_digest
 from .replay import event_numbers
@@ -258,23 +256,16 @@ def _compare_per_sheet(
 
 def compare_totals(expected: Expected, names: Names, sums: dict[RoundKey, RoundSums]) -> None:
     """The running totals hold what the sheets that count add up to."""
+    summed = round_totals_summed()
     rounds = {
         names.round(row[0]): row[1:]
         for row in db.session.execute(
-            select(
-                RoundTotal.round_id,
-                RoundTotal.counted,
-                RoundTotal.annulled,
-                RoundTotal.eligible,
-                RoundTotal.ballots_cast,
-                RoundTotal.invalid,
-            )
+            select(summed.c.round_id, *(summed.c[column] for column in ROUND_TOTALS))
         )
     }
     votes: dict[RoundKey, dict[str, int]] = {}
-    for round_id, candidate_id, count in db.session.execute(
-        select(CandidateTotal.round_id, CandidateTotal.candidate_id, CandidateTotal.votes)
-    ):
+    by_candidate = candidate_totals_summed()
+    for round_id, candidate_id, count in db.session.execute(select(by_candidate)):
         votes.setdefault(names.round(round_id), {})[names.candidate(candidate_id)] = int(count)
     for key in expected.rounds:
         total = sums[key]

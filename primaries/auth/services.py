@@ -295,7 +295,7 @@ def all_users() -> list[User]:
 
 
 def record_sign_in(user: User, address: str | None) -> None:
-    begin_change()
+    begin_change(only=f"user:{user.username}")
     record(
         "auth.sign_in",
         actor=user.username,
@@ -306,7 +306,7 @@ def record_sign_in(user: User, address: str | None) -> None:
 
 
 def record_failed_sign_in(username: str, address: str | None) -> None:
-    begin_change()
+    begin_change(only=f"user:{username[:80]}")
     record(
         "auth.sign_in_failed",
         actor=shown_name(username[:80]) or "(empty)",
@@ -319,7 +319,7 @@ def record_failed_sign_in(username: str, address: str | None) -> None:
 def record_sign_out(username: str, *, idle_seconds: int | None = None) -> None:
     """A sign-out, which ends every session of the account; ``idle_seconds`` when the session
     ended because nobody used it for so long (that ends this session only)."""
-    begin_change()
+    begin_change(only=f"user:{username}")
     if idle_seconds is None:
         # Signing out ends the account's sessions everywhere: a copy of the cookie (kept by the
         # browser, a proxy or someone else) must not stay signed in.

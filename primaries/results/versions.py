@@ -142,7 +142,9 @@ def _round_state_statement() -> Any:
         select(func.count(Branch.id)).where(Branch.election_id == Round.election_id)
     ).scalar_subquery()
     reported = (
-        select(RoundTotal.counted + RoundTotal.annulled).where(RoundTotal.round_id == Round.id)
+        select(func.sum(RoundTotal.counted + RoundTotal.annulled)).where(
+            RoundTotal.round_id == Round.id
+        )
     ).scalar_subquery()
     complete = func.coalesce(reported, 0) >= branches
     return (

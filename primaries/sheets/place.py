@@ -1,8 +1,9 @@
 """Finding a sheet by its public names, and beginning a change on it.
 
-Every transition of a sheet begins the same way (:func:`begin_on`): begin the change (the
-database's write lock), find the sheet inside it, refuse a form shown with an older version of it,
-and, unless told otherwise, refuse when the round accepts no change of its count.
+Every transition of a sheet begins the same way (:func:`begin_on`): begin a change confined to
+the sheet (its own lock: changes of other sheets run at once), find the sheet inside it, refuse
+a form shown with an older version of it, and, unless told otherwise, refuse when the round
+accepts no change of its count.
 """
 
 from __future__ import annotations
@@ -30,6 +31,11 @@ class SheetRef:
     slug: str
     round_number: int
     branch_code: str
+
+    @property
+    def object_id(self) -> str:
+        """The sheet's name in the audit chain (and its lock's)."""
+        return f"{self.slug}/{self.round_number}/{self.branch_code}"
 
 
 @dataclass(frozen=True)
@@ -62,7 +68,7 @@ class SheetPlace:
     @property
     def object_id(self) -> str:
         """The sheet's name in the audit chain."""
-        return f"{self.election.slug}/{self.round.number}/{self.branch.code}"
+        return SheetRef(self.election.slug, self.round.number, self.branch.code).object_id
 
     def codes(self) -> list[str]:
         return [code for _, code, _ in ballot_of(self.round)]
@@ -116,7 +122,7 @@ def begin_on(
     ``entry`` also refuses typing into a closed round; ``guard=False`` leaves the round's rules to
     the caller (annulments word their own).
     """
-    begin_change()
+    begin_change(only=ref.object_id)
     place = locate(ref.slug, ref.round_number, ref.branch_code)
     if version is not None and version != place.version:
         raise StaleSheet(

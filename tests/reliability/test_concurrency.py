@@ -1,7 +1,8 @@
 """Election night through one real server, on SQLite and PostgreSQL.
 
 gunicorn (two workers of four threads each) serves the app on the test's database; eight members
-of staff (five clerks, three supervisors), each with an own session and account created with
+of staff (five clerks, three supervisors), and again thirty-two (twenty-six clerks, six
+supervisors, four workers of eight threads), each with an own session and account created with
 ``primaries users create``, work at once for a bounded time on the overlapping sheets of one
 round with blind double entry on: entering, entering again, resolving mismatches, sending back,
 correcting, annulling and reinstating, through the real forms with real CSRF tokens and the
@@ -39,6 +40,7 @@ from tests.reliability.conftest import (
 from tests.reliability.workload import (
     NIGHT_SECONDS,
     STAFF,
+    STAFF_32,
     Workload,
     check_night,
     database_result,
@@ -50,12 +52,23 @@ from tests.reliability.workload import (
 pytestmark = pytest.mark.slow
 
 
-def test_eight_staff_on_overlapping_sheets_through_one_server(
-    app: Flask, runner: FlaskCliRunner, database_url: str, backend: str, tmp_path: Path
+@pytest.mark.parametrize(
+    ("staff", "workers", "threads"), [(STAFF, 2, 4), (STAFF_32, 4, 8)], ids=["8-staff", "32-staff"]
+)
+def test_staff_on_overlapping_sheets_through_one_server(
+    app: Flask,
+    runner: FlaskCliRunner,
+    database_url: str,
+    backend: str,
+    tmp_path: Path,
+    staff: dict[str, str],
+    workers: int,
+    threads: int,
 ) -> None:
-    branches = prepare_night(runner, tmp_path, STAFF)
-    with Gunicorn(database_url, tmp_path / "gunicorn.log") as server:
-        night = Workload([server.url], STAFF, branches)
+    branches = prepare_night(runner, tmp_path, staff)
+    log = tmp_path / "gunicorn.log"
+    with Gunicorn(database_url, log, workers=workers, threads=threads) as server:
+        night = Workload([server.url], staff, branches)
         night.start()
         night.stop.wait(NIGHT_SECONDS)
         night.finish()
@@ -68,7 +81,7 @@ def test_eight_staff_on_overlapping_sheets_through_one_server(
             assert served_result(reader, server.url) == expected
         reader.close()
         assert server.log_problems() == []
-    report(f"one server, {backend}", figures)
+    report(f"one server, {backend}, {len(staff)} staff", figures)
     assert figures["acknowledged"] >= 20, figures
     assert figures["refused_stale"] >= 1, figures
 

@@ -106,6 +106,14 @@ STAFF = {
 }
 
 
+# Thirty-two at once (issue 16: entry for hundreds of clerks): twenty-six clerks and six
+# supervisors, served by four gthread workers of eight threads.
+STAFF_32 = {
+    **{f"clerk{i}": "clerk" for i in range(1, 27)},
+    **{f"super{i}": "supervisor" for i in range(1, 7)},
+}
+
+
 def branch_codes(count: int) -> list[str]:
     return [f"N{i:02d}" for i in range(1, count + 1)]
 

@@ -191,6 +191,7 @@ def test_fast_branch_list_equals_a_plain_reading_after_every_kind_of_change(app:
     check(app, "correction")
 
     annul(SheetRef(SLUG, 1, "B00"), "observers removed", actor=actor)
+    db.session.commit()  # (a sheet's change is confined to its sheet)
     annul(SheetRef(SLUG, 1, "B07"), 'box "lost" \u2603', actor=actor)
     db.session.commit()
     check(app, "annulments")

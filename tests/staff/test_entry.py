@@ -256,7 +256,7 @@ def test_unknown_election_round_or_branch_is_404(runoff, sign_in) -> None:
 def test_a_save_runs_a_fixed_small_number_of_statements(
     app, runoff, sign_in, enter, paper, staff_db
 ) -> None:
-    """Issue 5: a save is 10-13 statements (sign-in check, the sheet located once for the form
+    """Issue 5: a save is 10-15 statements (sign-in check, the sheet located once for the form
     and once inside the write transaction, ballot, lock, writes, audit); 26 before it was tuned. A
     statement that creeps back in (a sheet looked up piece by piece, a reload after the commit)
     fails here; the number does not depend on the number of branches or candidates."""
@@ -280,6 +280,7 @@ def test_a_save_runs_a_fixed_small_number_of_statements(
             assert response.status_code == 302, response.text
             counts.append(len(statements))
     assert staff_db.sheet(2, "B2").state == "counted"
-    # First entries 10-11 statements, second entries 13 (both databases, lock included).
-    assert max(counts[0::2]) <= 12 and max(counts[1::2]) <= 14, counts
+    # First entries 10-12 statements, second entries 13-14, locks included; on PostgreSQL one
+    # more, the audit chain's lock taken just before the commit (issue 16).
+    assert max(counts[0::2]) <= 13 and max(counts[1::2]) <= 15, counts
     assert counts[2] <= counts[0] and counts[3] <= counts[1], counts  # no growth per sheet
