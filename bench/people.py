@@ -7,13 +7,14 @@ available rather than failing the run."""
 from __future__ import annotations
 
 import json
+import statistics
 from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .databases import fresh
+from .databases import copy_of, fresh
 from .entry import ENTRY_RULE, create_clerks, entry_bench, night_bench
 from .generate import Generated
 from .machine import PYTHON, run
@@ -85,7 +86,52 @@ def people(
                 entry_runs.append(figures)
                 figures = _median_run(entry_runs)
             out[step] = figures
+    if "entry32" in steps:
+        out["entry32"] = entry32(backend, package, sheets, log)
     return out
+
+
+# The 32-clerk run (issue 16): 4 gthread workers of 8 threads, a thread for every clerk.
+ENTRY32_CLERKS, ENTRY32_WORKERS, ENTRY32_THREADS = 32, 4, 8
+
+
+def entry32(
+    backend: str, package: str, sheets: list[dict[str, Any]], log: Callable[[str], None]
+) -> dict[str, Any]:
+    """The entry step with 32 clerks: the same sheets, each typed twice by two different clerks
+    (:func:`bench.entry._plans`), served by 4 workers x 8 threads; ENTRY_RUNS runs, each on a
+    fresh copy of one database prepared once (the package loaded, the 32 accounts created)."""
+    runs: list[dict[str, Any]] = []
+    with fresh(backend, "entry32") as template:
+        if not _entry_route(template):
+            return {
+                "available": False,
+                "reason": f"the app has no POST route {ENTRY_RULE} (the staff entry form)",
+            }
+        template.primaries("load", package).check("load the election-night package")
+        names = create_clerks(template, ENTRY32_CLERKS)
+        for _ in range(ENTRY_RUNS):
+            with (
+                copy_of(template, "entry32") as database,
+                gunicorn(
+                    database, cache=True, workers=ENTRY32_WORKERS, threads=ENTRY32_THREADS
+                ) as base,
+            ):
+                log(
+                    f"entry32 on {backend}: {len(names)} clerks, {len(sheets)} sheets, "
+                    f"{ENTRY32_WORKERS} workers x {ENTRY32_THREADS} threads"
+                )
+                figures = entry_bench(int(urlsplit(base).port or 0), SLUG, 2, sheets, names)
+            figures.update(
+                available=True,
+                backend=backend,
+                sheets=len(sheets),
+                workers=ENTRY32_WORKERS,
+                threads=ENTRY32_THREADS,
+            )
+            log(f"  {figures}")
+            runs.append(figures)
+    return _median_run(runs)
 
 
 ENTRY_RUNS = 3
@@ -98,4 +144,6 @@ def _median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
     median["runs"] = [
         {key: r[key] for key in ("save_p50_ms", "save_p95_ms", "sheets_per_second")} for r in runs
     ]
+    # The ratios of issue 16 compare sheets per second: the median of the runs' own.
+    median["sheets_per_second_median"] = statistics.median(r["sheets_per_second"] for r in runs)
     return median

@@ -82,9 +82,17 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(database: Database, *, cache: bool, recheck: bool = True, workers: int = 2):
+def gunicorn(
+    database: Database,
+    *,
+    cache: bool,
+    recheck: bool = True,
+    workers: int = 2,
+    threads: int | None = None,
+):
     """gunicorn serving the app on 127.0.0.1 with ``workers`` workers of the project's config
-    (``primaries.gunicorn_config``: gthread); yields its base URL.
+    (``primaries.gunicorn_config``: gthread, ``threads`` each if given, else the config's);
+    yields its base URL.
 
     ``cache=False``: no results cache; ``recheck=False``: the current version asked per request.
     """
@@ -104,6 +112,7 @@ def gunicorn(database: Database, *, cache: bool, recheck: bool = True, workers: 
             "python:primaries.gunicorn_config",
             "-w",
             str(workers),
+            *(["--threads", str(threads)] if threads else []),
             "-b",
             f"127.0.0.1:{port}",
             "--timeout",
