@@ -148,7 +148,7 @@ def merged(old: dict[str, Any], new: dict[str, Any], steps: list[str]) -> dict[s
             elif value != {}:
                 into[key] = value
 
-    out = json.loads(json.dumps(old))
+    out: dict[str, Any] = json.loads(json.dumps(old))
     machine = new.pop("machine")
     notes = new.pop("notes")
     for key in ("elections", "load_generator"):

@@ -87,7 +87,7 @@ def _pg_admin(sql: str) -> None:
     import psycopg
 
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(sql)  # type: ignore[arg-type]
+        conn.execute(sql)  # type: ignore[arg-type,unused-ignore]
 
 
 @contextmanager
@@ -139,3 +139,18 @@ def copy_of(template: Database, label: str) -> Iterator[Database]:
         yield database
     finally:
         drop(database)
+
+
+def backend_pids(database: Database) -> set[int]:
+    """The PostgreSQL processes serving the clients of this database now (none on SQLite)."""
+    if database.backend != "postgresql":
+        return set()
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity "
+            "WHERE datname = %s AND backend_type = 'client backend'",
+            (database.name,),
+        ).fetchall()
+    return {int(pid) for (pid,) in rows}

@@ -153,12 +153,40 @@ def model(
             if sheets is None
             else ("the serial section" if serial is not None and sheets == serial else "CPU"),
         }
+    # Clerks who save as fast as they can (a closed loop, as in the entry runs): N clerks each
+    # waiting for their form and their save make N / (saves per second) per cycle (Little's law),
+    # never less than a cycle alone. The part of it spent in the POST is at least the POST's
+    # share of a cycle alone; so this is what a save's latency can be at best, p95 above it.
+    alone_cycle = (save.get("wall_ms_per_save") or 0.0) + (save.get("form_wall_ms_per_save") or 0.0)
+    post_share = (save.get("wall_ms_per_save") or 0.0) / alone_cycle if alone_cycle else None
+    out["flat_out_clerks"] = {}
+    for clerks in (4, 32):
+        for cores in CORES:
+            rate = out["cores"][str(cores)]["sheets_per_second"]
+            if not rate or post_share is None:
+                continue
+            cycle = max(clerks * 1000 / (rate * SAVES_PER_SHEET), alone_cycle)
+            out["flat_out_clerks"][f"{clerks} clerks, {cores} cores"] = {
+                "cycle_ms": round(cycle, 1),
+                "mean_save_ms_at_best": round(cycle * post_share, 1),
+            }
     measured = {
         name: figures.get("sheets_per_second_median", figures.get("sheets_per_second"))
         for name, figures in (("entry_4_clerks", entry), ("entry_32_clerks", entry32))
         if figures and figures.get("available")
     }
     out["measured_2_cores"] = measured
+    # The same runs' CPU per save as served (gunicorn, the database's backends, the clerks): if
+    # saving is CPU-bound, 2 cores / (that x 2) is what they reached.
+    served: dict[str, float] = {
+        name: float(figures["served_cpu_ms_per_save"])
+        for name, figures in (("entry_4_clerks", entry), ("entry_32_clerks", entry32))
+        if figures and figures.get("available") and figures.get("served_cpu_ms_per_save")
+    }
+    out["served_cpu_ms_per_save"] = served
+    out["cpu_bound_2_cores_as_served"] = {
+        name: _round(1000 * 2 / (value * SAVES_PER_SHEET)) for name, value in served.items()
+    }
     two = out["cores"]["2"]["sheets_per_second"]
     out["measured_over_model_2_cores"] = {
         name: round(value / two, 3) if two and value else None for name, value in measured.items()

@@ -8,19 +8,68 @@ from __future__ import annotations
 
 import json
 import statistics
+import time
 from collections.abc import Callable
 from contextlib import ExitStack
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .databases import copy_of, fresh
+from .databases import backend_pids, copy_of, fresh
 from .entry import ENTRY_RULE, create_clerks, entry_bench, night_bench
 from .generate import Generated
-from .machine import PYTHON, run
-from .serve import gunicorn
+from .machine import PYTHON, children_of, cpu_of, run
+from .serve import Server, gunicorn, settled
 
 SLUG = "bench-night"
+
+
+class ServedCpu:
+    """The CPU that an entry run used, as served: gunicorn (master and workers), the PostgreSQL
+    backends of the run's database, and the clerks (the threads of this process), from the
+    moment every clerk has signed in until the last save. A backend opened meanwhile counts from
+    its start (connecting costs a little); other processes of the machine are not in it."""
+
+    def __init__(self, server: Server, database: Any, workers: int) -> None:
+        self.server, self.database, self.workers = server, database, workers
+        self.app: dict[int, float] = {}
+        self.db: dict[int, float] = {}
+        self.clients = 0.0
+
+    def _app_pids(self) -> list[int]:
+        return [self.server.pid, *children_of(self.server.pid)]
+
+    def start(self) -> None:
+        self.app = {p: cpu_of(p) or 0.0 for p in self._app_pids()}
+        self.db = {p: cpu_of(p) or 0.0 for p in backend_pids(self.database)}
+        self.clients = time.process_time()
+
+    def stop(self, saves: int) -> dict[str, Any]:
+        clients = time.process_time() - self.clients
+        app = sum((cpu_of(p) or 0.0) - self.app.get(p, 0.0) for p in self._app_pids())
+        db = sum((cpu_of(p) or 0.0) - self.db.get(p, 0.0) for p in backend_pids(self.database))
+
+        def per_save(seconds: float) -> float | None:
+            return round(seconds * 1000 / saves, 2) if saves else None
+
+        return {
+            "served_app_cpu_ms_per_save": per_save(app),
+            "served_db_cpu_ms_per_save": per_save(db),
+            "served_clients_cpu_ms_per_save": per_save(clients),
+            "served_cpu_ms_per_save": per_save(app + db + clients),
+        }
+
+
+def _measured(
+    server: Server, database: Any, workers: int, run_it: Callable[..., dict[str, Any]]
+) -> dict[str, Any]:
+    """``run_it(on_start=...)``'s figures with the CPU it used (:class:`ServedCpu`)."""
+    settled(server, workers)
+    meter = ServedCpu(server, database, workers)
+    figures = run_it(on_start=meter.start)
+    figures.update(meter.stop(figures["saves"]))
+    return figures
 
 
 def _entry_route(database: Any) -> bool:
@@ -68,7 +117,12 @@ def people(
                     f"{step} on {backend}: {clerks} clerks, {len(sheets)} sheets, servers {servers}"
                 )
                 if step == "entry":
-                    figures = entry_bench(port, SLUG, 2, sheets, names)
+                    figures = _measured(
+                        bases[0],
+                        database,
+                        2,
+                        partial(entry_bench, port, SLUG, 2, sheets, names),
+                    )
                 else:
                     figures = night_bench(
                         port,
@@ -121,7 +175,13 @@ def entry32(
                     f"entry32 on {backend}: {len(names)} clerks, {len(sheets)} sheets, "
                     f"{ENTRY32_WORKERS} workers x {ENTRY32_THREADS} threads"
                 )
-                figures = entry_bench(int(urlsplit(base).port or 0), SLUG, 2, sheets, names)
+                port = int(urlsplit(base).port or 0)
+                figures = _measured(
+                    base,
+                    database,
+                    ENTRY32_WORKERS,
+                    partial(entry_bench, port, SLUG, 2, sheets, names),
+                )
             figures.update(
                 available=True,
                 backend=backend,

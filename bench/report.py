@@ -35,7 +35,9 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
     """One row per target and database: the figure, the bound, met or not (None: not measured)."""
     rows: list[dict[str, Any]] = []
 
-    def target(name: str, backend: str, value: Any, bound: float, *, at_least: bool = False):
+    def target(
+        name: str, backend: str, value: Any, bound: float, *, at_least: bool = False
+    ) -> None:
         met = None if value is None else (value >= bound if at_least else value <= bound)
         rows.append(
             {"target": name, "backend": backend, "value": value, "bound": bound, "met": met}
@@ -276,7 +278,12 @@ def markdown(results: dict[str, Any]) -> str:
         for mode in ("cold", "warm", "warm_exact"):
             for route, label in names.items():
 
-                def cell(b: str, serving=serving, mode=mode, route=route) -> str:
+                def cell(
+                    b: str,
+                    serving: dict[str, Any] = serving,
+                    mode: str = mode,
+                    route: str = route,
+                ) -> str:
                     data = (serving.get(b) or {}).get(mode, {}).get(route)
                     if not data:
                         return "-"

@@ -214,7 +214,10 @@ def summarise(
     hold = [h[key] for h in holds if h[key] is not None]
     chain = [h["chain_lock_ms"] for h in holds if h["chain_lock_ms"] is not None]
     transaction = [h["transaction_ms"] for h in holds if h["transaction_ms"] is not None]
-    mean = statistics.fmean
+
+    def mean(values: list[float]) -> float:
+        return statistics.fmean(values) if values else float("nan")
+
     out: dict[str, Any] = {
         "backend": backend,
         "saves": len(saves),
