@@ -319,6 +319,13 @@ def markdown(results: dict[str, Any]) -> str:
                     f" (median of {len(data['runs'])} runs; their p95: {p95s} ms; "
                     f"their sheets/s: {rates})"
                 )
+            if data.get("served_cpu_ms_per_save") is not None:
+                text += (
+                    f"; CPU per save as served {_fmt(data['served_cpu_ms_per_save'])} ms (app "
+                    f"{_fmt(data['served_app_cpu_ms_per_save'])}, database "
+                    f"{_fmt(data['served_db_cpu_ms_per_save'])}, clerks "
+                    f"{_fmt(data['served_clients_cpu_ms_per_save'])})"
+                )
             if data.get("ratio_to_4_clerks") is not None:
                 text += f"; median sheets/s {_fmt(data['ratio_to_4_clerks'])} x 4 clerks'"
         else:
@@ -398,6 +405,18 @@ def _save_rows(results: dict[str, Any]) -> list[str]:
                 text,
             )
         )
+        flat = model.get("flat_out_clerks") or {}
+        if flat:
+            out.append(
+                line(
+                    "model: best mean save latency of clerks saving flat out (Little's law)",
+                    "; ".join(
+                        f"{k} {_fmt(v['mean_save_ms_at_best'])} ms"
+                        for k, v in flat.items()
+                        if not k.endswith(" 8 cores")
+                    ),
+                )
+            )
     return out
 
 
