@@ -160,8 +160,10 @@ def merged(old: dict[str, Any], new: dict[str, Any], steps: list[str]) -> dict[s
 
 
 def finish_entry(results: dict[str, Any]) -> None:
-    """The 32-clerk run's sheets per second against the 4-clerk run's (issue 16: at least 1)."""
-    four, many = results.get("entry") or {}, results.get("entry32") or {}
+    """The 32-clerk run's sheets per second against the 4-clerk run's (issue 16: at least 1):
+    the 4-clerk runs paired with them, else the entry step's."""
+    many = results.get("entry32") or {}
+    four = many.get("baseline_4_clerks") or results.get("entry") or {}
     if four.get("available") and many.get("available"):
         base = four.get("sheets_per_second_median", four.get("sheets_per_second"))
         ours = many.get("sheets_per_second_median", many.get("sheets_per_second"))
@@ -293,7 +295,10 @@ def main(argv: list[str] | None = None) -> int:
     if "save_cost" in results:
         from .model import model
 
-        results["model"] = model(results["save_cost"], results.get("entry"), results.get("entry32"))
+        entry32 = results.get("entry32") or {}
+        results["model"] = model(
+            results["save_cost"], entry32.get("baseline_4_clerks") or results.get("entry"), entry32
+        )
         log(f"model: {json.dumps(results['model']['cores'])}")
 
     results["targets"] = evaluate(results)

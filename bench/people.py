@@ -154,8 +154,13 @@ def entry32(
 ) -> dict[str, Any]:
     """The entry step with 32 clerks: the same sheets, each typed twice by two different clerks
     (:func:`bench.entry._plans`), served by 4 workers x 8 threads; ENTRY_RUNS runs, each on a
-    fresh copy of one database prepared once (the package loaded, the 32 accounts created)."""
-    runs: list[dict[str, Any]] = []
+    fresh copy of one database prepared once (the package loaded, the 32 accounts created).
+
+    Each run is paired with a run of the 4-clerk entry step as it is (2 workers, the config's
+    threads; clerks 1 to 4) just before it, on its own copy: the ratio of sheets per second
+    compares runs made minutes apart on the same machine, whatever else it was doing."""
+    runs: dict[int, list[dict[str, Any]]] = {4: [], ENTRY32_CLERKS: []}
+    shapes = ((4, 2, None), (ENTRY32_CLERKS, ENTRY32_WORKERS, ENTRY32_THREADS))
     with fresh(backend, "entry32") as template:
         if not _entry_route(template):
             return {
@@ -165,33 +170,38 @@ def entry32(
         template.primaries("load", package).check("load the election-night package")
         names = create_clerks(template, ENTRY32_CLERKS)
         for _ in range(ENTRY_RUNS):
-            with (
-                copy_of(template, "entry32") as database,
-                gunicorn(
-                    database, cache=True, workers=ENTRY32_WORKERS, threads=ENTRY32_THREADS
-                ) as base,
-            ):
-                log(
-                    f"entry32 on {backend}: {len(names)} clerks, {len(sheets)} sheets, "
-                    f"{ENTRY32_WORKERS} workers x {ENTRY32_THREADS} threads"
+            for clerks, workers, threads in shapes:
+                with (
+                    copy_of(template, "entry32") as database,
+                    gunicorn(database, cache=True, workers=workers, threads=threads) as base,
+                ):
+                    log(
+                        f"entry32 on {backend}: {clerks} clerks, {len(sheets)} sheets, "
+                        f"{workers} workers x {threads or 'the config default'} threads"
+                    )
+                    port = int(urlsplit(base).port or 0)
+                    figures = _measured(
+                        base,
+                        database,
+                        workers,
+                        partial(entry_bench, port, SLUG, 2, sheets, names[:clerks]),
+                    )
+                figures.update(
+                    available=True,
+                    backend=backend,
+                    sheets=len(sheets),
+                    workers=workers,
+                    threads=threads,
                 )
-                port = int(urlsplit(base).port or 0)
-                figures = _measured(
-                    base,
-                    database,
-                    ENTRY32_WORKERS,
-                    partial(entry_bench, port, SLUG, 2, sheets, names),
-                )
-            figures.update(
-                available=True,
-                backend=backend,
-                sheets=len(sheets),
-                workers=ENTRY32_WORKERS,
-                threads=ENTRY32_THREADS,
-            )
-            log(f"  {figures}")
-            runs.append(figures)
-    return _median_run(runs)
+                log(f"  {figures}")
+                runs[clerks].append(figures)
+    out = _median_run(runs[ENTRY32_CLERKS])
+    out["baseline_4_clerks"] = _median_run(runs[4])
+    out["pair_ratios"] = [
+        round(many["sheets_per_second"] / few["sheets_per_second"], 3)
+        for few, many in zip(runs[4], runs[ENTRY32_CLERKS], strict=True)
+    ]
+    return out
 
 
 ENTRY_RUNS = 3

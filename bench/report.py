@@ -197,6 +197,16 @@ def markdown(results: dict[str, Any]) -> str:
         f"{machine.get('postgresql') or 'no PostgreSQL'}; load generator "
         f"{results.get('load_generator')}; load average at start "
         f"{machine['load_average_at_start']}, at end {machine.get('load_average_at_end')}.",
+    ]
+    for merged in results.get("merged_runs", []):
+        again = merged.get("machine", {})
+        lines[-1] += (
+            f" Steps {', '.join(merged.get('steps', []))} measured again "
+            f"{again.get('date')} on {again.get('cpu_count')} CPUs ({again.get('cpu_model')}), "
+            f"load average at start {again.get('load_average_at_start')}, at end "
+            f"{again.get('load_average_at_end')}."
+        )
+    lines += [
         "",
         "| measure | scale | SQLite | PostgreSQL |",
         "|---|---|---|---|",
@@ -328,6 +338,14 @@ def markdown(results: dict[str, Any]) -> str:
                 )
             if data.get("ratio_to_4_clerks") is not None:
                 text += f"; median sheets/s {_fmt(data['ratio_to_4_clerks'])} x 4 clerks'"
+            base = data.get("baseline_4_clerks")
+            if base:
+                text += (
+                    f" (4 clerks in the same runs, 2 workers: "
+                    f"{_fmt(base.get('sheets_per_second_median'))} sheets/s median, p95 "
+                    f"{_fmt(base.get('save_p95_ms'))} ms; run by run 32/4: "
+                    f"{', '.join(_fmt(r) for r in data.get('pair_ratios', []))})"
+                )
         else:
             text = (
                 f"{data['readers']} readers: staleness p50 {_fmt(data['staleness_p50_s'])} s, "
