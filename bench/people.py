@@ -1,8 +1,8 @@
 """The entry and election-night steps: a fresh PostgreSQL database with the labor election's
 runoff open and empty, clerk accounts, gunicorn with 2 workers (election night: ``--night-servers``
-such servers on the one database, the clerks on the first, the readers spread over all), and the
-harness of :mod:`bench.entry`. When the app has no staff entry form (yet), both are recorded as not
-available rather than failing the run."""
+such servers on the one database, the clerks on the first, the readers spread over all; ``entry32``:
+32 clerks, 4 workers of 8 threads), and the harness of :mod:`bench.entry`. When the app has no
+staff entry form (yet), they are recorded as not available rather than failing the run."""
 
 from __future__ import annotations
 
