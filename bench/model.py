@@ -96,6 +96,7 @@ def measure_save_cost(
                     "wall_ms_per_save",
                     "hold_ms_per_save",
                     "form_cpu_ms_per_save",
+                    "backends_opened_meanwhile",
                     "load_average",
                 )
             }
