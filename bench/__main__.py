@@ -2,7 +2,9 @@
 results.json.
 
 Options narrow a run (``--only load,tally``, ``--scales labor,national``, ``--backends sqlite``,
-``--seconds 3``); a full run takes about half an hour on the 2-core machine. Every figure is
+``--seconds 3``); a full run takes about half an hour on the 2-core machine. ``--merge`` keeps
+the figures of ``--output`` that this run did not measure (``--only entry,entry32,model
+--scales labor --backends postgresql --merge`` updates only those steps' entries). Every figure is
 stored with the load average of the moment, since a busy machine slows everything down: rerun
 on a quiet machine for the figures that go into the README.
 """
@@ -24,7 +26,18 @@ from .load_generator import ensure_wrk
 from .machine import PYTHON, describe, load_average, run
 from .report import evaluate, markdown
 
-STEPS = ("load", "tally", "verify", "serve", "variants", "entry", "night", "rla")
+STEPS = (
+    "load",
+    "tally",
+    "verify",
+    "serve",
+    "variants",
+    "entry",
+    "entry32",
+    "model",
+    "night",
+    "rla",
+)
 SERVED_SCALES = ("labor", "national")
 
 
@@ -124,6 +137,40 @@ def first_branch(generated: Generated) -> tuple[str, str | None]:
     return branch["code"], branch.get("region")
 
 
+def merged(old: dict[str, Any], new: dict[str, Any], steps: list[str]) -> dict[str, Any]:
+    """``old`` with what ``new`` measured put in place (dictionaries merged key by key, empty
+    ones ignored); the machine stays ``old``'s, this run's is kept under ``merged_runs``."""
+
+    def put(into: dict[str, Any], what: dict[str, Any]) -> None:
+        for key, value in what.items():
+            if isinstance(value, dict) and isinstance(into.get(key), dict):
+                put(into[key], value)
+            elif value != {}:
+                into[key] = value
+
+    out: dict[str, Any] = json.loads(json.dumps(old))
+    machine = new.pop("machine")
+    notes = new.pop("notes")
+    for key in ("elections", "load_generator"):
+        new.pop(key, None)
+    put(out, new)
+    out.setdefault("notes", []).extend(notes)
+    out.setdefault("merged_runs", []).append({"steps": steps, "machine": machine})
+    return out
+
+
+def finish_entry(results: dict[str, Any]) -> None:
+    """The 32-clerk run's sheets per second against the 4-clerk run's (issue 16: at least 1):
+    the 4-clerk runs paired with them, else the entry step's."""
+    many = results.get("entry32") or {}
+    four = many.get("baseline_4_clerks") or results.get("entry") or {}
+    if four.get("available") and many.get("available"):
+        base = four.get("sheets_per_second_median", four.get("sheets_per_second"))
+        ours = many.get("sheets_per_second_median", many.get("sheets_per_second"))
+        many["ratio_to_4_clerks"] = round(ours / base, 3) if base and ours else None
+        many["ratio_of"] = "median sheets/s of 32 clerks / median sheets/s of 4 clerks"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--only", default=",".join(STEPS), help="steps: " + ",".join(STEPS))
@@ -134,6 +181,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--readers", type=int, default=200)
     parser.add_argument("--night-servers", type=int, default=2, help="app servers, one database")
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="keep what --output holds and this run did not measure (a run of a few steps)",
+    )
     args = parser.parse_args(argv)
     steps = [s for s in args.only.split(",") if s]
     scales = [s for s in args.scales.split(",") if s]
@@ -225,13 +277,35 @@ def main(argv: list[str] | None = None) -> int:
             flags = figures["flags"]["seconds"]
             log(f"  start {start['seconds']}s, status {status['seconds']}s, flags {flags}s")
 
-    if {"entry", "night"} & set(steps):
+    if {"entry", "entry32", "night"} & set(steps):
         from .people import people
 
         results.update(people(steps, backends, generated.get("labor"), args, log))
 
+    if "model" in steps and "labor" in generated:
+        from .model import measure_save_cost
+
+        backend = "postgresql" if "postgresql" in backends else "sqlite"
+        log(f"{backend}: what a save costs (bench.save_cost, 3 runs)")
+        results["save_cost"] = measure_save_cost(backend, generated["labor"], log)
+
+    if args.merge and args.output.exists():
+        results = merged(json.loads(args.output.read_text(encoding="utf-8")), results, steps)
+    finish_entry(results)
+    if "save_cost" in results:
+        from .model import model
+
+        entry32 = results.get("entry32") or {}
+        results["model"] = model(
+            results["save_cost"], entry32.get("baseline_4_clerks") or results.get("entry"), entry32
+        )
+        log(f"model: {json.dumps(results['model']['cores'])}")
+
     results["targets"] = evaluate(results)
-    results["machine"]["load_average_at_end"] = load_average()
+    if args.merge and results.get("merged_runs"):
+        results["merged_runs"][-1]["machine"]["load_average_at_end"] = load_average()
+    else:
+        results["machine"]["load_average_at_end"] = load_average()
     args.output.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
     table = markdown(results)
     (OUT / "results.md").write_text(table + "\n", encoding="utf-8")

@@ -87,7 +87,7 @@ def _pg_admin(sql: str) -> None:
     import psycopg
 
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(sql)  # type: ignore[arg-type]
+        conn.execute(sql)  # type: ignore[arg-type,unused-ignore]
 
 
 @contextmanager
@@ -119,3 +119,38 @@ def drop(database: Database) -> None:
                 p.unlink()
     else:
         _pg_admin(f'DROP DATABASE IF EXISTS "{database.name}" WITH (FORCE)')
+
+
+@contextmanager
+def copy_of(template: Database, label: str) -> Iterator[Database]:
+    """A copy of a prepared database (nothing else may be connected to it); dropped afterwards.
+    PostgreSQL copies it with ``CREATE DATABASE ... TEMPLATE``, SQLite copies the file."""
+    name = f"bench_{label}_{uuid.uuid4().hex[:8]}"
+    if template.backend == "sqlite":
+        import shutil
+
+        path = OUT / "db" / f"{name}.sqlite"
+        shutil.copyfile(OUT / "db" / f"{template.name}.sqlite", path)
+        database = Database("sqlite", f"sqlite:///{path}", name)
+    else:
+        _pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template.name}"')
+        database = Database(template.backend, template.url.rsplit("/", 1)[0] + "/" + name, name)
+    try:
+        yield database
+    finally:
+        drop(database)
+
+
+def backend_pids(database: Database) -> set[int]:
+    """The PostgreSQL processes serving the clients of this database now (none on SQLite)."""
+    if database.backend != "postgresql":
+        return set()
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity "
+            "WHERE datname = %s AND backend_type = 'client backend'",
+            (database.name,),
+        ).fetchall()
+    return {int(pid) for (pid,) in rows}

@@ -20,6 +20,7 @@ import json
 import random
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
@@ -176,8 +177,10 @@ def run_clerks(
     names: list[str],
     *,
     pace: float = 0.0,
+    on_start: Callable[[], None] | None = None,
 ) -> tuple[list[Save], float]:
-    """Every clerk in a thread, typing its plan (one save every ``pace`` seconds, or flat out)."""
+    """Every clerk in a thread, typing its plan (one save every ``pace`` seconds, or flat out);
+    ``on_start`` is called once every clerk has signed in, just before they start."""
     plans = _plans(sheets, len(names))
     saves: list[Save] = []
     lock = threading.Lock()
@@ -187,6 +190,8 @@ def run_clerks(
         client = Client(port)
         client.sign_in(name)
         clients.append(client)
+    if on_start is not None:
+        on_start()
 
     def clerk(k: int) -> None:
         try:
@@ -215,9 +220,15 @@ def run_clerks(
 
 
 def entry_bench(
-    port: int, slug: str, number: int, sheets: list[dict[str, Any]], names: list[str]
+    port: int,
+    slug: str,
+    number: int,
+    sheets: list[dict[str, Any]],
+    names: list[str],
+    *,
+    on_start: Callable[[], None] | None = None,
 ) -> dict[str, Any]:
-    saves, seconds = run_clerks(port, slug, number, sheets, names)
+    saves, seconds = run_clerks(port, slug, number, sheets, names, on_start=on_start)
     out = _summary(saves, seconds)
     out["clerks"] = len(names)
     out["load_average"] = load_average()

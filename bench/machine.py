@@ -35,7 +35,7 @@ def describe() -> dict[str, Any]:
     """What the figures were measured on."""
     from importlib.metadata import version
 
-    packages = {}
+    packages: dict[str, str | None] = {}
     for name in ("flask", "sqlalchemy", "psycopg", "gunicorn", "werkzeug", "primaries"):
         try:
             packages[name] = version(name)
@@ -123,3 +123,31 @@ def run(args: list[str], *, env: dict[str, str] | None = None, stdin: bytes | No
         cpu_seconds=round(usage.ru_utime + usage.ru_stime, 3),
         load_average=load_average(),
     )
+
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_of(pid: int) -> float | None:
+    """CPU seconds (user + system, every thread) a running process has used; None once gone."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / TICK  # utime, stime (fields 14, 15)
+
+
+def children_of(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (gunicorn's workers)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as fh:
+                if int(fh.read().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found

@@ -1,25 +1,75 @@
 """The entry and election-night steps: a fresh PostgreSQL database with the labor election's
 runoff open and empty, clerk accounts, gunicorn with 2 workers (election night: ``--night-servers``
-such servers on the one database, the clerks on the first, the readers spread over all), and the
-harness of :mod:`bench.entry`. When the app has no staff entry form (yet), both are recorded as not
-available rather than failing the run."""
+such servers on the one database, the clerks on the first, the readers spread over all; ``entry32``:
+32 clerks, 4 workers of 8 threads), and the harness of :mod:`bench.entry`. When the app has no
+staff entry form (yet), they are recorded as not available rather than failing the run."""
 
 from __future__ import annotations
 
 import json
+import statistics
+import time
 from collections.abc import Callable
 from contextlib import ExitStack
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .databases import fresh
+from .databases import backend_pids, copy_of, fresh
 from .entry import ENTRY_RULE, create_clerks, entry_bench, night_bench
 from .generate import Generated
-from .machine import PYTHON, run
-from .serve import gunicorn
+from .machine import PYTHON, children_of, cpu_of, run
+from .serve import Server, gunicorn, settled
 
 SLUG = "bench-night"
+
+
+class ServedCpu:
+    """The CPU that an entry run used, as served: gunicorn (master and workers), the PostgreSQL
+    backends of the run's database, and the clerks (the threads of this process), from the
+    moment every clerk has signed in until the last save. A backend opened meanwhile counts from
+    its start (connecting costs a little); other processes of the machine are not in it."""
+
+    def __init__(self, server: Server, database: Any, workers: int) -> None:
+        self.server, self.database, self.workers = server, database, workers
+        self.app: dict[int, float] = {}
+        self.db: dict[int, float] = {}
+        self.clients = 0.0
+
+    def _app_pids(self) -> list[int]:
+        return [self.server.pid, *children_of(self.server.pid)]
+
+    def start(self) -> None:
+        self.app = {p: cpu_of(p) or 0.0 for p in self._app_pids()}
+        self.db = {p: cpu_of(p) or 0.0 for p in backend_pids(self.database)}
+        self.clients = time.process_time()
+
+    def stop(self, saves: int) -> dict[str, Any]:
+        clients = time.process_time() - self.clients
+        app = sum((cpu_of(p) or 0.0) - self.app.get(p, 0.0) for p in self._app_pids())
+        db = sum((cpu_of(p) or 0.0) - self.db.get(p, 0.0) for p in backend_pids(self.database))
+
+        def per_save(seconds: float) -> float | None:
+            return round(seconds * 1000 / saves, 2) if saves else None
+
+        return {
+            "served_app_cpu_ms_per_save": per_save(app),
+            "served_db_cpu_ms_per_save": per_save(db),
+            "served_clients_cpu_ms_per_save": per_save(clients),
+            "served_cpu_ms_per_save": per_save(app + db + clients),
+        }
+
+
+def _measured(
+    server: Server, database: Any, workers: int, run_it: Callable[..., dict[str, Any]]
+) -> dict[str, Any]:
+    """``run_it(on_start=...)``'s figures with the CPU it used (:class:`ServedCpu`)."""
+    settled(server, workers)
+    meter = ServedCpu(server, database, workers)
+    figures = run_it(on_start=meter.start)
+    figures.update(meter.stop(figures["saves"]))
+    return figures
 
 
 def _entry_route(database: Any) -> bool:
@@ -67,7 +117,12 @@ def people(
                     f"{step} on {backend}: {clerks} clerks, {len(sheets)} sheets, servers {servers}"
                 )
                 if step == "entry":
-                    figures = entry_bench(port, SLUG, 2, sheets, names)
+                    figures = _measured(
+                        bases[0],
+                        database,
+                        2,
+                        partial(entry_bench, port, SLUG, 2, sheets, names),
+                    )
                 else:
                     figures = night_bench(
                         port,
@@ -85,6 +140,67 @@ def people(
                 entry_runs.append(figures)
                 figures = _median_run(entry_runs)
             out[step] = figures
+    if "entry32" in steps:
+        out["entry32"] = entry32(backend, package, sheets, log)
+    return out
+
+
+# The 32-clerk run (issue 16): 4 gthread workers of 8 threads, a thread for every clerk.
+ENTRY32_CLERKS, ENTRY32_WORKERS, ENTRY32_THREADS = 32, 4, 8
+
+
+def entry32(
+    backend: str, package: str, sheets: list[dict[str, Any]], log: Callable[[str], None]
+) -> dict[str, Any]:
+    """The entry step with 32 clerks: the same sheets, each typed twice by two different clerks
+    (:func:`bench.entry._plans`), served by 4 workers x 8 threads; ENTRY_RUNS runs, each on a
+    fresh copy of one database prepared once (the package loaded, the 32 accounts created).
+
+    Each run is paired with a run of the 4-clerk entry step as it is (2 workers, the config's
+    threads; clerks 1 to 4) just before it, on its own copy: the ratio of sheets per second
+    compares runs made minutes apart on the same machine, whatever else it was doing."""
+    runs: dict[int, list[dict[str, Any]]] = {4: [], ENTRY32_CLERKS: []}
+    shapes = ((4, 2, None), (ENTRY32_CLERKS, ENTRY32_WORKERS, ENTRY32_THREADS))
+    with fresh(backend, "entry32") as template:
+        if not _entry_route(template):
+            return {
+                "available": False,
+                "reason": f"the app has no POST route {ENTRY_RULE} (the staff entry form)",
+            }
+        template.primaries("load", package).check("load the election-night package")
+        names = create_clerks(template, ENTRY32_CLERKS)
+        for _ in range(ENTRY_RUNS):
+            for clerks, workers, threads in shapes:
+                with (
+                    copy_of(template, "entry32") as database,
+                    gunicorn(database, cache=True, workers=workers, threads=threads) as base,
+                ):
+                    log(
+                        f"entry32 on {backend}: {clerks} clerks, {len(sheets)} sheets, "
+                        f"{workers} workers x {threads or 'the config default'} threads"
+                    )
+                    port = int(urlsplit(base).port or 0)
+                    figures = _measured(
+                        base,
+                        database,
+                        workers,
+                        partial(entry_bench, port, SLUG, 2, sheets, names[:clerks]),
+                    )
+                figures.update(
+                    available=True,
+                    backend=backend,
+                    sheets=len(sheets),
+                    workers=workers,
+                    threads=threads,
+                )
+                log(f"  {figures}")
+                runs[clerks].append(figures)
+    out = _median_run(runs[ENTRY32_CLERKS])
+    out["baseline_4_clerks"] = _median_run(runs[4])
+    out["pair_ratios"] = [
+        round(many["sheets_per_second"] / few["sheets_per_second"], 3)
+        for few, many in zip(runs[4], runs[ENTRY32_CLERKS], strict=True)
+    ]
     return out
 
 
@@ -98,4 +214,6 @@ def _median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
     median["runs"] = [
         {key: r[key] for key in ("save_p50_ms", "save_p95_ms", "sheets_per_second")} for r in runs
     ]
+    # The ratios of issue 16 compare sheets per second: the median of the runs' own.
+    median["sheets_per_second_median"] = statistics.median(r["sheets_per_second"] for r in runs)
     return median

@@ -35,7 +35,9 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
     """One row per target and database: the figure, the bound, met or not (None: not measured)."""
     rows: list[dict[str, Any]] = []
 
-    def target(name: str, backend: str, value: Any, bound: float, *, at_least: bool = False):
+    def target(
+        name: str, backend: str, value: Any, bound: float, *, at_least: bool = False
+    ) -> None:
         met = None if value is None else (value >= bound if at_least else value <= bound)
         rows.append(
             {"target": name, "backend": backend, "value": value, "bound": bound, "met": met}
@@ -130,6 +132,43 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
         entry.get("save_p95_ms"),
         50.0,
     )
+    # Issue 16, item 2: what a save costs, 32 clerks, and the model of more cores.
+    save = results.get("save_cost") or {}
+    target(
+        "a save <= 10 ms of the app's CPU, in process (median of three runs)",
+        save.get("backend", "postgresql"),
+        save.get("cpu_ms_per_save"),
+        10.0,
+    )
+    many = results.get("entry32") or {}
+    target(
+        "entry save p95 <= 150 ms (32 clerks, 4 gthread workers)",
+        many.get("backend", "postgresql"),
+        many.get("save_p95_ms"),
+        150.0,
+    )
+    target(
+        "entry sheets/s, 32 clerks / 4 clerks >= 1",
+        many.get("backend", "postgresql"),
+        many.get("ratio_to_4_clerks"),
+        1.0,
+        at_least=True,
+    )
+    for cores in ("8", "32"):
+        # No bound in the issue: the model's figure, and what limits it.
+        figure = _get(results, "model", "cores", cores) or {}
+        rows.append(
+            {
+                "target": f"model: sheets/s on {cores} cores (computed from a save's CPU and "
+                f"lock hold, measured on 2)",
+                "backend": save.get("backend", "postgresql"),
+                "value": figure.get("sheets_per_second"),
+                "bound": None,
+                "met": f"computed; limited by {figure['limited_by']}"
+                if figure.get("limited_by")
+                else None,
+            }
+        )
     night = results.get("night") or {}
     target(
         "election-night staleness p95 <= 2 s",
@@ -158,6 +197,16 @@ def markdown(results: dict[str, Any]) -> str:
         f"{machine.get('postgresql') or 'no PostgreSQL'}; load generator "
         f"{results.get('load_generator')}; load average at start "
         f"{machine['load_average_at_start']}, at end {machine.get('load_average_at_end')}.",
+    ]
+    for merged in results.get("merged_runs", []):
+        again = merged.get("machine", {})
+        lines[-1] += (
+            f" Steps {', '.join(merged.get('steps', []))} measured again "
+            f"{again.get('date')} on {again.get('cpu_count')} CPUs ({again.get('cpu_model')}), "
+            f"load average at start {again.get('load_average_at_start')}, at end "
+            f"{again.get('load_average_at_end')}."
+        )
+    lines += [
         "",
         "| measure | scale | SQLite | PostgreSQL |",
         "|---|---|---|---|",
@@ -239,7 +288,12 @@ def markdown(results: dict[str, Any]) -> str:
         for mode in ("cold", "warm", "warm_exact"):
             for route, label in names.items():
 
-                def cell(b: str, serving=serving, mode=mode, route=route) -> str:
+                def cell(
+                    b: str,
+                    serving: dict[str, Any] = serving,
+                    mode: str = mode,
+                    route: str = route,
+                ) -> str:
                     data = (serving.get(b) or {}).get(mode, {}).get(route)
                     if not data:
                         return "-"
@@ -253,20 +307,45 @@ def markdown(results: dict[str, Any]) -> str:
                     )
 
                 row(f"{label}, {MODES[mode]}", scale, cell)
-    for step, label in (("entry", "entry, 4 clerks"), ("night", "election night, 6 clerks")):
+    for step, label in (
+        ("entry", "entry, 4 clerks"),
+        ("entry32", "entry, 32 clerks (4 workers x 8 threads)"),
+        ("night", "election night, 6 clerks"),
+    ):
         data = results.get(step)
         if not data:
             continue
         if not data.get("available"):
             text = "not available: " + data.get("reason", "")
-        elif step == "entry":
+        elif step in ("entry", "entry32"):
             text = (
                 f"{_fmt(data['sheets_per_second'])} sheets/s, save p50 "
                 f"{_fmt(data['save_p50_ms'])} ms, p95 {_fmt(data['save_p95_ms'])} ms"
             )
             if len(data.get("runs", [])) > 1:
                 p95s = ", ".join(_fmt(run["save_p95_ms"]) for run in data["runs"])
-                text += f" (median of {len(data['runs'])} runs; their p95: {p95s} ms)"
+                rates = ", ".join(_fmt(run["sheets_per_second"]) for run in data["runs"])
+                text += (
+                    f" (median of {len(data['runs'])} runs; their p95: {p95s} ms; "
+                    f"their sheets/s: {rates})"
+                )
+            if data.get("served_cpu_ms_per_save") is not None:
+                text += (
+                    f"; CPU per save as served {_fmt(data['served_cpu_ms_per_save'])} ms (app "
+                    f"{_fmt(data['served_app_cpu_ms_per_save'])}, database "
+                    f"{_fmt(data['served_db_cpu_ms_per_save'])}, clerks "
+                    f"{_fmt(data['served_clients_cpu_ms_per_save'])})"
+                )
+            if data.get("ratio_to_4_clerks") is not None:
+                text += f"; median sheets/s {_fmt(data['ratio_to_4_clerks'])} x 4 clerks'"
+            base = data.get("baseline_4_clerks")
+            if base:
+                text += (
+                    f" (4 clerks in the same runs, 2 workers: "
+                    f"{_fmt(base.get('sheets_per_second_median'))} sheets/s median, p95 "
+                    f"{_fmt(base.get('save_p95_ms'))} ms; run by run 32/4: "
+                    f"{', '.join(_fmt(r) for r in data.get('pair_ratios', []))})"
+                )
         else:
             text = (
                 f"{data['readers']} readers: staleness p50 {_fmt(data['staleness_p50_s'])} s, "
@@ -285,14 +364,78 @@ def markdown(results: dict[str, Any]) -> str:
             f"| {label} | labor runoff | {text if backend == 'sqlite' else '-'} | "
             f"{text if backend == 'postgresql' else '-'} |"
         )
+    lines += _save_rows(results)
     lines += ["", "| target | database | figure | met |", "|---|---|---|---|"]
     for t in results.get("targets", []):
-        met = {True: "yes", False: "**no**", None: "not measured"}[t["met"]]
+        met = {True: "yes", False: "**no**", None: "not measured"}.get(t["met"], t["met"])
         lines.append(
             f"| {t['target']} | {BACKEND_NAMES.get(t['backend'], t['backend'])} | "
             f"{_fmt(t['value'])} | {met} |"
         )
     return "\n".join(lines)
+
+
+def _save_rows(results: dict[str, Any]) -> list[str]:
+    """What a save costs in process, and the model of more cores (the ``model`` step)."""
+    save, model = results.get("save_cost"), results.get("model")
+    if not save:
+        return []
+    backend = save.get("backend", "postgresql")
+
+    def line(measure: str, text: str) -> str:
+        cells = (text if backend == "sqlite" else "-", text if backend == "postgresql" else "-")
+        return f"| {measure} | labor runoff | {cells[0]} | {cells[1]} |"
+
+    out = [
+        line(
+            "a save in process, alone (app CPU, database CPU, wall; median of "
+            f"{save.get('runs')} runs of {save.get('saves_per_run')} saves)",
+            f"{_fmt(save.get('cpu_ms_per_save'))} ms CPU (first entry "
+            f"{_fmt(save.get('cpu_ms_first_entry'))}, second "
+            f"{_fmt(save.get('cpu_ms_second_entry'))}), database "
+            f"{_fmt(save.get('db_cpu_ms_per_save'))} ms CPU, wall "
+            f"{_fmt(save.get('wall_ms_per_save'))} ms (p95 {_fmt(save.get('wall_ms_p95'))}); the "
+            f"form's GET {_fmt(save.get('form_cpu_ms_per_save'))} ms CPU + database "
+            f"{_fmt(save.get('form_db_cpu_ms_per_save'))} ms",
+        ),
+        line(
+            "a save's hold of the serial section",
+            f"{save.get('serial_section')}: mean {_fmt(save.get('hold_ms_per_save'))} ms, "
+            f"p50 {_fmt(save.get('hold_ms_p50'))} ms, p95 {_fmt(save.get('hold_ms_p95'))} ms",
+        ),
+    ]
+    if model:
+        cores = model.get("cores", {})
+        text = "; ".join(
+            f"{c} cores {_fmt(f['sheets_per_second'])} (CPU {_fmt(f['cpu_bound'])}, lock "
+            f"{_fmt(f['lock_bound'])})"
+            for c, f in cores.items()
+        )
+        measured = model.get("measured_2_cores") or {}
+        if measured:
+            text += "; measured on 2: " + ", ".join(
+                f"{_fmt(v)} ({k.replace('_', ' ')})" for k, v in measured.items()
+            )
+        out.append(
+            line(
+                f"model: sheets/s = min(C / ({_fmt(model['cpu_ms_per_save'])} ms x 2), "
+                f"1 / ({_fmt(model['hold_ms_per_save'])} ms x 2))",
+                text,
+            )
+        )
+        flat = model.get("flat_out_clerks") or {}
+        if flat:
+            out.append(
+                line(
+                    "model: best mean save latency of clerks saving flat out (Little's law)",
+                    "; ".join(
+                        f"{k} {_fmt(v['mean_save_ms_at_best'])} ms"
+                        for k, v in flat.items()
+                        if not k.endswith(" 8 cores")
+                    ),
+                )
+            )
+    return out
 
 
 def update_readme(table: str) -> bool:

@@ -18,6 +18,7 @@ import socket
 import subprocess
 import time
 import urllib.request
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -75,6 +76,27 @@ def fill(rule: str, *, slug: str, number: int, branch: str, region: str | None) 
     return re.sub(r"<([^>]+)>", value, rule)
 
 
+class Server(str):
+    """The base URL of a started server; ``pid`` is its master process."""
+
+    pid: int = 0
+
+
+def settled(server: Server, workers: int, timeout: float = 30.0) -> list[int]:
+    """Wait until the server has its ``workers`` workers and they are idle (done importing the
+    app: their CPU time stands still); their pids. Then CPU counted from now is serving."""
+    from .machine import children_of, cpu_of
+
+    deadline = time.monotonic() + timeout
+    while True:
+        pids = children_of(server.pid)
+        before = sum(cpu_of(p) or 0.0 for p in pids)
+        time.sleep(0.5)
+        after = sum(cpu_of(p) or 0.0 for p in pids)
+        if (len(pids) >= workers and after - before < 0.03) or time.monotonic() > deadline:
+            return pids
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -82,9 +104,17 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(database: Database, *, cache: bool, recheck: bool = True, workers: int = 2):
+def gunicorn(
+    database: Database,
+    *,
+    cache: bool,
+    recheck: bool = True,
+    workers: int = 2,
+    threads: int | None = None,
+) -> Iterator[Server]:
     """gunicorn serving the app on 127.0.0.1 with ``workers`` workers of the project's config
-    (``primaries.gunicorn_config``: gthread); yields its base URL.
+    (``primaries.gunicorn_config``: gthread, ``threads`` each if given, else the config's);
+    yields its base URL.
 
     ``cache=False``: no results cache; ``recheck=False``: the current version asked per request.
     """
@@ -104,6 +134,7 @@ def gunicorn(database: Database, *, cache: bool, recheck: bool = True, workers: 
             "python:primaries.gunicorn_config",
             "-w",
             str(workers),
+            *(["--threads", str(threads)] if threads else []),
             "-b",
             f"127.0.0.1:{port}",
             "--timeout",
@@ -118,7 +149,8 @@ def gunicorn(database: Database, *, cache: bool, recheck: bool = True, workers: 
         stderr=log,
         start_new_session=True,
     )
-    base = f"http://127.0.0.1:{port}"
+    base = Server(f"http://127.0.0.1:{port}")
+    base.pid = proc.pid
     try:
         deadline = time.monotonic() + 60
         while True:
