@@ -227,10 +227,14 @@ def entry_bench(
     names: list[str],
     *,
     on_start: Callable[[], None] | None = None,
+    pace: float = 0.0,
 ) -> dict[str, Any]:
-    saves, seconds = run_clerks(port, slug, number, sheets, names, on_start=on_start)
+    """The clerks flat out, or each one save every ``pace`` seconds."""
+    saves, seconds = run_clerks(port, slug, number, sheets, names, on_start=on_start, pace=pace)
     out = _summary(saves, seconds)
     out["clerks"] = len(names)
+    if pace:
+        out["pace_s"] = round(pace, 3)
     out["load_average"] = load_average()
     return out
 

@@ -158,9 +158,15 @@ def entry32(
 
     Each run is paired with a run of the 4-clerk entry step as it is (2 workers, the config's
     threads; clerks 1 to 4) just before it, on its own copy: the ratio of sheets per second
-    compares runs made minutes apart on the same machine, whatever else it was doing."""
-    runs: dict[int, list[dict[str, Any]]] = {4: [], ENTRY32_CLERKS: []}
-    shapes = ((4, 2, None), (ENTRY32_CLERKS, ENTRY32_WORKERS, ENTRY32_THREADS))
+    compares runs made minutes apart on the same machine, whatever else it was doing. A third
+    run of each triple has the 32 clerks offer what the 4 made, each one save every 32 / (the 4
+    clerks' saves per second) seconds: the same work in 8 times as many hands (``paced``)."""
+    runs: dict[str, list[dict[str, Any]]] = {"4": [], "32": [], "32 paced": []}
+    shapes = (
+        ("4", 4, 2, None),
+        ("32", ENTRY32_CLERKS, ENTRY32_WORKERS, ENTRY32_THREADS),
+        ("32 paced", ENTRY32_CLERKS, ENTRY32_WORKERS, ENTRY32_THREADS),
+    )
     with fresh(backend, "entry32") as template:
         if not _entry_route(template):
             return {
@@ -170,7 +176,12 @@ def entry32(
         template.primaries("load", package).check("load the election-night package")
         names = create_clerks(template, ENTRY32_CLERKS)
         for _ in range(ENTRY_RUNS):
-            for clerks, workers, threads in shapes:
+            pace = 0.0
+            for shape, clerks, workers, threads in shapes:
+                if shape == "32 paced":
+                    # The 4 clerks' saves per second, offered by 32 clerks at a steady pace.
+                    few = runs["4"][-1]
+                    pace = clerks * few["seconds"] / few["saves"]
                 with (
                     copy_of(template, "entry32") as database,
                     gunicorn(database, cache=True, workers=workers, threads=threads) as base,
@@ -184,7 +195,7 @@ def entry32(
                         base,
                         database,
                         workers,
-                        partial(entry_bench, port, SLUG, 2, sheets, names[:clerks]),
+                        partial(entry_bench, port, SLUG, 2, sheets, names[:clerks], pace=pace),
                     )
                 figures.update(
                     available=True,
@@ -194,12 +205,13 @@ def entry32(
                     threads=threads,
                 )
                 log(f"  {figures}")
-                runs[clerks].append(figures)
-    out = _median_run(runs[ENTRY32_CLERKS])
-    out["baseline_4_clerks"] = _median_run(runs[4])
+                runs[shape].append(figures)
+    out = _median_run(runs["32"])
+    out["baseline_4_clerks"] = _median_run(runs["4"])
+    out["paced"] = _median_run(runs["32 paced"])
     out["pair_ratios"] = [
         round(many["sheets_per_second"] / few["sheets_per_second"], 3)
-        for few, many in zip(runs[4], runs[ENTRY32_CLERKS], strict=True)
+        for few, many in zip(runs["4"], runs["32"], strict=True)
     ]
     return out
 
