@@ -180,7 +180,8 @@ def run_clerks(
     on_start: Callable[[], None] | None = None,
 ) -> tuple[list[Save], float]:
     """Every clerk in a thread, typing its plan (one save every ``pace`` seconds, or flat out);
-    ``on_start`` is called once every clerk has signed in, just before they start."""
+    ``on_start`` is called once every clerk has signed in, just before they start. Paced clerks
+    start spread over the first ``pace`` seconds, as people do, not all at the same instant."""
     plans = _plans(sheets, len(names))
     saves: list[Save] = []
     lock = threading.Lock()
@@ -198,7 +199,7 @@ def run_clerks(
             start = time.perf_counter()
             for i, sheet in enumerate(plans[k]):
                 if pace:
-                    delay = start + i * pace - time.perf_counter()
+                    delay = start + (i + k / len(names)) * pace - time.perf_counter()
                     if delay > 0:
                         time.sleep(delay)
                 path = f"/staff/elections/{slug}/rounds/{number}/sheets/{sheet['branch']}"
