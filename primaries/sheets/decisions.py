@@ -105,7 +105,7 @@ def apply_correction(
     if before is None and sheet.state != SheetState.COUNTED:
         entries = [i for i in (sheet.first_entry_id, sheet.second_entry_id) if i is not None]
         before = {"state": sheet.state, "entry_ids": entries}
-    entry = add_entry(
+    entry_id = add_entry(
         place.round,
         place.branch.id,
         numbers,
@@ -113,14 +113,14 @@ def apply_correction(
         user_id=actor.user_id,
         reason=reason,
     )
-    make_count(sheet, entry)
+    make_count(sheet, entry_id)
     bump_version(place.round)
     record_sheet_event(
         "sheet.correct",
         place,
         actor,
         before=before,
-        after={"entry_id": entry.id, **numbers.as_dict(), "reason": reason, **note},
+        after={"entry_id": entry_id, **numbers.as_dict(), "reason": reason, **note},
     )
 
 

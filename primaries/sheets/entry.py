@@ -34,7 +34,15 @@ from ..errors import NumbersRefused, Refused
 from ..extensions import db
 from ..models import DecisionKind, EntryKind, SheetEntry
 from .place import SheetPlace, SheetRef, begin_on
-from .rows import add_decision, add_entry, make_count, new_sheet, numbers_of, set_state
+from .rows import (
+    add_decision,
+    add_entry,
+    entry_of,
+    make_count,
+    new_sheet,
+    numbers_of,
+    set_state,
+)
 
 CHOICES = ("1", "2", "paper")
 
@@ -122,9 +130,10 @@ def enter(ref: SheetRef, numbers: Numbers, *, version: int, actor: Actor) -> Ent
                 sheet=place.name,
             )
         )
-    first = sheet.first_entry if sheet is not None else None
     second = double and state == SheetStatus.AWAITING_SECOND
-    if second and first is not None and first.user_id == actor.user_id:
+    # Who made the first entry and its numbers, in one query (only a second entry needs them).
+    first = entry_of(place.round, sheet.first_entry_id) if second and sheet is not None else None
+    if first is not None and first.user_id == actor.user_id:
         raise Refused(
             Said(
                 N_(
@@ -135,25 +144,25 @@ def enter(ref: SheetRef, numbers: Numbers, *, version: int, actor: Actor) -> Ent
             )
         )
     validate(place, numbers)
-    agrees = second and numbers_of(first) == numbers
+    agrees = first is not None and first.numbers == numbers
 
-    entry = add_entry(
+    entry_id = add_entry(
         place.round, place.branch.id, numbers, kind=EntryKind.ENTRY, user_id=actor.user_id
     )
     if sheet is None:  # written once, below, with its first entry (one INSERT, no UPDATE)
         sheet = new_sheet(place.round.id, place.branch.id)
     if not second:
         which = "first" if double else "single"
-        sheet.first_entry_id, sheet.second_entry_id = entry.id, None
+        sheet.first_entry_id, sheet.second_entry_id = entry_id, None
         if double:
             set_state(sheet, SheetState.AWAITING_SECOND)
         else:
-            make_count(sheet, entry)
+            make_count(sheet, entry_id)
     else:
         which = "second"
-        sheet.second_entry_id = entry.id
+        sheet.second_entry_id = entry_id
         if agrees:
-            make_count(sheet, entry)
+            make_count(sheet, entry_id)
         else:
             set_state(sheet, SheetState.MISMATCH)
     if sheet.state == SheetState.COUNTED:
@@ -164,7 +173,7 @@ def enter(ref: SheetRef, numbers: Numbers, *, version: int, actor: Actor) -> Ent
         place,
         actor,
         before={"state": state.value},
-        after={"entry": which, "entry_id": entry.id, "state": sheet.state, **numbers.as_dict()},
+        after={"entry": which, "entry_id": entry_id, "state": sheet.state, **numbers.as_dict()},
     )
     return EntryResult(which, sheet.state)
 
@@ -255,11 +264,13 @@ def resolve(
     validate(place, numbers, decided=True)
     sheet = place.sheet
     assert sheet is not None  # a mismatch has a sheet
-    entry = add_entry(
+    entry_id = add_entry(
         place.round, place.branch.id, numbers, kind=EntryKind.RESOLUTION, user_id=actor.user_id
     )
-    add_decision(sheet, DecisionKind.RESOLVE, user_id=actor.user_id, resolution=entry, choices=how)
-    make_count(sheet, entry)
+    add_decision(
+        sheet, DecisionKind.RESOLVE, user_id=actor.user_id, resolution_id=entry_id, choices=how
+    )
+    make_count(sheet, entry_id)
     bump_version(place.round)
     record_sheet_event(
         "sheet.resolve",
@@ -269,7 +280,7 @@ def resolve(
             "entry_1": {"id": mismatch.first.id, **_numbers_dict(mismatch.first_values)},
             "entry_2": {"id": mismatch.second.id, **_numbers_dict(mismatch.second_values)},
         },
-        after={"entry_id": entry.id, "state": sheet.state, "decided": how, **numbers.as_dict()},
+        after={"entry_id": entry_id, "state": sheet.state, "decided": how, **numbers.as_dict()},
     )
     return numbers
 

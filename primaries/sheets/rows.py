@@ -8,8 +8,9 @@ row that is never changed.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import NamedTuple
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 
 from ..core.sheets import Numbers, SheetState
 from ..extensions import db
@@ -42,6 +43,10 @@ def new_sheet(round_id: int, branch_id: int, *, flush: bool = False) -> Sheet:
     return sheet
 
 
+# Built once: every save runs it.
+_INSERT_ENTRY = insert(SheetEntry.__table__).returning(SheetEntry.__table__.c.id)
+
+
 def add_entry(
     round_: Round,
     branch_id: int,
@@ -50,30 +55,34 @@ def add_entry(
     kind: EntryKind,
     user_id: int | None = None,
     reason: str | None = None,
-) -> SheetEntry:
-    """Record one entry of the sheet (with a row per candidate); it counts only when told to."""
+) -> int:
+    """Record one entry of the sheet (with a row per candidate); it counts only when told to.
+    Returns the entry's id."""
     ids = {code: candidate_id for candidate_id, code, _ in ballot_of(round_)}
-    entry = SheetEntry(
-        round_id=round_.id,
-        branch_id=branch_id,
-        kind=kind,
-        ballots_cast=numbers.ballots_cast,
-        invalid=numbers.invalid,
-        user_id=user_id,
-        reason=reason,
-    )
-    db.session.add(entry)
-    db.session.flush()
-    # One executemany straight to the table: the rows are plain numbers, nothing in this session
-    # holds them, and the unit of work would only add its bookkeeping to every save.
+    db.session.flush()  # what the change wrote before, first (nothing, usually)
+    # Straight to the tables, as the votes below: an entry is never changed, nothing in this
+    # session reads it back as an object, and the unit of work would only add its bookkeeping
+    # to every save.
+    entry_id: int = db.session.execute(
+        _INSERT_ENTRY,
+        {
+            "round_id": round_.id,
+            "branch_id": branch_id,
+            "kind": kind,
+            "ballots_cast": numbers.ballots_cast,
+            "invalid": numbers.invalid,
+            "user_id": user_id,
+            "reason": reason,
+        },
+    ).scalar_one()
     db.session.execute(
         insert(EntryVote.__table__),
         [
-            {"entry_id": entry.id, "candidate_id": ids[code], "votes": count}
+            {"entry_id": entry_id, "candidate_id": ids[code], "votes": count}
             for code, count in numbers.votes.items()
         ],
     )
-    return entry
+    return entry_id
 
 
 def set_state(sheet: Sheet, state: SheetState, *, counted_id: int | None = None) -> None:
@@ -83,9 +92,9 @@ def set_state(sheet: Sheet, state: SheetState, *, counted_id: int | None = None)
     touch(sheet)
 
 
-def make_count(sheet: Sheet, entry: SheetEntry) -> None:
+def make_count(sheet: Sheet, entry_id: int) -> None:
     """The entry becomes the sheet's counted numbers."""
-    set_state(sheet, SheetState.COUNTED, counted_id=entry.id)
+    set_state(sheet, SheetState.COUNTED, counted_id=entry_id)
 
 
 def set_annulled(sheet: Sheet, annulled: bool, reason: str | None) -> None:
@@ -119,7 +128,7 @@ def add_decision(
     kind: DecisionKind,
     *,
     user_id: int | None,
-    resolution: SheetEntry | None = None,
+    resolution_id: int | None = None,
     choices: Mapping[str, str] | None = None,
     reason: str | None = None,
 ) -> SheetDecision:
@@ -130,7 +139,7 @@ def add_decision(
         kind=kind,
         first_entry_id=sheet.first_entry_id,
         second_entry_id=sheet.second_entry_id,
-        resolution_entry_id=resolution.id if resolution is not None else None,
+        resolution_entry_id=resolution_id,
         choices=dict(choices) if choices is not None else None,
         reason=reason,
         user_id=user_id,
@@ -151,6 +160,42 @@ def numbers_of(entry: SheetEntry | None) -> Numbers | None:
     codes = {candidate_id: code for candidate_id, code, _ in ballot_of(round_)}
     votes = {codes[candidate_id]: int(count) for count, candidate_id in rows}
     return _numbers(entry.ballots_cast, entry.invalid, votes, codes.values())
+
+
+# Built once: every second entry runs it (building a statement costs more than running it).
+_ENTRY_NUMBERS = (
+    select(
+        SheetEntry.user_id,
+        SheetEntry.ballots_cast,
+        SheetEntry.invalid,
+        EntryVote.candidate_id,
+        EntryVote.votes,
+    )
+    .outerjoin(EntryVote, EntryVote.entry_id == SheetEntry.id)
+    .where(SheetEntry.id == bindparam("entry_id"))
+)
+
+
+class MadeEntry(NamedTuple):
+    """An entry's numbers and the account that made it."""
+
+    user_id: int | None
+    numbers: Numbers
+
+
+def entry_of(round_: Round, entry_id: int | None) -> MadeEntry | None:
+    """Who made an entry of ``round_`` and its numbers, in one query: what a second entry is
+    checked and compared against (:func:`numbers_of` reads an entry already loaded). None
+    without an entry."""
+    if entry_id is None:
+        return None
+    rows = db.session.execute(_ENTRY_NUMBERS, {"entry_id": entry_id}).all()
+    if not rows:
+        return None
+    codes = {candidate_id: code for candidate_id, code, _ in ballot_of(round_)}
+    votes = {codes[row[3]]: int(row[4]) for row in rows if row[3] is not None}
+    user_id, cast, invalid = rows[0][0], rows[0][1], rows[0][2]
+    return MadeEntry(user_id, _numbers(cast, invalid, votes, codes.values()))
 
 
 def _numbers(cast: int, invalid: int, votes: Mapping[str, int], codes: Iterable[str]) -> Numbers:

@@ -14,6 +14,7 @@ from typing import Any, Literal, overload
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
@@ -178,12 +179,17 @@ def sheet_form(
 def sheet_form(place: SheetPlace, *, correction: bool = False, **kwargs: Any) -> SheetForm: ...
 def sheet_form(place: SheetPlace, *, correction: bool = False, **kwargs: Any) -> SheetForm:
     """The form of this sheet: Ballots cast, Invalid ballots, then one field per candidate
-    (named in the reader's language where the election gives the name in it)."""
-    names = local_names(place.round.election)
-    ballot = tuple((code, names.candidate(code, name)) for _, code, name in ballot_of(place.round))
+    (named in the reader's language where the election gives the name in it).
+
+    The names in the reader's language are looked up when a label is shown: a save that
+    succeeds redirects without showing the form, and so asks nothing about the candidates."""
+    ballot = tuple((code, name) for _, code, name in ballot_of(place.round))
     form = _sheet_form_class(ballot, correction)(**kwargs)
     form.place = place
     form.codes = [code for code, _ in ballot]
+    names = local_names(place.round.election)
+    for code, name in ballot:
+        form[vote_field(code)].label.text = LazyString(names.candidate, code, name)
     return form
 
 

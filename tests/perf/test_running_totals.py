@@ -152,7 +152,7 @@ def test_running_totals_equal_a_full_recount_after_every_kind_of_change(app: Fla
         sheet = sheet_of(round_.id, branch.id) or new_sheet(round_.id, branch.id, flush=True)
         cast, invalid, votes = numbers(rng)
         first = add_entry(round_, branch.id, Numbers(cast, invalid, votes), kind=EntryKind.ENTRY)
-        sheet.first_entry_id = first.id
+        sheet.first_entry_id = first
         set_state(sheet, SheetState.AWAITING_SECOND)
         db.session.commit()
         check(f"first entry {code}")
@@ -161,7 +161,7 @@ def test_running_totals_equal_a_full_recount_after_every_kind_of_change(app: Fla
         sheet = db.session.get(Sheet, sheet.id)
         assert sheet is not None
         second = add_entry(round_, branch.id, Numbers(cast, invalid, votes), kind=EntryKind.ENTRY)
-        sheet.second_entry_id = second.id
+        sheet.second_entry_id = second
         make_count(sheet, second)
         db.session.commit()
         check(f"second entry {code}")

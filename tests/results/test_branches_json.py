@@ -206,7 +206,7 @@ def test_fast_branch_list_equals_a_plain_reading_after_every_kind_of_change(app:
     sheet = sheet_of(round_.id, branch.id) or new_sheet(round_.id, branch.id, flush=True)
     numbers = Numbers(70, 3, {"ZED": 7, "AAA": 0, "MID": 60, "B-2": 0})
     first = add_entry(round_, branch.id, numbers, kind=EntryKind.ENTRY)
-    sheet.first_entry_id = first.id
+    sheet.first_entry_id = first
     set_state(sheet, SheetState.AWAITING_SECOND)
     db.session.commit()
     check(app, "first entry")
@@ -215,7 +215,7 @@ def test_fast_branch_list_equals_a_plain_reading_after_every_kind_of_change(app:
     sheet = db.session.get(Sheet, sheet.id)
     assert sheet is not None
     second = add_entry(round_, branch.id, numbers, kind=EntryKind.ENTRY)
-    sheet.second_entry_id = second.id
+    sheet.second_entry_id = second
     make_count(sheet, second)
     db.session.commit()
     check(app, "second entry")
