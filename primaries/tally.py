@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import String, and_, event, func, select
+from sqlalchemy import String, and_, bindparam, event, func, select
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
@@ -98,6 +98,15 @@ _BALLOTS = "primaries.tally.ballots"
 KEPT_OVER_READ_ROLLBACK.add(_BALLOTS)
 
 
+# Built once (every save asks: building a statement costs more than running it).
+_BALLOT = (
+    select(Candidate.id, Candidate.code, Candidate.name)
+    .join(RoundCandidate, RoundCandidate.candidate_id == Candidate.id)
+    .where(RoundCandidate.round_id == bindparam("round_id"))
+    .order_by(RoundCandidate.position)
+)
+
+
 def ballot_of(round_: Round) -> list[tuple[int, str, str]]:
     """The round's ballot, (candidate id, code, name) in ballot order.
 
@@ -110,12 +119,7 @@ def ballot_of(round_: Round) -> list[tuple[int, str, str]]:
     known = memo.get(round_.id)
     if known is not None:
         return list(known)
-    rows = db.session.execute(
-        select(Candidate.id, Candidate.code, Candidate.name)
-        .join(RoundCandidate, RoundCandidate.candidate_id == Candidate.id)
-        .where(RoundCandidate.round_id == round_.id)
-        .order_by(RoundCandidate.position)
-    ).all()
+    rows = db.session.execute(_BALLOT, {"round_id": round_.id}).all()
     ballot = [(row[0], row[1], row[2]) for row in rows]
     if ballot:  # an empty ballot is a round still being written: ask again next time
         memo[round_.id] = tuple(ballot)
