@@ -155,7 +155,9 @@ def merged(old: dict[str, Any], new: dict[str, Any], steps: list[str]) -> dict[s
         new.pop(key, None)
     put(out, new)
     out.setdefault("notes", []).extend(notes)
-    out.setdefault("merged_runs", []).append({"steps": steps, "machine": machine})
+    # An earlier merged run whose every step this run measured again says nothing any more.
+    earlier = [run for run in out.get("merged_runs", []) if set(run["steps"]) - set(steps)]
+    out["merged_runs"] = [*earlier, {"steps": steps, "machine": machine}]
     return out
 
 
