@@ -37,6 +37,26 @@ down_revision = "0016"
 branch_labels = None
 depends_on = None
 
+
+def _running_totals() -> ModuleType:
+    """Migration 0002: pieces of its triggers kept here; the triggers the downgrade puts back."""
+    path = Path(__file__).with_name("0002_running_totals.py")
+    spec = importlib.util.spec_from_file_location("migration_0002_running_totals", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# What 0002 wrote and this migration keeps as it was: which sheets count, what changes a sheet's
+# contribution, the delta of sheet rows, how a trigger is created. (0002 is never edited.)
+_OLD = _running_totals()
+_counts = _OLD._counts
+SHEET_CHANGED = _OLD.SHEET_CHANGED
+PG_SHEET_CHANGED = _OLD.PG_SHEET_CHANGED
+_pg_sheet_rows = _OLD._pg_sheet_rows
+_pg_create = _OLD._pg_create
+
 SLOTS = 64
 ROUND_COLUMNS = ("counted", "annulled", "eligible", "ballots_cast", "invalid")
 
@@ -60,12 +80,6 @@ BEGIN
     RETURN slot;
 END;
 $$"""
-
-
-def _counts(row: str) -> str:
-    return (
-        f"({row}.state = 'counted' AND NOT {row}.annulled AND {row}.counted_entry_id IS NOT NULL)"
-    )
 
 
 ROUND_INSERT = "INSERT INTO round_totals {a}(round_id, slot, " + ", ".join(ROUND_COLUMNS) + ") "
@@ -104,13 +118,6 @@ def _sqlite_vote(row: str, sign: str) -> list[str]:
         + f"SELECT s.round_id, 0, {row}.candidate_id, {sign}{row}.votes FROM sheets s "
         f"WHERE s.counted_entry_id = {row}.entry_id AND {_counts('s')}" + VOTES_UPSERT.format(t="")
     ]
-
-
-SHEET_CHANGED = (
-    "OLD.round_id IS NOT NEW.round_id OR OLD.branch_id IS NOT NEW.branch_id OR "
-    "OLD.state IS NOT NEW.state OR OLD.annulled IS NOT NEW.annulled OR "
-    "OLD.counted_entry_id IS NOT NEW.counted_entry_id"
-)
 
 
 def _sqlite_triggers() -> dict[str, str]:
@@ -203,20 +210,6 @@ def _pg_apply_sheets(delta: str) -> str:
     )
 
 
-def _pg_sheet_rows(table: str, sign: int, alias: str = "x", joined: str = "") -> str:
-    return (
-        f"SELECT {alias}.round_id, {alias}.branch_id, {alias}.counted_entry_id, "
-        f"{_counts(alias)} AS counts, {alias}.annulled, {sign} AS sign "
-        f"FROM {table} {alias} {joined}"
-    )
-
-
-PG_SHEET_CHANGED = (
-    "(o.round_id, o.branch_id, o.state, o.annulled, o.counted_entry_id) IS DISTINCT FROM "
-    "(n.round_id, n.branch_id, n.state, n.annulled, n.counted_entry_id)"
-)
-
-
 def _pg_apply_votes(delta: str) -> str:
     return (
         f"WITH d AS ({delta}), "
@@ -304,31 +297,7 @@ def _pg_functions() -> dict[str, tuple[str, str, str]]:
     }
 
 
-def _pg_create(name: str, event: str, table: str, body: str) -> list[str]:
-    referencing = {
-        "INSERT": "NEW TABLE AS new_rows",
-        "DELETE": "OLD TABLE AS old_rows",
-        "UPDATE": "OLD TABLE AS old_rows NEW TABLE AS new_rows",
-    }[event]
-    return [
-        f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
-        f"BEGIN\n    {body}\n    RETURN NULL;\nEND;\n$$",
-        f"CREATE TRIGGER {name} AFTER {event} ON {table} REFERENCING {referencing} "
-        f"FOR EACH STATEMENT EXECUTE FUNCTION {name}()",
-    ]
-
-
 # --------------------------------------------------------------------------------------------
-
-
-def _running_totals() -> ModuleType:
-    """Migration 0002, whose triggers the downgrade puts back."""
-    path = Path(__file__).with_name("0002_running_totals.py")
-    spec = importlib.util.spec_from_file_location("migration_0002_running_totals", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _drop_triggers(postgresql: bool) -> None:
@@ -403,5 +372,4 @@ def downgrade() -> None:
         _rekey(table, False, postgresql)
         with op.batch_alter_table(table) as batch:
             batch.drop_column("slot")
-    old = _running_totals()
-    _create_triggers(postgresql, old._pg_functions(), old._sqlite_triggers())
+    _create_triggers(postgresql, _OLD._pg_functions(), _OLD._sqlite_triggers())
