@@ -13,10 +13,10 @@ locks before its first statement. Readers are never blocked.
   that object alone, so changes of different sheets run at once, while a change of the whole
   database waits for them (and they for it). SQLite has one writer at a time whatever the change.
 
-What every change writes to rows that all changes share is left to the end, just before the commit
-(:func:`at_commit`): the audit chain's next events, the round's version. That tail runs under the
-audit chain's own lock (:data:`CHAIN_LOCK_SQL`), held only from there to the commit, so the chain
-is still a chain (no two events after the same one) with several app servers, and two sheets'
+What a confined change writes to rows that all changes share (:func:`write_shared`: the audit
+chain's next events, the round's version) is left to the end, just before the commit, and runs under
+the audit chain's own lock (:data:`CHAIN_LOCK_SQL`), held only from there to the commit, so the
+chain is still a chain (no two events after the same one) with several app servers, and two sheets'
 changes overlap for everything but their last milliseconds. The running totals, also shared, are
 written by the database's triggers into a slot of the change's own (migration 0017).
 """
@@ -101,12 +101,6 @@ def is_change(session: Session) -> bool:
     return bool(session.info.get(_CHANGE))
 
 
-def confined_to(session: Session) -> str | None:
-    """The object a confined change may change (None: not a change, or one of the whole
-    database)."""
-    return session.info.get(_ONLY) if is_change(session) else None
-
-
 def begin_change(only: str | None = None) -> Connection:
     """Begin (or continue) the write transaction of a change; see the module docstring.
 
@@ -122,8 +116,7 @@ def begin_change(only: str | None = None) -> Connection:
             began = session.info.get(_ONLY)
             if began is not None and began != only:
                 raise RuntimeError(
-                    f"a change begun for {began or 'the whole database'} continued for "
-                    f"{only or 'the whole database'}"
+                    f"a change begun for {began} continued for {only or 'the whole database'}"
                 )
             return connection
         if session.new or session.dirty or session.deleted or session.info.get(_WROTE):
@@ -142,12 +135,18 @@ def begin_change(only: str | None = None) -> Connection:
     return connection
 
 
-def at_commit(key: str, action: Callable[[Session], None]) -> None:
-    """Run ``action`` just before the current change commits, under the audit chain's lock (once
-    per ``key``, in the order first asked); see the module docstring. Dropped on a rollback."""
+def write_shared(key: str, action: Callable[[Session], None]) -> None:
+    """Write to rows that every change shares (the audit chain's head, a round's version) with
+    ``action``: at once in a change of the whole database, which runs alone; in a change confined
+    to one object, just before it commits, under the audit chain's lock (once per ``key``, in the
+    order first asked; dropped on a rollback). See the module docstring."""
     session = db.session()
     if not is_change(session):
-        raise RuntimeError("at_commit() inside begin_change() only")
+        raise RuntimeError("write_shared() inside begin_change() only")
+    if session.info.get(_ONLY) is None:
+        session.flush()  # the change itself first: its errors are the change's
+        action(session)
+        return
     session.info.setdefault(_TAIL, {}).setdefault(key, action)
 
 

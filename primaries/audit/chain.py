@@ -20,11 +20,10 @@ and may only come first: migration 0005 appended an ``audit.signing_began`` even
 vouches for them. Once one event is signed, every later one must be, by the key in force: the
 first signing key, then the key each ``audit.rotate_key`` event names.
 
-Appends happen inside the change's own transaction: at once in a change of the whole database,
-which runs alone; just before the commit, under the chain's own lock
-(:func:`primaries.database.at_commit`), in a change confined to one sheet or account, which runs
-beside others. Either way no two events follow the same one; the unique ``prev_hash`` is the last
-line of defence.
+Appends happen inside the change's own transaction (:func:`primaries.database.write_shared`): at
+once in a change of the whole database, which runs alone; just before the commit, under the chain's
+own lock, in a change confined to one sheet or account, which runs beside others. Either way no two
+events follow the same one; the unique ``prev_hash`` is the last line of defence.
 """
 
 from __future__ import annotations
@@ -39,7 +38,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select
 from sqlalchemy.orm import Session
 
-from ..database import WRITE_OPTION, at_commit, change_memo, confined_to
+from ..database import WRITE_OPTION, change_memo, write_shared
 from ..errors import Refused
 from ..extensions import db
 from ..models import AuditEvent
@@ -155,7 +154,7 @@ def _row(event: AuditEvent) -> dict[str, Any]:
     return {name: getattr(event, name) for name in _WRITTEN}
 
 
-_PENDING = "audit"  # change_memo: a confined change's events, not yet appended
+_PENDING = "audit"  # change_memo: the change's events, not yet appended
 
 
 def record(
@@ -186,25 +185,16 @@ def record(
         "before": before,
         "after": after,
     }
-    if confined_to(session) is not None:
-        # Signed at the commit, by the key in force then (a rotation is a change of the whole
-        # database: none runs beside this one), or refused then (KeyNotInForce).
-        change_memo(session).setdefault(_PENDING, []).append(fields)
-        at_commit("audit", _append_pending)
-        return
-    seq, prev_hash, in_force = key_in_force()
-    key = _signing_key_for(in_force, seq)
-    session.flush()  # the change itself first: its errors are the change's, not the event's
-    # Straight to the table (every change writes one; the unit of work would only add its
-    # bookkeeping).
-    session.execute(
-        insert(AuditEvent.__table__), _row(_new_event(seq + 1, prev_hash, key, **fields))
-    )
+    # A confined change's events are signed at its commit, by the key in force then (a rotation
+    # is a change of the whole database: none runs beside this one), or refused then.
+    change_memo(session).setdefault(_PENDING, []).append(fields)
+    write_shared("audit", _append_pending)
 
 
 def _append_pending(session: Session) -> None:
-    """A confined change's events, appended after the newest event as the chain is now (under
-    the chain's lock: no other change appends until this one commits)."""
+    """The change's events, signed and appended after the newest event as the chain is now (no
+    other change appends until this one commits: it runs alone, or this is under the chain's
+    lock). Straight to the table: the unit of work would only add its bookkeeping."""
     pending: list[dict[str, Any]] = change_memo(session).pop(_PENDING, [])
     seq, prev_hash, in_force = key_in_force()
     key = _signing_key_for(in_force, seq)

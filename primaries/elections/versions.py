@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy import bindparam, update
 from sqlalchemy.orm import Session
 
-from ..database import at_commit, change_memo, confined_to
+from ..database import change_memo, write_shared
 from ..extensions import db
 from ..models import Election, Round
 
@@ -22,22 +22,18 @@ _BUMP_VERSION = (
 
 
 def bump_version(round_: Round) -> None:
-    """Mark the round's result as changed: at once, or in a change confined to one sheet, just
-    before it commits (the round's row is shared by all its sheets' changes: it is locked from
-    the update to the commit)."""
+    """Mark the round's result as changed (the round's row is shared by all its sheets'
+    changes: :func:`primaries.database.write_shared` writes it)."""
     session = db.session()
-    if confined_to(session) is None:
-        session.execute(_BUMP_VERSION, {"round_id": round_.id})
-    else:
-        change_memo(session).setdefault(_BUMPED, set()).add(round_.id)
-        at_commit("versions", _bump_at_commit)
+    change_memo(session).setdefault(_BUMPED, set()).add(round_.id)
+    write_shared("versions", _bump)
     session.expire(round_, ["data_version"])  # read again, as the database has it, if asked
 
 
-_BUMPED = "versions"  # change_memo: the rounds a confined change has changed
+_BUMPED = "versions"  # change_memo: the rounds the change has changed, not yet marked
 
 
-def _bump_at_commit(session: Session) -> None:
+def _bump(session: Session) -> None:
     for round_id in sorted(change_memo(session).pop(_BUMPED, ())):
         session.execute(_BUMP_VERSION, {"round_id": round_id})
 

@@ -7,7 +7,7 @@ row that is never changed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
 from sqlalchemy import bindparam, insert, select
@@ -157,9 +157,7 @@ def numbers_of(entry: SheetEntry | None) -> Numbers | None:
     ).all()
     round_ = db.session.get(Round, entry.round_id)
     assert round_ is not None  # an entry's round exists (foreign key)
-    codes = {candidate_id: code for candidate_id, code, _ in ballot_of(round_)}
-    votes = {codes[candidate_id]: int(count) for count, candidate_id in rows}
-    return _numbers(entry.ballots_cast, entry.invalid, votes, codes.values())
+    return _in_ballot_order(round_, entry.ballots_cast, entry.invalid, rows)
 
 
 # Built once: every second entry runs it (building a statement costs more than running it).
@@ -192,10 +190,18 @@ def entry_of(round_: Round, entry_id: int | None) -> MadeEntry | None:
     rows = db.session.execute(_ENTRY_NUMBERS, {"entry_id": entry_id}).all()
     if not rows:
         return None
-    codes = {candidate_id: code for candidate_id, code, _ in ballot_of(round_)}
-    votes = {codes[row[3]]: int(row[4]) for row in rows if row[3] is not None}
+    votes = [(row[4], row[3]) for row in rows if row[3] is not None]
     user_id, cast, invalid = rows[0][0], rows[0][1], rows[0][2]
-    return MadeEntry(user_id, _numbers(cast, invalid, votes, codes.values()))
+    return MadeEntry(user_id, _in_ballot_order(round_, cast, invalid, votes))
+
+
+def _in_ballot_order(
+    round_: Round, cast: int, invalid: int, votes: Iterable[Sequence[int]]
+) -> Numbers:
+    """An entry's numbers from its rows: ``votes`` as (votes, candidate id) pairs."""
+    codes = {candidate_id: code for candidate_id, code, _ in ballot_of(round_)}
+    by_code = {codes[candidate_id]: int(count) for count, candidate_id in votes}
+    return _numbers(cast, invalid, by_code, codes.values())
 
 
 def _numbers(cast: int, invalid: int, votes: Mapping[str, int], codes: Iterable[str]) -> Numbers:
