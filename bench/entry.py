@@ -109,20 +109,28 @@ class Save:
     tries: int
 
 
+def typed_into(html: str, sheet: dict[str, Any]) -> dict[str, str] | None:
+    """The entry form of ``html`` (None: there is none) with the paper sheet's numbers typed in."""
+    form = form_with(html, "ballots_cast")
+    if form is None:
+        return None
+    fields = dict(form["fields"])
+    fields["ballots_cast"] = str(sheet["ballots_cast"])
+    fields["invalid"] = str(sheet["invalid"])
+    for code, votes in sheet["votes"].items():
+        fields[f"votes_{code}"] = str(votes)
+    return fields
+
+
 def enter(client: Client, path: str, sheet: dict[str, Any], clerk: int) -> Save:
     """Type one sheet into its form; saved again (up to 3 times) when the sheet changed."""
     status, html, _ = client.request("GET", path)
     tries = 0
     while True:
         tries += 1
-        form = form_with(html, "ballots_cast")
-        if form is None:
+        fields = typed_into(html, sheet)
+        if fields is None:
             raise RuntimeError(f"no entry form at {path} ({status})")
-        fields = dict(form["fields"])
-        fields["ballots_cast"] = str(sheet["ballots_cast"])
-        fields["invalid"] = str(sheet["invalid"])
-        for code, votes in sheet["votes"].items():
-            fields[f"votes_{code}"] = str(votes)
         started = time.perf_counter()
         status, html, _ = client.request("POST", path, fields)
         ended = time.perf_counter()

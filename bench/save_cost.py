@@ -36,7 +36,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .entry import PASSWORD, form_with
+from .entry import PASSWORD, form_with, typed_into
 from .load_generator import percentile
 
 SLUG = "bench-night"
@@ -162,14 +162,9 @@ def main() -> None:
             page = client.get(path)
             get_wall, get_cpu = time.perf_counter_ns() - wall0, time.process_time_ns() - cpu0
             get_db = _backend_ns(pids) - db0
-            form = form_with(page.get_data(as_text=True), "ballots_cast")
-            if page.status_code != 200 or form is None:
+            fields = typed_into(page.get_data(as_text=True), sheet)
+            if page.status_code != 200 or fields is None:
                 raise SystemExit(f"no entry form at {path} ({page.status_code})")
-            fields = dict(form["fields"])
-            fields["ballots_cast"] = str(sheet["ballots_cast"])
-            fields["invalid"] = str(sheet["invalid"])
-            for code, votes in sheet["votes"].items():
-                fields[f"votes_{code}"] = str(votes)
             commits = len(clock.commits)
             db0, cpu0, wall0 = _backend_ns(pids), time.process_time_ns(), time.perf_counter_ns()
             answer = client.post(path, data=fields)
