@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Response, current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from .extensions import db
 from .formats.images import EXTENSIONS
@@ -30,15 +30,21 @@ def photo_path(sha256: str, content_type: str) -> Path:
     return photo_dir() / sha256[:2] / f"{sha256}.{EXTENSIONS[content_type]}"
 
 
+# Built once: every entry form asks (building a statement costs more than running it).
+_SHEET_PHOTOS = (
+    select(SheetPhoto)
+    .where(
+        SheetPhoto.round_id == bindparam("round_id"),
+        SheetPhoto.branch_id == bindparam("branch_id"),
+    )
+    .order_by(SheetPhoto.id)
+)
+
+
 def sheet_photo_rows(round_id: int, branch_id: int) -> list[SheetPhoto]:
     """The photos of one branch's sheet in one round, oldest first."""
-    return list(
-        db.session.scalars(
-            select(SheetPhoto)
-            .where(SheetPhoto.round_id == round_id, SheetPhoto.branch_id == branch_id)
-            .order_by(SheetPhoto.id)
-        )
-    )
+    params = {"round_id": round_id, "branch_id": branch_id}
+    return list(db.session.scalars(_SHEET_PHOTOS, params))
 
 
 def stored_file(sha256: str, content_type: str, name: str, *, public: bool = False) -> Any:

@@ -15,12 +15,12 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ..core.text import local_name
 from ..extensions import db
 from ..i18n import lang_tag
-from ..models import Branch, Election
+from ..models import Branch, Candidate, Election
 from .cache import cached
 from .compare import Comparison
 from .rows import BranchRow
@@ -44,6 +44,12 @@ def _branch_names(election: Election) -> dict[str, dict[str, str]]:
     return cached(("branch-names", election.id, election_versions(election)), compute)
 
 
+# Built once: every entry form asks (building a statement costs more than running it).
+_CANDIDATE_NAMES = select(Candidate.code, Candidate.names).where(
+    Candidate.election_id == bindparam("election_id"), Candidate.names.is_not(None)
+)
+
+
 @dataclass
 class LocalNames:
     """One election's names in one language (``tag``, e.g. ``he``)."""
@@ -55,7 +61,10 @@ class LocalNames:
 
     @cached_property
     def candidate_names(self) -> dict[str, Mapping[str, str]]:
-        return {c.code: c.names for c in self.election.candidates if c.names}
+        """Candidate code -> names, of the candidates that have any (their codes and names
+        only: the candidates' rows are not loaded as objects)."""
+        rows = db.session.execute(_CANDIDATE_NAMES, {"election_id": self.election.id})
+        return {code: dict(names) for code, names in rows if names}
 
     @cached_property
     def region_names(self) -> dict[str, Mapping[str, str]]:
