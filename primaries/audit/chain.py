@@ -194,8 +194,9 @@ def record(
 def _append_pending(session: Session) -> None:
     """The change's events, signed and appended after the newest event as the chain is now (no
     other change appends until this one commits: it runs alone, or this is under the chain's
-    lock). Straight to the table: the unit of work would only add its bookkeeping."""
-    pending: list[dict[str, Any]] = change_memo(session).pop(_PENDING, [])
+    lock). Straight to the table: the unit of work would only add its bookkeeping. Run only
+    after :func:`record` queued at least one event (it asks for this run)."""
+    pending: list[dict[str, Any]] = change_memo(session).pop(_PENDING)
     seq, prev_hash, in_force = key_in_force()
     key = _signing_key_for(in_force, seq)
     rows = []
