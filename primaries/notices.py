@@ -144,12 +144,14 @@ class Listener:
                 self.connected.clear()
 
     def _connected(self) -> None:
-        self.connections += 1
-        self.connected.set()
+        # Said, and what was kept forgotten (a change may have gone unnoticed meanwhile), before
+        # it shows as connected: whoever sees it connected sees both done.
         if self.failures:
             log.warning("change notices: listening again after %d failures", self.failures)
         self.failures = 0
         self._changed()
+        self.connections += 1
+        self.connected.set()
 
     def _changed(self) -> None:
         try:
