@@ -144,8 +144,8 @@ class Listener:
                 self.connected.clear()
 
     def _connected(self) -> None:
-        # Said, and what was kept forgotten (a change may have gone unnoticed meanwhile), before
-        # it shows as connected: whoever sees it connected sees both done.
+        # Log the reconnection and forget what was kept (a change may have gone unnoticed
+        # meanwhile) before showing as connected: whoever sees it connected sees both done.
         if self.failures:
             log.warning("change notices: listening again after %d failures", self.failures)
         self.failures = 0

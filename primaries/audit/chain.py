@@ -185,8 +185,9 @@ def record(
         "before": before,
         "after": after,
     }
-    # A confined change's events are signed at its commit, by the key in force then (a rotation
-    # is a change of the whole database: none runs beside this one), or refused then.
+    # Signed when written (at once in a change of the whole database, at the commit in a confined
+    # one), by the key in force then (a rotation is a change of the whole database: none runs
+    # beside a confined one), or refused then.
     change_memo(session).setdefault(_PENDING, []).append(fields)
     write_shared("audit", _append_pending)
 
@@ -204,8 +205,7 @@ def _append_pending(session: Session) -> None:
         event = _new_event(seq + 1, prev_hash, key, **fields)
         rows.append(_row(event))
         seq, prev_hash = event.seq, event.hash
-    if rows:
-        session.execute(insert(AuditEvent.__table__), rows)
+    session.execute(insert(AuditEvent.__table__), rows)
 
 
 def vouch_for_unsigned_events(connection: Connection, actor: str) -> AuditEvent | None:
